@@ -1,0 +1,64 @@
+// One build script for every bundle: the extension (Node, cjs, `vscode` external), the stage webview
+// (browser iife), the `flightdeck` command (Node), and the VS Code test suites (run inside the extension host).
+// Flags: --watch, --production (minified, no sourcemaps), --tests (also build test/vscode suites into out/).
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, mkdirSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const withTests = process.argv.includes('--tests');
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+const common = {
+  bundle: true,
+  define: { __FLIGHTDECK_VERSION__: JSON.stringify(version) },
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+/** Node bundles keep the PGlite WASM assets beside them (PGlite looks them up relative to its module). */
+const nodeCommon = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+
+function listTests(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return listTests(full);
+    return name.endsWith('.test.ts') || name === 'index.ts' ? [full] : [];
+  });
+}
+
+const builds = [
+  { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    // pg's optional native binding is never used; PGlite's assets are copied below.
+    external: ['pg-native'] },
+  { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+];
+if (withTests) {
+  builds.push({ ...nodeCommon, entryPoints: listTests('test/vscode/suite'), outdir: 'out/test/vscode/suite',
+    outbase: 'test/vscode/suite', external: ['vscode', 'mocha'], sourcemap: 'inline' });
+}
+
+/** PGlite loads `pglite.wasm`, `pglite.data` (and extension tarballs) from next to the bundle at run time. */
+function copyPgliteAssets() {
+  const from = 'node_modules/@electric-sql/pglite/dist';
+  if (!existsSync(from)) return;
+  mkdirSync('dist', { recursive: true });
+  for (const name of readdirSync(from)) {
+    if (/\.(wasm|data)$/.test(name)) copyFileSync(join(from, name), join('dist', name));
+  }
+}
+
+copyPgliteAssets();
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,182 @@
+// `npm test`: every test tier in order, each tier's output live, then one summary.
+//
+//   node scripts/test.mjs                    all tiers
+//   node scripts/test.mjs unit vscode        only these (in the canonical order)
+//   node scripts/test.mjs --no-build vscode  skip the build that vscode/ui otherwise get first
+//
+// Tiers: typecheck, lint, unit, build, vscode, ui (see TIERS). A tier counts checks: typecheck, lint and
+// build are one check each (exit code); unit, vscode and ui report their own counts. A tier that crashes
+// or prints no count counts as 1 failed. The last line is exactly `N passed, M failed`; exit code 1 if
+// anything failed. Every tier runs even after a failure, so the summary is complete.
+//
+// env: FLIGHTDECK_TIER_TIMEOUT_MS (per tier, default 1200000), FLIGHTDECK_UNIT_CONCURRENCY (test files
+//      run in parallel by the unit tier; default: the number of cores).
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
+const TIER_TIMEOUT_MS = Number(process.env.FLIGHTDECK_TIER_TIMEOUT_MS || 20 * 60_000);
+
+/** Counts from an output: the last `<PREFIX> N passed, M failed` line. */
+const summaryLine = (prefix) => (output) => {
+  const matches = [...output.matchAll(new RegExp(`^${prefix} (\\d+) passed, (\\d+) failed\\s*$`, 'gm'))];
+  const last = matches.at(-1);
+  return last ? { passed: Number(last[1]), failed: Number(last[2]) } : undefined;
+};
+
+/** Counts from node:test's spec reporter, whose totals block ends the run (`ℹ pass N`, `ℹ fail N`). */
+function nodeTestCounts(output) {
+  const last = (name) => {
+    const found = [...output.matchAll(new RegExp(`^\\S*\\s*${name} (\\d+)\\s*$`, 'gm'))].at(-1);
+    return found ? Number(found[1]) : undefined;
+  };
+  const passed = last('pass');
+  const failed = last('fail');
+  if (passed === undefined || failed === undefined) return undefined;
+  // A cancelled test (its file crashed or timed out) did not pass either.
+  return { passed, failed: failed + (last('cancelled') ?? 0) };
+}
+
+function unitTestFiles(dir = join(REPO_ROOT, 'test', 'unit')) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return unitTestFiles(path);
+    return entry.name.endsWith('.test.ts') ? [relative(REPO_ROOT, path)] : [];
+  }).sort();
+}
+
+const TIERS = [
+  { name: 'typecheck', command: () => [bin('tsc'), '-p', '.', '--noEmit'] },
+  { name: 'lint', command: () => [bin('eslint'), '.'] },
+  {
+    name: 'unit',
+    command: () => {
+      const files = unitTestFiles();
+      if (files.length === 0) return { error: 'no test files under test/unit/ (**/*.test.ts)' };
+      const concurrency = Number(process.env.FLIGHTDECK_UNIT_CONCURRENCY || availableParallelism());
+      return [process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec',
+        `--test-concurrency=${concurrency}`, ...files];
+    },
+    counts: nodeTestCounts,
+  },
+  { name: 'build', command: () => [process.execPath, 'esbuild.mjs', '--tests'] },
+  {
+    name: 'vscode',
+    command: () => [process.execPath, 'test/vscode/harness/run-suites.mjs'],
+    counts: summaryLine('VSCODE-TIER:'),
+    needsBuild: true,
+  },
+  {
+    name: 'ui',
+    command: () => [process.execPath, 'test/vscode/ui/run-ui.mjs'],
+    counts: summaryLine('UI-TIER:'),
+    needsBuild: true,
+  },
+];
+
+function selectTiers(argv) {
+  const names = argv.filter((arg) => !arg.startsWith('--'));
+  const unknown = names.filter((name) => !TIERS.some((tier) => tier.name === name));
+  if (unknown.length > 0) {
+    console.error(`unknown tier(s): ${unknown.join(', ')}; tiers: ${TIERS.map((tier) => tier.name).join(', ')}`);
+    process.exit(2);
+  }
+  const wanted = new Set(names.length > 0 ? names : TIERS.map((tier) => tier.name));
+  // vscode and ui run the bundles in dist/ and out/: without a build first they would test stale code.
+  if (!argv.includes('--no-build') && TIERS.some((tier) => tier.needsBuild && wanted.has(tier.name))) {
+    wanted.add('build');
+  }
+  return TIERS.filter((tier) => wanted.has(tier.name));
+}
+
+let running; // the current tier's child, so Ctrl-C can end it (it runs in its own process group)
+
+/** Runs one command, echoing its output live and keeping it for counting. */
+function runCommand(argv) {
+  return new Promise((resolveRun) => {
+    let output = '';
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Own process group: a timeout or Ctrl-C can end the tier and everything it started
+      // (servers, code-server, Chromium) by the tier's PID.
+      detached: true,
+    });
+    running = child;
+    const timer = setTimeout(() => {
+      output += `\n[test] tier timed out after ${TIER_TIMEOUT_MS / 1000} s (FLIGHTDECK_TIER_TIMEOUT_MS)\n`;
+      console.error(`[test] tier timed out after ${TIER_TIMEOUT_MS / 1000} s; stopping it`);
+      killGroup(child.pid);
+    }, TIER_TIMEOUT_MS);
+    child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
+    child.stderr.on('data', (chunk) => { output += chunk; process.stderr.write(chunk); });
+    child.on('error', (error) => { output += `\n${error.message}\n`; });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      running = undefined;
+      resolveRun({ code: code ?? 1, signal, output });
+    });
+  });
+}
+
+function killGroup(pid) {
+  try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000).unref();
+}
+
+process.on('SIGINT', () => {
+  if (running) killGroup(running.pid);
+  process.exit(130);
+});
+
+async function runTier(tier) {
+  const banner = `━━━ ${tier.name} `;
+  console.log(`\n${banner}${'━'.repeat(Math.max(4, 72 - banner.length))}`);
+  const started = Date.now();
+  const command = tier.command();
+  if (!Array.isArray(command)) {
+    console.log(`[test] ${tier.name}: ${command.error}`);
+    return { name: tier.name, passed: 0, failed: 1, seconds: 0, note: command.error };
+  }
+  if (!existsSync(command[0])) {
+    const note = `${relative(REPO_ROOT, command[0])} is missing (run npm ci)`;
+    console.log(`[test] ${tier.name}: ${note}`);
+    return { name: tier.name, passed: 0, failed: 1, seconds: 0, note };
+  }
+  const shown = command.map((part) => (part === process.execPath ? 'node' : part.startsWith(REPO_ROOT) ? relative(REPO_ROOT, part) : part));
+  console.log(`$ ${shown.join(' ')}`);
+  const { code, signal, output } = await runCommand(command);
+  const seconds = (Date.now() - started) / 1000;
+  const exitNote = signal ? `killed by ${signal}` : `exit code ${code}`;
+  if (!tier.counts) {
+    return { name: tier.name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds, note: code === 0 ? '' : exitNote };
+  }
+  const counts = tier.counts(output);
+  if (!counts) return { name: tier.name, passed: 0, failed: 1, seconds, note: `no count printed (${exitNote})` };
+  // Counted, but the process still failed (e.g. a crash after the count): that is one more failure.
+  if (code !== 0 && counts.failed === 0) {
+    return { name: tier.name, passed: counts.passed, failed: 1, seconds, note: `${exitNote} after its count` };
+  }
+  return { name: tier.name, ...counts, seconds, note: '' };
+}
+
+const results = [];
+for (const tier of selectTiers(process.argv.slice(2))) results.push(await runTier(tier));
+
+const passed = results.reduce((sum, result) => sum + result.passed, 0);
+const failed = results.reduce((sum, result) => sum + result.failed, 0);
+const pad = (value, width) => String(value).padStart(width);
+console.log(`\n━━━ summary ${'━'.repeat(60)}`);
+console.log(`${'tier'.padEnd(10)} ${pad('passed', 7)} ${pad('failed', 7)} ${pad('time', 8)}`);
+for (const result of results) {
+  const mark = result.failed > 0 ? '  ✘' : '';
+  console.log(`${result.name.padEnd(10)} ${pad(result.passed, 7)} ${pad(result.failed, 7)} ${pad(`${result.seconds.toFixed(1)}s`, 8)}${mark}${result.note ? `  (${result.note})` : ''}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;

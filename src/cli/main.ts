@@ -1,0 +1,92 @@
+// `flightdeck`: the release server and its command-line client in one executable.
+import { VERSION } from '../api/version';
+import { isBackendError } from '../client/errors';
+import { FlightdeckHttpBackend } from '../client/http';
+import { UsageError } from './args';
+import { runPromote, runRollback, runStatus, runWatch, type CliIo } from './remote';
+
+const HELP = `flightdeck ${VERSION} — release visibility for dogfood → canary → rollout → production
+
+Usage:
+  flightdeck serve [--host 127.0.0.1] [--port 7700] [--data-dir DIR | --database-url URL] [--config FILE]
+  flightdeck demo [--data-dir DIR] [--repo-dir DIR]      prepare a demo project (used by npm start)
+  flightdeck token create --role viewer|deployer|admin --name NAME [--server URL | --data-dir DIR | --database-url URL]
+  flightdeck status [PROJECT] [--json]
+  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--json]
+  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--json]
+  flightdeck watch PROJECT [ENV] [--since ID] [--json]
+  flightdeck where COMMIT [--repo DIR] [--json]
+
+Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then http://127.0.0.1:7700)
+with the token in $FLIGHTDECK_TOKEN.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const io: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    env: process.env,
+  };
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.stdout(HELP);
+      return command === undefined ? 2 : 0;
+    case '--version':
+    case 'version':
+      io.stdout(`${VERSION}\n`);
+      return 0;
+    case 'serve': {
+      const { runServe } = await import('./serve');
+      await runServe(rest);
+      return 0;
+    }
+    case 'token': {
+      const { runToken } = await import('./token');
+      return (await runToken(rest)) ?? 0;
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo');
+      return runDemo(rest, io);
+    }
+    case 'status':
+      return runStatus(rest, io);
+    case 'promote':
+      return runPromote(rest, io);
+    case 'rollback':
+      return runRollback(rest, io);
+    case 'watch':
+      return runWatch(rest, io);
+    case 'where': {
+      const { runWhere } = await import('./where');
+      return runWhere(rest, {
+        ...io,
+        fetchProjects: (url, token) => new FlightdeckHttpBackend({ baseUrl: url, token }).listProjects(),
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (see flightdeck --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // serve keeps running on its own handles; other commands end here.
+    if (process.argv[2] !== 'serve') process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`flightdeck: ${error.message}\n`);
+      process.exitCode = 2;
+    } else if (isBackendError(error)) {
+      process.stderr.write(`flightdeck: ${error.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`flightdeck: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

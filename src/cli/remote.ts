@@ -1,0 +1,135 @@
+// `flightdeck status | promote | rollback | watch`: the same client code the extension uses, with
+// terminal output for people and `--json` for scripts.
+import type { Deployment, Environment, Project } from '../api/schemas';
+import { openEventStream } from '../client/events';
+import { FlightdeckHttpBackend } from '../client/http';
+import { formatAge, shortSha } from '../core/format';
+import { ladder } from '../core/ladder';
+import { optionString, parseArgs, UsageError } from './args';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:7700';
+
+export function serverUrl(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  return explicit ?? (env.FLIGHTDECK_SERVER || DEFAULT_SERVER);
+}
+
+function backendFor(explicitServer: string | undefined, env: NodeJS.ProcessEnv): FlightdeckHttpBackend {
+  return new FlightdeckHttpBackend({ baseUrl: serverUrl(explicitServer, env), token: env.FLIGHTDECK_TOKEN || undefined });
+}
+
+export async function runStatus(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { values: ['server'], flags: ['json'] });
+  const backend = backendFor(optionString(args, 'server'), io.env);
+  const name = args.positionals[0];
+  const projects = name ? [await backend.getProject(name)] : await backend.listProjects();
+  if (args.options.has('json')) {
+    io.stdout(JSON.stringify(name ? projects[0] : { projects }, null, 2) + '\n');
+    return 0;
+  }
+  if (projects.length === 0) io.stdout('No projects yet. Create one with PUT /api/releases/{project} or the extension.\n');
+  for (const project of projects) io.stdout(formatProject(project, Date.now()));
+  return 0;
+}
+
+export function formatProject(project: Project, now: number): string {
+  const rows = ladder(project).map((env) => environmentRow(env, now));
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const lines = rows.map((r) => '  ' + r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return `${project.name}  (${project.repo})\n${lines.join('\n')}\n`;
+}
+
+function environmentRow(env: Environment, now: number): string[] {
+  const current = env.current;
+  const flags = [env.frozen ? 'frozen' : '', env.protected ? 'protected' : ''].filter(Boolean).join(',');
+  const active = env.active
+    ? `→ ${env.active.release_candidate_version} ${env.active.status}${env.active.rollout ? ` ${env.active.rollout.percent}%` : ''}`
+    : '';
+  return [
+    env.name,
+    current ? current.release_candidate_version : '—',
+    current ? shortSha(current.commit) : '',
+    current ? formatAge(current.deploy_end_at ?? current.deploy_start_at, now) : '',
+    current ? current.actor : '',
+    [flags, active].filter(Boolean).join(' '),
+  ];
+}
+
+function describeDeployment(verb: string, d: Deployment): string {
+  const from = d.from_release_candidate_version ?? 'nothing';
+  return `${verb} ${d.project}/${d.environment_name}: ${from} → ${d.release_candidate_version} (deployment ${d.id}, ${d.status})\n`;
+}
+
+export async function runPromote(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { values: ['server', 'from', 'expect'], flags: ['json'] });
+  const [project, environment] = args.positionals;
+  if (!project || !environment) throw new UsageError('usage: flightdeck promote PROJECT ENV [--from ENV] [--expect RC]');
+  const from = optionString(args, 'from');
+  const expect = optionString(args, 'expect');
+  const deployment = await backendFor(optionString(args, 'server'), io.env).promote(project, environment, {
+    ...(from !== undefined ? { from_environment: from } : {}),
+    ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
+  });
+  io.stdout(args.options.has('json') ? JSON.stringify(deployment, null, 2) + '\n' : describeDeployment('Promoting', deployment));
+  return 0;
+}
+
+export async function runRollback(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, { values: ['server', 'to', 'expect'], flags: ['json', 'force'] });
+  const [project, environment] = args.positionals;
+  if (!project || !environment) throw new UsageError('usage: flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC]');
+  const to = optionString(args, 'to');
+  const expect = optionString(args, 'expect');
+  const deployment = await backendFor(optionString(args, 'server'), io.env).rollback(project, environment, {
+    ...(to !== undefined ? { to_release_candidate_version: to } : {}),
+    ...(args.options.has('force') ? { force: true } : {}),
+    ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
+  });
+  io.stdout(args.options.has('json') ? JSON.stringify(deployment, null, 2) + '\n' : describeDeployment('Rolling back', deployment));
+  return 0;
+}
+
+/** Streams events until interrupted; resumes across drops without losing any. */
+export async function runWatch(argv: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+  const args = parseArgs(argv, { values: ['server', 'since'], flags: ['json'] });
+  const [project, environment] = args.positionals;
+  if (!project) throw new UsageError('usage: flightdeck watch PROJECT [ENV] [--since ID] [--json]');
+  const since = optionString(args, 'since');
+  const json = args.options.has('json');
+  const stream = openEventStream({
+    baseUrl: serverUrl(optionString(args, 'server'), io.env),
+    token: io.env.FLIGHTDECK_TOKEN || undefined,
+    project,
+    ...(since !== undefined ? { lastEventId: Number(since) } : {}),
+    onEvent: (event) => {
+      if (environment && event.data.environment !== environment) return;
+      if (json) {
+        io.stdout(JSON.stringify(event) + '\n');
+        return;
+      }
+      const d = event.data.deployment;
+      const what = d
+        ? `${d.release_candidate_version} ${d.kind} ${d.status}${d.rollout ? ` ${d.rollout.percent}%` : ''}${d.error_message ? ` — ${d.error_message}` : ''}`
+        : '';
+      io.stdout(`${event.data.at}  #${event.id}  ${event.type.padEnd(19)}  ${event.data.project}/${event.data.environment ?? '-'}  ${what}\n`);
+    },
+    onState: (state, detail) => {
+      if (!json && state !== 'closed') io.stderr(`[${state}${detail ? `: ${detail}` : ''}]\n`);
+    },
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      stream.close();
+      resolve();
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}

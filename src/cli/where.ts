@@ -1,0 +1,146 @@
+// `flightdeck where COMMIT [--repo DIR] [--server URL] [--json]`: which environments run a commit, by git
+// ancestry (the same code the hover uses: src/core/containment over src/git).
+import type { Project } from '../api/schemas';
+import { whereIsCommit, type Containment, type EnvironmentPresence, type ProjectPresence } from '../core/containment';
+import { shortSha } from '../core/format';
+import { GitNotFoundError, GitRepository, NotAGitRepositoryError, projectsForRemotes, repoMatchesRemote } from '../git';
+import { optionString, parseArgs, UsageError } from './args';
+import { serverUrl } from './remote';
+
+export interface WhereIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+  fetchProjects: (serverUrl: string, token: string | undefined) => Promise<Project[]>;
+  /** Where `--repo` defaults to; the process's working directory when absent. */
+  cwd?: string;
+}
+
+/**
+ * The `--json` output: API.md's shape, except that `contains` may be `"unknown"` when this clone cannot
+ * tell (shallow history, deployed commit not fetched), because a guessed `false` would be wrong.
+ */
+export interface WhereJson {
+  commit: string;
+  projects: {
+    project: string;
+    environments: { name: string; release_candidate_version: string | null; commit: string | null; contains: Containment }[];
+  }[];
+}
+
+const USAGE = 'usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json]';
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
+  const fail = (code: number, message: string): number => {
+    io.stderr(`flightdeck where: ${message}\n`);
+    return code;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs(argv, { values: ['repo', 'server'], flags: ['json', 'help'] });
+  } catch (error) {
+    if (error instanceof UsageError) return fail(EXIT_USAGE, `${error.message}\n${USAGE}`);
+    throw error;
+  }
+  if (parsed.options.has('help')) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  const [revision, ...extra] = parsed.positionals;
+  if (revision === undefined || extra.length > 0) return fail(EXIT_USAGE, USAGE);
+  const repoDir = optionString(parsed, 'repo') ?? io.cwd ?? process.cwd();
+  const json = parsed.options.has('json');
+
+  let repository: GitRepository;
+  let commit: string | undefined;
+  try {
+    repository = await GitRepository.open(repoDir);
+    commit = await repository.resolve(revision);
+  } catch (error) {
+    if (error instanceof NotAGitRepositoryError) return fail(EXIT_USAGE, error.message);
+    if (error instanceof GitNotFoundError) return fail(EXIT_FAILURE, error.message);
+    throw error;
+  }
+  if (commit === undefined) {
+    return fail(EXIT_USAGE, `unknown revision "${revision}": git cannot resolve it to a commit in ${repository.repoDir}`);
+  }
+
+  const server = serverUrl(optionString(parsed, 'server'), io.env);
+  let allProjects: Project[];
+  try {
+    allProjects = await io.fetchProjects(server, io.env.FLIGHTDECK_TOKEN || undefined);
+  } catch (error) {
+    return fail(EXIT_FAILURE, `cannot read projects from ${server}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const remotes = (await repository.remoteUrls()).map((remote) => remote.url);
+  const projects = projectsForRemotes(allProjects, remotes);
+  const presence = await whereIsCommit(commit, projects, repository);
+
+  if (json) {
+    io.stdout(`${JSON.stringify(toWhereJson(commit, presence), null, 2)}\n`);
+    return 0;
+  }
+  const info = await repository.commitInfo(commit);
+  io.stdout(info ? `${shortSha(commit, 12)} ${info.subject} (${info.authorName}, ${info.authorDate.slice(0, 10)})\n` : `${commit}\n`);
+  if (allProjects.length === 0) {
+    io.stdout(`No projects on ${server}.\n`);
+    return 0;
+  }
+  if (!projects.some((project) => remotes.some((url) => repoMatchesRemote(project.repo, url)))) {
+    io.stderr('flightdeck where: no project\'s repo matches this repository\'s remotes; showing every project.\n');
+  }
+  const unknownHint = (await repository.isShallow())
+    ? 'this shallow clone lacks the history to tell (git fetch --unshallow)'
+    : 'the deployed commit is not in this clone (git fetch)';
+  for (const project of presence) io.stdout(formatProjectPresence(project, repoLabel(allProjects, project.project), unknownHint));
+  return 0;
+}
+
+export function toWhereJson(commit: string, presence: readonly ProjectPresence[]): WhereJson {
+  return {
+    commit,
+    projects: presence.map((project) => ({
+      project: project.project,
+      environments: project.environments.map((environment) => ({
+        name: environment.name,
+        release_candidate_version: environment.release_candidate_version,
+        commit: environment.commit,
+        contains: environment.contains,
+      })),
+    })),
+  };
+}
+
+const MARK: Record<string, string> = { true: '✓', false: '✗', unknown: '?' };
+
+/** One line per environment, ladder order: `✓ canary  1.4.0-rc2  a1b2c3d`. */
+export function formatProjectPresence(project: ProjectPresence, repo: string | undefined, unknownHint: string): string {
+  const rows = project.environments.map((environment) => presenceRow(environment, unknownHint));
+  const widths = [0, 1, 2].map((column) => Math.max(0, ...rows.map((row) => (row[column] ?? '').length)));
+  const lines = rows.map((row) => `  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}`);
+  const heading = repo ? `${project.project}  (${repo})` : project.project;
+  return `${heading}\n${lines.length > 0 ? `${lines.join('\n')}\n` : '  (no environments)\n'}`;
+}
+
+function presenceRow(environment: EnvironmentPresence, unknownHint: string): string[] {
+  const mark = MARK[String(environment.contains)] ?? '?';
+  const notes: string[] = [];
+  if (environment.commit === null) notes.push('nothing deployed');
+  if (environment.contains === 'unknown') notes.push(`cannot tell: ${unknownHint}`);
+  if (environment.rollout && environment.contains !== true) {
+    const paused = environment.rollout.paused ? ', paused' : '';
+    notes.push(`rolling out ${environment.rollout.release_candidate_version} at ${environment.rollout.percent}%${paused}, which contains it`);
+  }
+  return [
+    `${mark} ${environment.name}`,
+    environment.release_candidate_version ?? '—',
+    environment.commit ? shortSha(environment.commit) : '',
+    notes.join('; '),
+  ];
+}
+
+function repoLabel(projects: readonly Project[], name: string): string | undefined {
+  return projects.find((project) => project.name === name)?.repo;
+}

@@ -1,0 +1,43 @@
+// What the extension and the CLI need from a release backend. Two implementations: the Flightdeck server
+// (http.ts, the whole API) and Aviator Releases (five endpoints; projects come from configuration).
+import type {
+  CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, Healthz, Project, ProjectSpecInput,
+  PromoteBody, Release, RollbackBody,
+} from '../api/schemas';
+
+export interface BackendCapabilities {
+  /** The server streams events (GET /api/events); otherwise poll. */
+  readonly events: boolean;
+  readonly promote: boolean;
+  readonly pauseResumeAbort: boolean;
+  readonly freeze: boolean;
+  readonly createProject: boolean;
+}
+
+export interface ReleaseBackend {
+  readonly kind: 'flightdeck' | 'aviator';
+  readonly baseUrl: string;
+  readonly capabilities: BackendCapabilities;
+  health(): Promise<Healthz>;
+  /** Every project with its environments in ladder order: the tree's one request. */
+  listProjects(): Promise<Project[]>;
+  getProject(project: string): Promise<Project>;
+  putProject(project: string, spec: ProjectSpecInput): Promise<Project>;
+  listDeployments(project: string, environment: string, page?: number, perPage?: number): Promise<Deployment[]>;
+  listReleases(project: string, page?: number, perPage?: number): Promise<Release[]>;
+  getDeployment(project: string, id: string): Promise<Deployment>;
+  deploy(project: string, environment: string, body: CreateDeploymentBody): Promise<Deployment>;
+  promote(project: string, environment: string, body: PromoteBody): Promise<Deployment>;
+  rollback(project: string, environment: string, body: RollbackBody): Promise<Deployment>;
+  patchEnvironment(project: string, environment: string, body: EnvironmentPatchBody): Promise<Environment>;
+  pause(project: string, deploymentId: string): Promise<Deployment>;
+  resume(project: string, deploymentId: string): Promise<Deployment>;
+  abort(project: string, deploymentId: string): Promise<Deployment>;
+}
+
+export interface BackendConnection {
+  baseUrl: string;
+  /** Bearer token; undefined sends none (the server will answer 401 where it needs one). */
+  token: string | undefined;
+  timeoutMs?: number;
+}

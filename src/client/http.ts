@@ -1,0 +1,120 @@
+// The Flightdeck server's HTTP API through axios. Every answer is parsed with the contract's zod
+// schemas: a malformed answer becomes a BackendError('malformed'), never a half-typed object.
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { z } from 'zod';
+import {
+  Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release,
+  type CreateDeploymentBody, type EnvironmentPatchBody, type ProjectSpecInput, type PromoteBody, type RollbackBody,
+} from '../api/schemas';
+import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
+import { BackendError, kindForStatus } from './errors';
+
+const seg = encodeURIComponent;
+
+export class FlightdeckHttpBackend implements ReleaseBackend {
+  readonly kind = 'flightdeck' as const;
+  readonly capabilities: BackendCapabilities = {
+    events: true, promote: true, pauseResumeAbort: true, freeze: true, createProject: true,
+  };
+  readonly baseUrl: string;
+  private readonly http: AxiosInstance;
+
+  constructor(connection: BackendConnection) {
+    this.baseUrl = connection.baseUrl.replace(/\/+$/, '');
+    this.http = axios.create({
+      baseURL: this.baseUrl,
+      timeout: connection.timeoutMs ?? 15_000,
+      headers: connection.token ? { Authorization: `Bearer ${connection.token}` } : {},
+      // Every status reaches `request` so that errors are built in one place.
+      validateStatus: () => true,
+      // The server's answers are small JSON; refuse anything absurd rather than buffer it.
+      maxContentLength: 64 * 1024 * 1024,
+      responseType: 'text',
+      transformResponse: (data: unknown) => data,
+      proxy: false,
+    });
+  }
+
+  health(): Promise<Healthz> {
+    return this.request('GET', '/healthz', Healthz);
+  }
+  async listProjects(): Promise<Project[]> {
+    return (await this.request('GET', '/api/releases', Overview)).projects;
+  }
+  getProject(project: string): Promise<Project> {
+    return this.request('GET', `/api/releases/${seg(project)}`, Project);
+  }
+  putProject(project: string, spec: ProjectSpecInput): Promise<Project> {
+    return this.request('PUT', `/api/releases/${seg(project)}`, Project, spec);
+  }
+  listDeployments(project: string, environment: string, page = 1, perPage = 10): Promise<Deployment[]> {
+    return this.request('GET', `/api/releases/${seg(project)}/environments/${seg(environment)}/deployments?page=${page}&per_page=${perPage}`, z.array(Deployment));
+  }
+  listReleases(project: string, page = 1, perPage = 10): Promise<Release[]> {
+    return this.request('GET', `/api/releases/${seg(project)}/releases?page=${page}&per_page=${perPage}`, z.array(Release));
+  }
+  getDeployment(project: string, id: string): Promise<Deployment> {
+    return this.request('GET', `/api/releases/${seg(project)}/deployments/${seg(id)}`, Deployment);
+  }
+  deploy(project: string, environment: string, body: CreateDeploymentBody): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/environments/${seg(environment)}/deployments`, Deployment, body);
+  }
+  promote(project: string, environment: string, body: PromoteBody): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/environments/${seg(environment)}/promote`, Deployment, body);
+  }
+  rollback(project: string, environment: string, body: RollbackBody): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/environments/${seg(environment)}/rollback`, Deployment, body);
+  }
+  patchEnvironment(project: string, environment: string, body: EnvironmentPatchBody): Promise<Environment> {
+    return this.request('PATCH', `/api/releases/${seg(project)}/environments/${seg(environment)}`, Environment, body);
+  }
+  pause(project: string, deploymentId: string): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/deployments/${seg(deploymentId)}/pause`, Deployment, {});
+  }
+  resume(project: string, deploymentId: string): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/deployments/${seg(deploymentId)}/resume`, Deployment, {});
+  }
+  abort(project: string, deploymentId: string): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/deployments/${seg(deploymentId)}/abort`, Deployment, {});
+  }
+
+  private async request<S extends z.ZodType>(method: string, url: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    let response: AxiosResponse<string>;
+    try {
+      response = await this.http.request<string>({ method, url, data: body });
+    } catch (error) {
+      throw new BackendError('network', `Cannot reach the release server at ${this.baseUrl}: ${networkReason(error)}`);
+    }
+    const json = parseJson(response.data);
+    if (response.status >= 400) {
+      const parsed = ErrorBody.safeParse(json);
+      const message = parsed.success ? parsed.data.error : `The release server answered ${response.status} ${response.statusText}`.trim();
+      throw new BackendError(kindForStatus(response.status), message, response.status, parsed.success ? parsed.data.current : undefined);
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const where = parsed.error.issues[0];
+      const path = where ? where.path.join('.') : '';
+      throw new BackendError('malformed', `The release server sent a malformed answer to ${method} ${url.split('?')[0]}${path ? ` (at ${path}: ${where?.message})` : ''}`);
+    }
+    return parsed.data;
+  }
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function networkReason(error: unknown): string {
+  if (axios.isAxiosError(error)) {
+    if (error.code === 'ECONNREFUSED') return 'connection refused';
+    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') return 'timed out';
+    return error.code ?? error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,97 @@
+// Palette and tree commands that do not change releases: refresh, logs, connection and sign-in.
+import * as vscode from 'vscode';
+import { readConfig, setServerUrl } from './config';
+import type { Logger } from './log';
+import type { RefreshController } from './refresh';
+import { originOf, type SessionManager } from './session';
+
+export interface CommandContext {
+  log: Logger;
+  sessions: SessionManager;
+  refresh: RefreshController;
+}
+
+export function registerConnectionCommands(ctx: CommandContext): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('flightdeck.refresh', () => ctx.refresh.now()),
+    vscode.commands.registerCommand('flightdeck.showLogs', () => ctx.log.show()),
+    vscode.commands.registerCommand('flightdeck.connect', async (url?: unknown) => {
+      const target = typeof url === 'string' ? url : await vscode.window.showInputBox({
+        title: 'Flightdeck: Connect to Server',
+        prompt: 'URL of a Flightdeck release server',
+        placeHolder: 'http://127.0.0.1:7700',
+        value: readConfig().serverUrl ?? '',
+        ignoreFocusOut: true,
+        validateInput: validateServerUrl,
+      });
+      if (!target) return;
+      await setServerUrl(target.trim());
+    }),
+    vscode.commands.registerCommand('flightdeck.useEmbedded', async () => {
+      await setServerUrl('');
+      if (process.env.FLIGHTDECK_SERVER) {
+        void vscode.window.showWarningMessage('FLIGHTDECK_SERVER is set in this window\'s environment, so Flightdeck keeps using it. Unset it to use the embedded server.');
+      }
+    }),
+    vscode.commands.registerCommand('flightdeck.signIn', async (token?: unknown) => {
+      const url = readConfig().serverUrl;
+      if (!url) {
+        void vscode.window.showInformationMessage('The embedded server needs no sign-in. Connect to a server first.', 'Connect to Server…').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('flightdeck.connect');
+        });
+        return;
+      }
+      const value = typeof token === 'string' ? token : await vscode.window.showInputBox({
+        title: `Flightdeck: Sign In to ${originOf(url)}`,
+        prompt: 'An API token for this server (create one with `flightdeck token create`). It is kept in VS Code\'s secret storage.',
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (v) => (v.trim().length < 8 ? 'That is too short to be a token.' : undefined),
+      });
+      if (!value) return;
+      await ctx.sessions.signIn(url, value.trim());
+      void vscode.window.showInformationMessage(`Signed in to ${originOf(url)}.`);
+    }),
+    vscode.commands.registerCommand('flightdeck.signOut', async () => {
+      const url = readConfig().serverUrl;
+      if (!url) return;
+      await ctx.sessions.signOut(url);
+      void vscode.window.showInformationMessage(`Signed out of ${originOf(url)}.`);
+    }),
+  ];
+}
+
+function validateServerUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? undefined : 'Use an http:// or https:// URL.';
+  } catch {
+    return 'That is not a URL.';
+  }
+}
+
+/** Copy Version / Copy Commit on an environment or deployment node (or `{ text }` from code). */
+export function registerCopyCommands(): vscode.Disposable[] {
+  const copy = (pick: (d: { release_candidate_version: string; commit: string }) => string, what: string) => async (node: unknown) => {
+    const deployment = deploymentOf(node);
+    if (!deployment) {
+      void vscode.window.showInformationMessage(`Choose an environment or deployment in the Releases view to copy its ${what}.`);
+      return;
+    }
+    const text = pick(deployment);
+    await vscode.env.clipboard.writeText(text);
+    vscode.window.setStatusBarMessage(`Copied ${what} ${text.slice(0, 12)}`, 3000);
+  };
+  return [
+    vscode.commands.registerCommand('flightdeck.copyVersion', copy((d) => d.release_candidate_version, 'version')),
+    vscode.commands.registerCommand('flightdeck.copyCommit', copy((d) => d.commit, 'commit')),
+  ];
+}
+
+function deploymentOf(node: unknown): { release_candidate_version: string; commit: string } | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const n = node as { kind?: unknown; deployment?: { release_candidate_version: string; commit: string }; environment?: { current: { release_candidate_version: string; commit: string } | null } };
+  if (n.kind === 'deployment') return n.deployment;
+  if (n.kind === 'environment') return n.environment?.current ?? undefined;
+  return undefined;
+}

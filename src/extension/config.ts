@@ -1,0 +1,32 @@
+// Typed access to Flightdeck's settings, so no other file spells a setting's key.
+import * as vscode from 'vscode';
+
+export type ServerKind = 'flightdeck' | 'aviator';
+
+export interface FlightdeckConfig {
+  /** Explicit server URL from the setting, else FLIGHTDECK_SERVER, else undefined (embedded). */
+  serverUrl: string | undefined;
+  serverKind: ServerKind;
+  pollSeconds: number;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConfig {
+  const config = vscode.workspace.getConfiguration('flightdeck');
+  const fromSetting = config.get<string>('server.url', '').trim();
+  const fromEnv = (env.FLIGHTDECK_SERVER ?? '').trim();
+  const kind = config.get<string>('server.kind', 'flightdeck');
+  const poll = config.get<number>('refresh.pollSeconds', 30);
+  return {
+    serverUrl: fromSetting || fromEnv || undefined,
+    serverKind: kind === 'aviator' ? 'aviator' : 'flightdeck',
+    pollSeconds: Number.isFinite(poll) ? Math.min(3600, Math.max(5, poll)) : 30,
+  };
+}
+
+export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration('flightdeck.server');
+}
+
+export async function setServerUrl(url: string): Promise<void> {
+  await vscode.workspace.getConfiguration('flightdeck').update('server.url', url, vscode.ConfigurationTarget.Global);
+}

@@ -1,0 +1,62 @@
+// Follows a deployment the user started until it ends: a cancellable progress notification fed by the
+// event stream (polling as the fallback), then a notification saying how it ended.
+import * as vscode from 'vscode';
+import { TERMINAL_STATUSES, type Deployment } from '../api/schemas';
+import type { Logger } from './log';
+import type { SessionManager } from './session';
+
+const POLL_MS = 2000;
+/** The server turns a deployment without progress for 60 minutes into `error`; stop following earlier. */
+const GIVE_UP_MS = 65 * 60 * 1000;
+
+export async function followDeployment(
+  deps: { sessions: SessionManager; log: Logger },
+  deployment: Deployment,
+  verb: string,
+): Promise<Deployment> {
+  const title = `${verb} ${deployment.project}/${deployment.environment_name} to ${deployment.release_candidate_version}`;
+  let latest = deployment;
+  const final = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, cancel) => new Promise<Deployment | undefined>((resolve) => {
+      let done = false;
+      const finish = (value: Deployment | undefined): void => {
+        if (done) return;
+        done = true;
+        clearInterval(poll);
+        clearTimeout(giveUp);
+        subscription.dispose();
+        resolve(value);
+      };
+      const update = (d: Deployment): void => {
+        latest = d;
+        const step = d.rollout ? `step ${d.rollout.step + 1}/${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ' (paused)' : ''}` : '';
+        progress.report({ message: [d.status.replace('_', ' '), step].filter(Boolean).join(' · ') });
+        if (TERMINAL_STATUSES.has(d.status)) finish(d);
+      };
+      const subscription = deps.sessions.onDidReceiveEvent((event) => {
+        const d = event.data.deployment;
+        if (d && d.id === deployment.id && d.project === deployment.project) update(d);
+      });
+      const poll = setInterval(() => {
+        void deps.sessions.get()
+          .then((s) => s.backend.getDeployment(deployment.project, deployment.id))
+          .then(update, () => undefined);
+      }, POLL_MS);
+      const giveUp = setTimeout(() => finish(undefined), GIVE_UP_MS);
+      cancel.onCancellationRequested(() => finish(undefined));
+      update(deployment);
+    }),
+  );
+  if (!final) return latest;
+  const where = `${final.project}/${final.environment_name}`;
+  const actions = ['Open Stage', 'Show Logs'];
+  const pick = final.status === 'success'
+    ? vscode.window.showInformationMessage(`${where} now runs ${final.release_candidate_version}.`, ...actions)
+    : vscode.window.showErrorMessage(`${verb} ${where} to ${final.release_candidate_version} ended ${final.status}${final.error_message ? `: ${final.error_message}` : ''}.`, ...actions);
+  void pick.then((choice) => {
+    if (choice === 'Open Stage') void vscode.commands.executeCommand('flightdeck.openStage', { project: final.project, environment: final.environment_name });
+    if (choice === 'Show Logs') deps.log.show();
+  });
+  return final;
+}

@@ -1,0 +1,72 @@
+// The composition root: builds every part once, wires them together and hands every disposable to
+// VS Code. Activation does no network I/O itself; the first refresh is started and not awaited.
+import * as vscode from 'vscode';
+import { registerActionCommands } from './actions';
+import { registerConnectionCommands, registerCopyCommands } from './commands';
+import { affectsConnection, readConfig } from './config';
+import { EmbeddedServer } from './embeddedServer';
+import { createLogger } from './log';
+import { registerCreateProject } from './createProject';
+import { RefreshController } from './refresh';
+import { ReleaseStatusBar } from './statusBar';
+import { WorkspaceRepositories } from './workspace';
+import { SessionManager } from './session';
+import { ReleaseTreeModel } from './tree/model';
+import { ReleaseTreeProvider } from './tree/provider';
+
+/** What activate() returns: used by the VS Code tests to look at the real tree, and by nothing else. */
+export interface FlightdeckApi {
+  model: ReleaseTreeModel;
+  provider: ReleaseTreeProvider;
+  sessions: SessionManager;
+  embedded: EmbeddedServer;
+  refresh: RefreshController;
+  workspace: WorkspaceRepositories;
+  statusBar: ReleaseStatusBar;
+  activatedAt: number;
+  firstRequestAt: number | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): FlightdeckApi {
+  const activatedAt = performance.now();
+  const channel = vscode.window.createOutputChannel('Flightdeck', { log: true });
+  const knownSecrets: string[] = [];
+  const log = createLogger(channel, () => knownSecrets);
+  const embedded = new EmbeddedServer(context, log);
+  const sessions = new SessionManager(context.secrets, embedded, log);
+  const model = new ReleaseTreeModel(sessions);
+  const provider = new ReleaseTreeProvider(model);
+  const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
+  const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds);
+  context.subscriptions.push(channel, embedded, sessions, model, view, refresh);
+  const workspace = new WorkspaceRepositories(log);
+  const statusBar = new ReleaseStatusBar(model, workspace);
+  context.subscriptions.push(
+    workspace,
+    statusBar,
+    ...registerConnectionCommands({ log, sessions, refresh }),
+    ...registerCopyCommands(),
+    ...registerActionCommands({ sessions, model, refresh, log, commits: workspace.commitCounter() }),
+    registerCreateProject({ sessions, workspace, refresh }),
+  );
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (affectsConnection(event)) sessions.reset('the server settings changed');
+    }),
+    embedded.onDidRestart(() => sessions.reset('the embedded server restarted')),
+  );
+  // Tokens are redacted from the log; the embedded one is known only once SecretStorage answers.
+  void embedded.adminToken().then((t) => knownSecrets.push(t), () => undefined);
+  if (process.env.FLIGHTDECK_TOKEN) knownSecrets.push(process.env.FLIGHTDECK_TOKEN);
+
+  void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
+  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, activatedAt, firstRequestAt: undefined };
+  api.firstRequestAt = performance.now();
+  void refresh.now();
+  log.info(`Flightdeck activated in ${(api.firstRequestAt - activatedAt).toFixed(1)} ms`);
+  return api;
+}
+
+export function deactivate(): void {
+  // Everything is owned by context.subscriptions; the embedded server stops with it.
+}

@@ -1,0 +1,154 @@
+// The stage panels: one per environment (opening it again reveals it), restored after a window reload by
+// the webview panel serializer, fed by the session's one event stream.
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { STAGE_VIEW_TYPE, StageIdentity, type TokenRole } from '../../api/protocol';
+import type { Logger } from '../log';
+import type { ActiveSession, SessionManager } from '../session';
+import { StagePanel, stageKey, type StagePanelProbe } from './panel';
+import type { RepositoryProvider } from './snapshot';
+
+/** Only the identity is needed to restore a panel; the rest of the saved state is the webview's. */
+const RestorableState = z.object({ identity: StageIdentity }).passthrough();
+
+export interface StageManagerDeps {
+  extensionUri: vscode.Uri;
+  sessions: SessionManager;
+  log: Logger;
+  repositories: RepositoryProvider | undefined;
+}
+
+export class StagePanelManager implements vscode.Disposable {
+  private readonly panels = new Map<string, StagePanel>();
+  private readonly roles = new WeakMap<ActiveSession, Promise<TokenRole>>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /**
+   * Test-only switch: the VS Code tier runs with dialogs refused, so its suites set this to false and the
+   * action commands skip their modal. Never false in normal use.
+   */
+  confirmActions = true;
+
+  constructor(private readonly deps: StageManagerDeps) {
+    this.disposables.push(
+      deps.sessions.onDidReceiveEvent((event) => {
+        for (const panel of this.panels.values()) if (panel.identity.project === event.data.project) panel.onEvent(event);
+      }),
+      deps.sessions.onDidChangeStreamState((state) => {
+        for (const panel of this.panels.values()) panel.onStreamState(state);
+      }),
+      deps.sessions.onDidChangeSession(() => {
+        for (const panel of this.panels.values()) panel.onSessionChanged();
+      }),
+    );
+  }
+
+  /** Opens the stage of an environment, or reveals it when it is open already. */
+  open(identity: StageIdentity, column: vscode.ViewColumn = vscode.ViewColumn.Active): StagePanel {
+    const existing = this.panels.get(stageKey(identity));
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(STAGE_VIEW_TYPE, `${identity.environment} · ${identity.project}`, { viewColumn: column, preserveFocus: false }, {
+      enableScripts: true,
+      enableFindWidget: true,
+      // No retainContextWhenHidden: the webview keeps its UI state with setState and catches up on show.
+    });
+    return this.adopt(panel, identity);
+  }
+
+  /** The serializer's half: a panel VS Code kept across a window reload. */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    const parsed = RestorableState.safeParse(state);
+    if (!parsed.success) {
+      this.deps.log.warn('A stage panel could not be restored: its saved state names no environment.');
+      panel.dispose();
+      return;
+    }
+    const identity = parsed.data.identity;
+    const existing = this.panels.get(stageKey(identity));
+    if (existing) {
+      panel.dispose();
+      existing.reveal();
+      return;
+    }
+    this.adopt(panel, identity);
+  }
+
+  private adopt(webviewPanel: vscode.WebviewPanel, identity: StageIdentity): StagePanel {
+    const panel = new StagePanel(webviewPanel, identity, {
+      extensionUri: this.deps.extensionUri,
+      sessions: this.deps.sessions,
+      log: this.deps.log,
+      repositories: this.deps.repositories,
+      roleOf: (session) => this.roleOf(session),
+      confirmActions: () => this.confirmActions,
+    });
+    this.panels.set(panel.key, panel);
+    panel.onDidDispose(() => {
+      if (this.panels.get(panel.key) === panel) this.panels.delete(panel.key);
+    });
+    this.deps.log.info(`Stage ${panel.key} opened`);
+    return panel;
+  }
+
+  // ── for the VS Code tests (through the extension's exported API) ──────────────────────────────
+
+  /** Keys (`project/environment`) of the open panels. */
+  get openStages(): string[] {
+    return [...this.panels.keys()];
+  }
+
+  probe(project: string, environment: string): StagePanelProbe | undefined {
+    return this.panels.get(stageKey({ project, environment }));
+  }
+
+  /** Feeds a message to a panel exactly as if its webview had posted it (same validation and handling). */
+  async simulateMessage(project: string, environment: string, message: unknown): Promise<void> {
+    const panel = this.panels.get(stageKey({ project, environment }));
+    if (!panel) throw new Error(`No stage panel is open for ${project}/${environment}.`);
+    await panel.receive(message);
+  }
+
+  close(project: string, environment: string): void {
+    this.panels.get(stageKey({ project, environment }))?.dispose();
+  }
+
+  // ── what the token may do ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Whether the session's token is an admin (protected environments and freezing need one). The API has
+   * no "who am I", so ask an admin-only endpoint once per session: 200 admin, 403 not.
+   */
+  private roleOf(session: ActiveSession): Promise<TokenRole> {
+    let role = this.roles.get(session);
+    if (!role) {
+      role = probeRole(session);
+      this.roles.set(session, role);
+    }
+    return role;
+  }
+
+  dispose(): void {
+    for (const panel of [...this.panels.values()]) panel.dispose();
+    this.panels.clear();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+async function probeRole(session: ActiveSession): Promise<TokenRole> {
+  if (session.embedded) return 'admin';
+  if (session.backend.kind !== 'flightdeck' || !session.token) return 'unknown';
+  try {
+    const response = await fetch(`${session.backend.baseUrl}/api/tokens`, {
+      headers: { Authorization: `Bearer ${session.token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+    await response.body?.cancel();
+    if (response.ok) return 'admin';
+    if (response.status === 403) return 'not_admin';
+    return 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,79 @@
+// The status bar item for the workspace's project: `$(rocket) production 1.4.0-rc2 · canary 1.5.0-rc1`,
+// spinning while a deployment is active; clicking it lists the project's environments.
+import * as vscode from 'vscode';
+import type { Project } from '../api/schemas';
+import { formatAge } from '../core/format';
+import { ladder } from '../core/ladder';
+import type { ReleaseTreeModel } from './tree/model';
+import type { WorkspaceRepositories } from './workspace';
+
+export class ReleaseStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('flightdeck.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly disposables: vscode.Disposable[] = [];
+  private project: Project | undefined;
+
+  constructor(private readonly model: ReleaseTreeModel, private readonly workspace: WorkspaceRepositories) {
+    this.item.name = 'Flightdeck';
+    this.item.command = 'flightdeck.statusBarPick';
+    this.disposables.push(
+      this.item,
+      model.onDidChange(() => void this.update()),
+      model.onDidChangeState(() => void this.update()),
+      vscode.window.onDidChangeActiveTextEditor(() => void this.update()),
+      vscode.commands.registerCommand('flightdeck.statusBarPick', () => this.pick()),
+    );
+  }
+
+  async update(): Promise<void> {
+    const projects = this.model.allProjects;
+    if (projects.length === 0) {
+      this.item.hide();
+      return;
+    }
+    const matched = await this.workspace.projectsFor(projects, vscode.window.activeTextEditor?.document.uri);
+    const project = matched[0];
+    this.project = project;
+    if (!project) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = statusText(project);
+    const md = new vscode.MarkdownString(`**${project.name}**\n\n`, true);
+    for (const env of ladder(project)) {
+      md.appendMarkdown(`- ${env.name}: ${env.current ? `\`${env.current.release_candidate_version}\` ${formatAge(env.current.deploy_start_at)}` : 'nothing deployed'}${env.active ? ` → \`${env.active.release_candidate_version}\` ${env.active.rollout ? `${env.active.rollout.percent}%` : env.active.status}` : ''}\n`);
+    }
+    this.item.tooltip = md;
+    this.item.show();
+  }
+
+  private async pick(): Promise<void> {
+    const project = this.project;
+    if (!project) return;
+    const picked = await vscode.window.showQuickPick(
+      ladder(project).map((e) => ({
+        label: e.name,
+        description: e.current?.release_candidate_version ?? 'nothing deployed',
+        detail: e.active ? `deploying ${e.active.release_candidate_version}${e.active.rollout ? ` at ${e.active.rollout.percent}%` : ''}` : '',
+        environment: e.name,
+      })),
+      { title: `Flightdeck: ${project.name}`, placeHolder: 'Open the stage of an environment' },
+    );
+    if (picked) await vscode.commands.executeCommand('flightdeck.openStage', { project: project.name, environment: picked.environment });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The top rung, and the highest rung running something else (what comes next). */
+export function statusText(project: Project): string {
+  const rungs = ladder(project);
+  const top = rungs[rungs.length - 1];
+  const spinning = rungs.some((e) => e.active);
+  const parts: string[] = [];
+  if (top) parts.push(`${top.name} ${top.current?.release_candidate_version ?? '—'}`);
+  const next = [...rungs].reverse().find((e) => e !== top && e.current && e.current.release_candidate_version !== top?.current?.release_candidate_version);
+  if (next?.current) parts.push(`${next.name} ${next.current.release_candidate_version}`);
+  return `${spinning ? '$(sync~spin)' : '$(rocket)'} ${parts.join(' · ')}`;
+}

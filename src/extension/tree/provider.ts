@@ -1,0 +1,174 @@
+// Turns model nodes into tree items: labels, descriptions, themed status icons, markdown tooltips and
+// the contextValue that decides which actions the menus offer on each node.
+import * as vscode from 'vscode';
+import type { Deployment, Environment } from '../../api/schemas';
+import { formatAge, shortSha } from '../../core/format';
+import { activeRolloutPercent, environmentState, rungBelow, type EnvironmentState } from '../../core/ladder';
+import type { DeploymentNode, EnvironmentNode, ProjectNode, ReleaseNode, ReleaseTreeModel } from './model';
+
+export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode> {
+  readonly onDidChangeTreeData: vscode.Event<ReleaseNode | ReleaseNode[] | undefined>;
+
+  constructor(private readonly model: ReleaseTreeModel, private readonly now: () => number = Date.now) {
+    this.onDidChangeTreeData = model.onDidChange;
+  }
+
+  getChildren(node?: ReleaseNode): Promise<ReleaseNode[]> {
+    return this.model.children(node);
+  }
+
+  getParent(node: ReleaseNode): ReleaseNode | undefined {
+    if (node.kind === 'project') return undefined;
+    const parentId = node.kind === 'environment' ? `project/${node.project.name}` : `environment/${node.project.name}/${node.environment.name}`;
+    return this.model.nodeById(parentId);
+  }
+
+  getTreeItem(node: ReleaseNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'project':
+        return this.projectItem(node);
+      case 'environment':
+        return this.environmentItem(node);
+      case 'deployment':
+        return this.deploymentItem(node);
+    }
+  }
+
+  private projectItem(node: ProjectNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.project.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = node.id;
+    item.iconPath = new vscode.ThemeIcon('package');
+    item.description = node.project.repo;
+    item.contextValue = 'flightdeck.project';
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendMarkdown(`**${escape(node.project.name)}**  \n`);
+    tooltip.appendMarkdown(`Repository: \`${escape(node.project.repo)}\`  \n`);
+    if (node.project.description) tooltip.appendMarkdown(`${escape(node.project.description)}  \n`);
+    tooltip.appendMarkdown(`${node.project.environments.length} environments`);
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  private environmentItem(node: EnvironmentNode): vscode.TreeItem {
+    const env = node.environment;
+    const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = node.id;
+    const state = environmentState(env);
+    item.iconPath = stateIcon(state, env);
+    item.description = environmentDescription(env, this.now());
+    item.tooltip = environmentTooltip(node, state, this.now());
+    item.contextValue = environmentContext(node);
+    item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };
+    return item;
+  }
+
+  private deploymentItem(node: DeploymentNode): vscode.TreeItem {
+    const d = node.deployment;
+    const item = new vscode.TreeItem(d.release_candidate_version, vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = `${d.kind.replace('_', ' ')} · ${d.status.replace('_', ' ')} · ${d.actor} · ${formatAge(d.deploy_start_at, this.now())}`;
+    item.iconPath = deploymentIcon(d);
+    item.tooltip = deploymentTooltip(d, this.now());
+    item.contextValue = 'flightdeck.deployment';
+    return item;
+  }
+}
+
+function environmentDescription(env: Environment, now: number): string {
+  const parts: string[] = [];
+  if (env.current) parts.push(`${env.current.release_candidate_version} · ${formatAge(env.current.deploy_end_at ?? env.current.deploy_start_at, now)}`);
+  else parts.push('nothing deployed');
+  const percent = activeRolloutPercent(env);
+  if (env.active) {
+    const target = env.active.release_candidate_version;
+    parts.push(percent !== undefined ? `→ ${target} ${percent}%` : `→ ${target} ${env.active.status.replace('_', ' ')}`);
+  }
+  if (env.frozen) parts.push('frozen');
+  return parts.join(' · ');
+}
+
+function environmentContext(node: EnvironmentNode): string {
+  const env = node.environment;
+  const flags = ['flightdeck.environment'];
+  const below = rungBelow(node.project, env.name);
+  if (!env.frozen && !env.active && below?.current && below.current.release_candidate_version !== env.current?.release_candidate_version) flags.push('promotable');
+  if (!env.frozen && env.current) flags.push('rollbackable');
+  flags.push(env.frozen ? 'frozen' : 'unfrozen');
+  if (env.current) flags.push('deployed');
+  if (env.active?.rollout) flags.push(env.active.rollout.paused ? 'paused' : 'rolling');
+  return flags.join(' ');
+}
+
+function stateIcon(state: EnvironmentState, env: Environment): vscode.ThemeIcon {
+  if (env.frozen && state !== 'deploying') return new vscode.ThemeIcon('lock', new vscode.ThemeColor('charts.blue'));
+  switch (state) {
+    case 'deploying':
+      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+    case 'paused':
+      return new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.yellow'));
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'rolled_back':
+      return new vscode.ThemeIcon('discard', new vscode.ThemeColor('charts.orange'));
+    case 'live':
+      return env.protected ? new vscode.ThemeIcon('shield', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'));
+    case 'empty':
+      return new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('disabledForeground'));
+  }
+}
+
+function deploymentIcon(d: Deployment): vscode.ThemeIcon {
+  switch (d.status) {
+    case 'success':
+      return new vscode.ThemeIcon(d.kind === 'rollback' || d.kind === 'auto_rollback' ? 'discard' : 'pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'failure':
+    case 'error':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'canceled':
+    case 'canceling':
+      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground'));
+    case 'pending':
+      return new vscode.ThemeIcon('clock');
+    case 'in_progress':
+      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue'));
+    case 'unknown':
+      return new vscode.ThemeIcon('question');
+  }
+}
+
+function environmentTooltip(node: EnvironmentNode, state: EnvironmentState, now: number): vscode.MarkdownString {
+  const env = node.environment;
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown(`**${escape(node.project.name)} / ${escape(env.name)}** — ${env.strategy}, ${env.tier}`);
+  if (env.frozen) md.appendMarkdown(' · $(lock) frozen');
+  if (env.protected) md.appendMarkdown(' · $(shield) protected');
+  md.appendMarkdown('\n\n');
+  if (env.current) md.appendMarkdown(deploymentLines(env.current, now, 'Live'));
+  else md.appendMarkdown('Nothing deployed yet.\n\n');
+  if (env.active) md.appendMarkdown(deploymentLines(env.active, now, 'Deploying'));
+  if (state === 'failed') md.appendMarkdown('The newest deployment failed.\n\n');
+  return md;
+}
+
+function deploymentTooltip(d: Deployment, now: number): vscode.MarkdownString {
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown(deploymentLines(d, now, `${d.kind.replace('_', ' ')} #${escape(d.id)}`));
+  return md;
+}
+
+function deploymentLines(d: Deployment, now: number, title: string): string {
+  const lines = [
+    `**${title}:** \`${escape(d.release_candidate_version)}\` (${d.status.replace('_', ' ')})`,
+    `Commit: \`${shortSha(d.commit, 12)}\``,
+    `From: ${d.from_release_candidate_version ? `\`${escape(d.from_release_candidate_version)}\`` : 'nothing'} → \`${escape(d.release_candidate_version)}\``,
+    `By ${escape(d.actor)}, ${formatAge(d.deploy_start_at, now)} (${new Date(d.deploy_start_at).toLocaleString()})`,
+  ];
+  if (d.rollout) lines.push(`Rollout: step ${d.rollout.step + 1} of ${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ', paused' : ''}`);
+  if (d.error_message) lines.push(`$(error) ${escape(d.error_message)}`);
+  return lines.join('  \n') + '\n\n';
+}
+
+/** Escapes markdown so that names and messages from the server render as text. */
+export function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$~]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,103 @@
+// Which local repository and which release projects belong to a file: the git repository of its
+// workspace folder (opened once, cached), matched to projects by remote URL, or by the monorepo setting
+// `flightdeck.projects` (folder glob → project name) when it names the file's folder.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Project } from '../api/schemas';
+import { GitRepository, projectsForRemotes } from '../git';
+import type { CommitCounter } from './actions';
+import type { Logger } from './log';
+
+export class WorkspaceRepositories implements vscode.Disposable {
+  private readonly repos = new Map<string, Promise<GitRepository | undefined>>();
+  private readonly remotes = new Map<string, Promise<string[]>>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly log: Logger) {
+    this.subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      this.repos.clear();
+      this.remotes.clear();
+    });
+  }
+
+  /** The repository of the folder that holds `uri` (or of the first folder). */
+  repositoryFor(uri?: vscode.Uri): Promise<GitRepository | undefined> {
+    const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder || folder.uri.scheme !== 'file') return Promise.resolve(undefined);
+    const key = folder.uri.fsPath;
+    let repo = this.repos.get(key);
+    if (!repo) {
+      repo = GitRepository.open(key).catch((error: unknown) => {
+        this.log.info(`No git repository for ${key}: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      });
+      this.repos.set(key, repo);
+    }
+    return repo;
+  }
+
+  /** Every repository of the workspace's folders that has one. */
+  async allRepositories(): Promise<GitRepository[]> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const repos = await Promise.all(folders.map((f) => this.repositoryFor(f.uri)));
+    return repos.filter((r): r is GitRepository => r !== undefined);
+  }
+
+  async remoteUrls(repo: GitRepository): Promise<string[]> {
+    let urls = this.remotes.get(repo.repoDir);
+    if (!urls) {
+      urls = repo.remoteUrls().then((r) => r.map((x) => x.url), () => []);
+      this.remotes.set(repo.repoDir, urls);
+    }
+    return urls;
+  }
+
+  /**
+   * The projects a file belongs to: the monorepo mapping when one of its globs matches the file's path
+   * in the repository; else the projects whose `repo` matches a git remote; else every project.
+   */
+  async projectsFor(projects: readonly Project[], uri?: vscode.Uri): Promise<Project[]> {
+    const mapping = vscode.workspace.getConfiguration('flightdeck').get<Record<string, string>>('projects', {});
+    const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
+    if (uri && folder && Object.keys(mapping).length > 0) {
+      const relative = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
+      for (const [glob, name] of Object.entries(mapping)) {
+        if (globMatches(glob, relative)) {
+          const project = projects.find((p) => p.name === name);
+          if (project) return [project];
+        }
+      }
+    }
+    const repo = await this.repositoryFor(uri);
+    if (!repo) return [...projects];
+    return projectsForRemotes(projects, await this.remoteUrls(repo));
+  }
+
+  /** Commits a change adds and removes, counted in the first repository that has both commits. */
+  commitCounter(): CommitCounter {
+    return {
+      count: async (from, to) => {
+        for (const repo of await this.allRepositories()) {
+          const [a, b] = await Promise.all([repo.resolve(from), repo.resolve(to)]);
+          if (!a || !b) continue;
+          const [added, removed] = await Promise.all([repo.countBetween(a, b), repo.countBetween(b, a)]);
+          return { added, removed };
+        }
+        return undefined;
+      },
+    };
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}
+
+/** `services/payments/**`, `services/*\/api`, or a plain folder prefix `services/payments`. */
+export function globMatches(glob: string, relativePath: string): boolean {
+  const clean = glob.replace(/^\.?\//, '').replace(/\/+$/, '');
+  if (!/[*?]/.test(clean)) return relativePath === clean || relativePath.startsWith(`${clean}/`);
+  const pattern = clean
+    .split('**').map((part) => part.split('*').map((s) => s.replace(/[.+^${}()|[\]\\?]/g, '\\$&')).join('[^/]*')).join('.*');
+  return new RegExp(`^${pattern}(/.*)?$`).test(relativePath);
+}

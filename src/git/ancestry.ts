@@ -1,0 +1,333 @@
+// Fast, bounded, never-wrong ancestry answers for many (commit, deployed tip) questions.
+//
+// Method (chosen by bench/where.bench.ts): the first question about a new tip loads every commit behind it
+// with ONE `git rev-list --parents` (for all new tips at once, minus what is already loaded) into an
+// in-memory parent graph; each tip's ancestors become a bitset (LRU by tip). A hover is then one Map
+// lookup plus one bit test per environment. Without generation numbers (we may not write a commit-graph
+// file into the user's repo) proving "not contained" needs the tip's whole ancestry anyway, so one bulk
+// walk by git's own C code beats per-pair `merge-base` processes and per-object `cat-file --batch` reads.
+//
+// Bounds: the graph holds at most `maxGraphCommits` commits (tips beyond it fall back to one
+// `git merge-base --is-ancestor` per question, answers cached); `maxTipSets` bitsets; `maxCachedAnswers`
+// fallback answers. Shallow clones: an answer that depends on history the clone lacks is 'unknown'.
+import { readFile, stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { AncestryOracle, Containment } from '../core/containment';
+import { CommitGraph, reachSetHas, type ReachSet } from './commitGraph';
+import { GitCommandError, runGit, StdoutLimitError } from './exec';
+import { LruCache } from './lruCache';
+
+export interface AncestryIndexOptions {
+  /** Most commits held in memory (about 100 bytes each). Default 1,000,000. */
+  maxGraphCommits?: number;
+  /** Most per-tip ancestor bitsets kept (each graph-size / 8 bytes). Default 64. */
+  maxTipSets?: number;
+  /** Most answers cached for tips answered by git directly (beyond the graph bound, shallow checks). */
+  maxCachedAnswers?: number;
+  /** A deployed commit missing from this clone is looked for again after this long (a fetch may bring it). */
+  missingTipRetryMs?: number;
+  /** How many git processes the fallback runs at once. */
+  fallbackConcurrency?: number;
+  now?: () => number;
+}
+
+export interface AncestryCacheStats {
+  graphCommits: number;
+  graphBytes: number;
+  tipSets: number;
+  tipSetBytes: number;
+  cachedAnswers: number;
+  tipsBeyondBound: number;
+  missingTips: number;
+  /** graphBytes + tipSetBytes + an estimate for cached answers. */
+  approximateBytes: number;
+}
+
+/** How many indexed tips to name after `--not` so a new walk stops at history already loaded. */
+const MAX_NEGATIVE_TIPS = 256;
+/** Upper estimate of one `rev-list --parents` line (a merge: three 64-hex names) to size the stdout bound. */
+const BYTES_PER_LINE_BOUND = 3 * 65;
+
+interface ShallowState {
+  /** mtime and size of the shallow file, or 'absent': when it changes, a fetch deepened or cut history. */
+  signature: string;
+  commits: ReadonlySet<string>;
+}
+
+export class AncestryIndex implements AncestryOracle {
+  private readonly maxGraphCommits: number;
+  private readonly missingTipRetryMs: number;
+  private readonly fallbackConcurrency: number;
+  private readonly now: () => number;
+
+  private graph = new CommitGraph();
+  private readonly reachByTip: LruCache<string, ReachSet>;
+  private readonly recentTips = new LruCache<string, true>(MAX_NEGATIVE_TIPS);
+  private readonly answers: LruCache<string, Containment>;
+  /** Tips whose ancestry did not fit the graph bound: asked of git one pair at a time. */
+  private readonly tipsBeyondBound: LruCache<string, true>;
+  /** Tips this clone does not have, with the time to look again. */
+  private readonly missingTips: LruCache<string, number>;
+  private shallow: ShallowState | undefined;
+  private shallowFilePath: string | undefined;
+  /** Loads run one after another: a second hover waits for the walk the first one started. */
+  private loadQueue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly repoDir: string, options: AncestryIndexOptions = {}) {
+    this.maxGraphCommits = options.maxGraphCommits ?? 1_000_000;
+    this.missingTipRetryMs = options.missingTipRetryMs ?? 30_000;
+    this.fallbackConcurrency = options.fallbackConcurrency ?? 4;
+    this.now = options.now ?? Date.now;
+    this.reachByTip = new LruCache(options.maxTipSets ?? 64);
+    this.answers = new LruCache(options.maxCachedAnswers ?? 10_000);
+    this.tipsBeyondBound = new LruCache(4096);
+    this.missingTips = new LruCache(4096);
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<Containment> {
+    const [answer] = await this.containsAll(ancestor, [descendant]);
+    return answer ?? 'unknown';
+  }
+
+  async containsAll(commit: string, tips: readonly string[]): Promise<Containment[]> {
+    const commitSha = commit.toLowerCase();
+    if (!isFullSha(commitSha)) throw new TypeError(`Ancestry questions take a full commit sha (resolve "${commit}" first).`);
+    const lowerTips = tips.map((tip) => tip.toLowerCase());
+    await this.forgetIfShallowChanged();
+    await this.index(lowerTips.filter((tip) => tip !== commitSha && isFullSha(tip)));
+    const query = new Query(commitSha, this.graph);
+
+    // A tip that is not a commit name (bad data from a server) is never handed to git.
+    const results: (Containment | undefined)[] = lowerTips.map((tip) =>
+      isFullSha(tip) ? this.answerFromGraph(query, tip) : 'unknown',
+    );
+    const askGit = lowerTips.flatMap((tip, i) => (results[i] === undefined ? [{ tip, i }] : []));
+    await forEachLimited(askGit, this.fallbackConcurrency, async ({ tip, i }) => {
+      results[i] = await this.answerFromGit(query.commit, tip);
+    });
+    return results.map((answer) => answer ?? 'unknown');
+  }
+
+  /** Loads the history behind these tips now (e.g. when deployments change), so the next hover is warm. */
+  async prepare(tips: readonly string[]): Promise<void> {
+    await this.forgetIfShallowChanged();
+    await this.index(tips.map((tip) => tip.toLowerCase()).filter(isFullSha));
+  }
+
+  cacheStats(): AncestryCacheStats {
+    let tipSetBytes = 0;
+    for (const reach of this.reachByTip.values()) tipSetBytes += reach.bits.byteLength;
+    const graphBytes = this.graph.approximateBytes;
+    const answerBytes = this.answers.size * 200;
+    return {
+      graphCommits: this.graph.size,
+      graphBytes,
+      tipSets: this.reachByTip.size,
+      tipSetBytes,
+      cachedAnswers: this.answers.size,
+      tipsBeyondBound: this.tipsBeyondBound.size,
+      missingTips: this.missingTips.size,
+      approximateBytes: graphBytes + tipSetBytes + answerBytes,
+    };
+  }
+
+  /** undefined: the graph cannot decide, git must be asked. */
+  private answerFromGraph(query: Query, tip: string): Containment | undefined {
+    if (query.commit === tip) return true;
+    if (this.isMissing(tip)) return 'unknown';
+    const tipIndex = query.graph.indexOf(tip);
+    if (tipIndex === undefined) return undefined; // beyond the graph bound
+    const reach = this.reachOf(query.graph, tip, tipIndex);
+    if (query.index !== undefined && reachSetHas(reach, query.index)) return true;
+    // The tip's whole ancestry is here and the commit is not in it (or not in the repository at all).
+    if (!reach.reachesBoundary) return false;
+    // A shallow clone lacks part of the tip's history, so "not found" proves nothing. One case is still
+    // certain: when the tip is an ancestor of the commit, the commit is newer and cannot be in the tip.
+    // The commit's own ancestry is in the graph when the commit is, else git has to walk it.
+    if (query.index === undefined) return undefined;
+    return reachSetHas(query.ancestors(), tipIndex) ? false : 'unknown';
+  }
+
+  /** For tips beyond the graph bound, and for shallow-clone questions about commits outside the graph. */
+  private async answerFromGit(commit: string, tip: string): Promise<Containment> {
+    const key = `${commit}:${tip}`;
+    const cached = this.answers.get(key);
+    if (cached !== undefined) return cached;
+    const shallow = (this.shallow?.commits.size ?? 0) > 0;
+    // When the tip is in the graph, everything local behind it was walked already: git would find no more.
+    let answer = this.graph.indexOf(tip) === undefined ? await this.mergeBaseIsAncestor(commit, tip) : 'unknown';
+    // In a shallow clone git sees only part of the history: a path it finds is real, its "no" is not.
+    if (answer === false && shallow) answer = 'unknown';
+    // Still certain: when the tip is an ancestor of the commit, the commit is newer and cannot be in it.
+    if (answer === 'unknown' && (await this.mergeBaseIsAncestor(tip, commit)) === true) answer = false;
+    this.answers.set(key, answer);
+    return answer;
+  }
+
+  /** The baseline method: one git process per question. */
+  async mergeBaseIsAncestor(ancestor: string, descendant: string): Promise<Containment> {
+    try {
+      const { exitCode } = await runGit(this.repoDir, ['merge-base', '--is-ancestor', ancestor, descendant], { okExitCodes: [1] });
+      return exitCode === 0;
+    } catch (error) {
+      // Exit 128: one of them is not a commit here (not fetched); we cannot tell.
+      if (error instanceof GitCommandError) return 'unknown';
+      throw error;
+    }
+  }
+
+  private reachOf(graph: CommitGraph, tip: string, tipIndex: number): ReachSet {
+    const cached = this.reachByTip.get(tip);
+    if (cached) return cached;
+    const reach = graph.reachFrom(tipIndex);
+    this.reachByTip.set(tip, reach);
+    return reach;
+  }
+
+  private isMissing(tip: string): boolean {
+    const retryAt = this.missingTips.get(tip);
+    if (retryAt === undefined) return false;
+    if (this.now() < retryAt) return true;
+    this.missingTips.delete(tip);
+    return false;
+  }
+
+  private needsLoading(tip: string): boolean {
+    return this.graph.indexOf(tip) === undefined && !this.isMissing(tip) && !this.tipsBeyondBound.has(tip);
+  }
+
+  private async index(tips: readonly string[]): Promise<void> {
+    if (!tips.some((tip) => this.needsLoading(tip))) return;
+    const run = this.loadQueue.then(async () => {
+      // Re-check: the load queued before this one may have brought these tips.
+      const pending = [...new Set(tips.filter((tip) => this.needsLoading(tip)))];
+      if (pending.length > 0) await this.load(pending);
+    });
+    this.loadQueue = run.catch(() => undefined);
+    await run;
+  }
+
+  private async load(tips: readonly string[]): Promise<void> {
+    const shallowCommits = this.shallow?.commits ?? new Set<string>();
+    const room = this.maxGraphCommits - this.graph.size;
+    const negatives = [...this.recentTips.keys()];
+    // `^sha` lines: git before 2.42 rejects `--not` on stdin.
+    const input = [...tips, ...negatives.map((tip) => `^${tip}`)].join('\n') + '\n';
+    let output: Buffer;
+    try {
+      ({ stdout: output } = await runGit(this.repoDir, ['rev-list', '--parents', '--ignore-missing', '--stdin'], {
+        input,
+        binary: true,
+        maxStdoutBytes: Math.max(room, 1) * BYTES_PER_LINE_BOUND,
+        timeoutMs: 5 * 60_000,
+      }));
+    } catch (error) {
+      if (!(error instanceof StdoutLimitError) && !(error instanceof GitCommandError)) throw error;
+      // One bad or huge tip must not cost the others their fast answers: try them one by one.
+      if (tips.length > 1) {
+        for (const tip of tips) if (this.needsLoading(tip)) await this.load([tip]);
+        return;
+      }
+      const [tip] = tips;
+      if (tip === undefined) return;
+      if (error instanceof StdoutLimitError) this.tipsBeyondBound.set(tip, true);
+      else this.missingTips.set(tip, this.now() + this.missingTipRetryMs); // e.g. names a tree, not a commit
+      return;
+    }
+    if (countLines(output) > room) {
+      if (tips.length > 1) {
+        for (const tip of tips) if (this.needsLoading(tip)) await this.load([tip]);
+      } else if (tips[0] !== undefined) {
+        this.tipsBeyondBound.set(tips[0], true);
+      }
+      return;
+    }
+    this.graph.addRevListParents(output, shallowCommits);
+    for (const tip of tips) {
+      if (this.graph.indexOf(tip) !== undefined) this.recentTips.set(tip, true);
+      else this.missingTips.set(tip, this.now() + this.missingTipRetryMs);
+    }
+  }
+
+  /**
+   * A shallow clone that is deepened (or made shallower) changes which answers are knowable: start over.
+   * One stat per question keeps that cheap.
+   */
+  private async forgetIfShallowChanged(): Promise<void> {
+    if (this.shallowFilePath === undefined) {
+      const { stdout } = await runGit(this.repoDir, ['rev-parse', '--git-path', 'shallow']);
+      this.shallowFilePath = path.resolve(this.repoDir, stdout.trim());
+    }
+    const signature = await fileSignature(this.shallowFilePath);
+    if (this.shallow?.signature === signature) return;
+    const commits = signature === 'absent' ? new Set<string>() : await readShallowCommits(this.shallowFilePath);
+    if (this.shallow !== undefined) {
+      this.graph = new CommitGraph();
+      this.reachByTip.clear();
+      this.recentTips.clear();
+      this.answers.clear();
+      this.tipsBeyondBound.clear();
+      this.missingTips.clear();
+    }
+    this.shallow = { signature, commits };
+  }
+}
+
+async function fileSignature(file: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    return `${info.mtimeMs}:${info.size}:${info.ino}`;
+  } catch {
+    return 'absent';
+  }
+}
+
+async function readShallowCommits(file: string): Promise<Set<string>> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return new Set(text.split('\n').map((line) => line.trim().toLowerCase()).filter((line) => line !== ''));
+  } catch {
+    return new Set();
+  }
+}
+
+/** One containsAll call: the commit asked about, and its own ancestry computed at most once. */
+class Query {
+  private ancestorSet: ReachSet | undefined;
+
+  constructor(readonly commit: string, readonly graph: CommitGraph) {}
+
+  get index(): number | undefined {
+    return this.graph.indexOf(this.commit);
+  }
+
+  ancestors(): ReachSet {
+    const index = this.index;
+    if (index === undefined) throw new Error('ancestors() needs a commit that is in the graph');
+    this.ancestorSet ??= this.graph.reachFrom(index);
+    return this.ancestorSet;
+  }
+}
+
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+export function isFullSha(text: string): boolean {
+  return FULL_SHA.test(text);
+}
+
+function countLines(output: Buffer): number {
+  let lines = 0;
+  for (let i = output.indexOf(0x0a); i !== -1; i = output.indexOf(0x0a, i + 1)) lines++;
+  return lines;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,132 @@
+// Runs git: `execFile('git', ['-C', repoDir, ...args])`, never a shell, and only read-only commands (the
+// callers' business; this module sets what keeps even reads from writing: no optional locks, no prompts).
+import { execFile } from 'node:child_process';
+
+export class GitNotFoundError extends Error {
+  constructor() {
+    super('git was not found on PATH; install git to see where commits are deployed.');
+    this.name = 'GitNotFoundError';
+  }
+}
+
+export class NotAGitRepositoryError extends Error {
+  constructor(readonly repoDir: string, detail: string) {
+    super(`${repoDir} is not a git repository (${detail}).`);
+    this.name = 'NotAGitRepositoryError';
+  }
+}
+
+export class GitCommandError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | null,
+    readonly stderr: string,
+    reason: string,
+  ) {
+    super(`git ${args.join(' ')} failed: ${reason}`);
+    this.name = 'GitCommandError';
+  }
+}
+
+export interface GitRunOptions {
+  /** Written to git's stdin (then closed). */
+  input?: string;
+  /** Exit codes that are answers, not failures (e.g. 1 from `merge-base --is-ancestor`). */
+  okExitCodes?: readonly number[];
+  /** Above this many bytes of stdout git is killed and the call fails with `StdoutLimitError`. */
+  maxStdoutBytes?: number;
+  timeoutMs?: number;
+}
+
+export interface GitOutput<Out extends string | Buffer = string> {
+  stdout: Out;
+  stderr: string;
+  exitCode: number;
+}
+
+export class StdoutLimitError extends Error {
+  constructor(readonly args: readonly string[], readonly limitBytes: number) {
+    super(`git ${args.join(' ')} printed more than ${limitBytes} bytes`);
+    this.name = 'StdoutLimitError';
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_STDOUT_BYTES = 64 * 1024 * 1024;
+
+/** Variables that would point git at another repository than `-C repoDir` (e.g. when run from a hook). */
+const REPOSITORY_LOCATING_VARIABLES = [
+  'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_PREFIX',
+];
+
+function gitEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REPOSITORY_LOCATING_VARIABLES) delete env[name];
+  // No index refresh written behind the user's back, no credential prompt, messages we can recognise.
+  env.GIT_OPTIONAL_LOCKS = '0';
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.LC_ALL = 'C';
+  return env;
+}
+
+export function runGit(repoDir: string, args: readonly string[], options?: GitRunOptions): Promise<GitOutput>;
+export function runGit(repoDir: string, args: readonly string[], options: GitRunOptions & { binary: true }): Promise<GitOutput<Buffer>>;
+export function runGit(
+  repoDir: string,
+  args: readonly string[],
+  options: GitRunOptions & { binary?: boolean } = {},
+): Promise<GitOutput<string | Buffer>> {
+  const fullArgs = ['-C', repoDir, ...args];
+  const maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'git',
+      fullArgs,
+      {
+        encoding: 'buffer',
+        env: gitEnvironment(),
+        maxBuffer: maxStdoutBytes,
+        timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        windowsHide: true,
+      },
+      (error, stdoutBuffer, stderrBuffer) => {
+        const stderr = stderrBuffer.toString('utf8');
+        const stdout = options.binary ? stdoutBuffer : stdoutBuffer.toString('utf8');
+        if (!error) {
+          resolve({ stdout, stderr, exitCode: 0 });
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException & { code?: unknown }).code;
+        if (code === 'ENOENT') return reject(new GitNotFoundError());
+        if (code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return reject(new StdoutLimitError(args, maxStdoutBytes));
+        if (error.killed || (error as { signal?: unknown }).signal) {
+          return reject(new GitCommandError(args, null, stderr, `killed after ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms or by a signal`));
+        }
+        const exitCode = typeof code === 'number' ? code : null;
+        if (exitCode !== null && options.okExitCodes?.includes(exitCode)) {
+          resolve({ stdout, stderr, exitCode });
+          return;
+        }
+        const notRepository = notARepositoryReason(stderr);
+        if (notRepository) return reject(new NotAGitRepositoryError(repoDir, notRepository));
+        reject(new GitCommandError(args, exitCode, stderr, firstLine(stderr) || `exit code ${String(exitCode)}`));
+      },
+    );
+    // A git that exits before reading its input closes the pipe; that error is reported by the callback.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+function notARepositoryReason(stderr: string): string | undefined {
+  if (/not a git repository/i.test(stderr)) return 'no .git found in it or its parents';
+  const cannotChange = /cannot change to '.*': (.*)/i.exec(stderr);
+  if (cannotChange) return (cannotChange[1] ?? 'cannot enter it').trim();
+  if (/dubious ownership/i.test(stderr)) return 'git refuses it: dubious ownership, see `git config safe.directory`';
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.replace(/^(fatal|error): /, '').trim() ?? '';
+}

@@ -1,0 +1,104 @@
+// `startServer`: the release server in-process (used by `flightdeck serve`, the demo, tests and the
+// bench). Opens the store (PGlite data dir or PostgreSQL URL), migrates it, applies --config, listens.
+import * as path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { buildApp } from './app';
+import { applyConfigFile } from './config-file';
+import { ReleaseService } from './service/release-service';
+import { DEFAULT_DATA_DIR, Store } from './store';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface StartServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** PGlite data directory (default ~/.flightdeck/data); ignored when databaseUrl is set. */
+  dataDir?: string | undefined;
+  databaseUrl?: string | undefined;
+  /** JSON or YAML file of projects, applied at start. */
+  configFile?: string | undefined;
+  /** Accepted as an admin token (actor `admin`); `flightdeck serve` passes FLIGHTDECK_ADMIN_TOKEN. */
+  adminToken?: string | undefined;
+  /** Reported by /healthz and the OpenAPI document. */
+  version: string;
+  logLevel?: LogLevel;
+  /** Where the JSON log lines go (default stderr: stdout belongs to `listening on …`). */
+  logStream?: NodeJS.WritableStream;
+  /** SSE keep-alive interval (default 15 s). */
+  keepAliveMs?: number;
+  /** Events kept for replay (default 10,000). */
+  eventRetention?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  host: string;
+  port: number;
+  /** The service, for in-process users (the engine, tests). */
+  service: ReleaseService;
+  /** Stops accepting, lets in-flight requests finish, ends event streams, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Paths the logger blanks out: tokens must never reach a log. */
+const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization'];
+
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const logLevel = options.logLevel ?? 'info';
+  const logger = logLevel === 'silent'
+    ? false
+    : { level: logLevel, stream: options.logStream ?? process.stderr, redact: { paths: REDACTED, censor: '[redacted]' } };
+
+  const store = await Store.open({
+    dataDir: options.databaseUrl ? undefined : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR),
+    databaseUrl: options.databaseUrl,
+    eventRetention: options.eventRetention,
+  });
+  // The logger exists once the app does; listener failures before that have nowhere better to go.
+  let log: FastifyBaseLogger | undefined;
+  const service = new ReleaseService(store, {
+    adminToken: options.adminToken,
+    onListenerError: (error) => log?.error({ err: error }, 'an event listener failed'),
+  });
+  try {
+    const app = buildApp({
+      service,
+      version: options.version,
+      logger,
+      ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    });
+    log = app.log;
+    if (options.configFile) {
+      const applied = await applyConfigFile(service, options.configFile);
+      app.log.info({ projects: applied }, 'config file applied');
+    }
+    await app.listen({ host, port: options.port ?? 7700 });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : options.port ?? 7700;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      host,
+      port,
+      service,
+      close: () => closing ??= (async () => {
+        try {
+          await app.close();
+        } finally {
+          service.dispose();
+          await store.close();
+        }
+      })(),
+    };
+  } catch (error) {
+    service.dispose();
+    await store.close();
+    throw error;
+  }
+}
+
+export { ReleaseService, type DeploymentChange, type DeploymentChangedListener } from './service/release-service';
+export { SERVER_PRINCIPAL, type Principal } from './service/principal';
+export { Store, type StoreOptions } from './store';

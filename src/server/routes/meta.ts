@@ -1,0 +1,49 @@
+// The server about itself (endpoint 16) and the event stream (endpoint 15).
+import { z } from 'zod';
+import { ErrorBody, Healthz } from '../../api/schemas';
+import type { EventStreamHub } from '../http/event-stream';
+import { buildOpenApiDocument } from '../http/openapi';
+import { parseInput, type RouteRegistry } from '../http/route';
+import { EventId, EventsQuery } from './params';
+
+export function registerMetaRoutes(routes: RouteRegistry, version: string): void {
+  routes.add({
+    method: 'GET', url: '/healthz', role: null,
+    summary: 'Liveness: needs no token', responses: { 200: Healthz },
+    handler: async () => ({ ok: true, version }),
+  });
+
+  let document: string | undefined;
+  routes.add({
+    method: 'GET', url: '/api/openapi.json', role: 'viewer',
+    summary: 'This document', responses: { 200: z.record(z.string(), z.unknown()) },
+    handler: async ({ reply }) => {
+      // Built on first use, when every route has been declared.
+      document ??= JSON.stringify(buildOpenApiDocument(routes.docs, version));
+      return reply.type('application/json; charset=utf-8').send(document);
+    },
+  });
+}
+
+export function registerEventRoutes(routes: RouteRegistry, hub: EventStreamHub): void {
+  routes.add({
+    method: 'GET', url: '/api/events', role: 'viewer',
+    summary: 'Server-Sent Events; resume with Last-Event-ID (or ?since=) to replay what was missed',
+    query: EventsQuery, responses: { 200: 'event-stream', 400: ErrorBody },
+    handler: async ({ query, request, reply }) => {
+      const header = request.headers['last-event-id'];
+      const resumeAfter = typeof header === 'string' && header !== ''
+        ? parseInput(EventId, header, 'query')
+        : query.since;
+      reply.hijack();
+      try {
+        await hub.open(reply.raw, query.project ?? null, resumeAfter);
+      } catch (error) {
+        // Headers are out; all that is left is to end the stream (the client resumes) and log.
+        request.log.error({ err: error }, 'event stream failed');
+        reply.raw.destroy();
+      }
+      return undefined;
+    },
+  });
+}

@@ -1,0 +1,30 @@
+// API tokens: endpoint 17 (admin only).
+import { z } from 'zod';
+import { ErrorBody, TokenCreateBody, TokenCreated, TokenInfo } from '../../api/schemas';
+import type { RouteRegistry } from '../http/route';
+import type { ReleaseService } from '../service/release-service';
+import { TokenParams } from './params';
+
+export function registerTokenRoutes(routes: RouteRegistry, service: ReleaseService): void {
+  routes.add({
+    method: 'POST', url: '/api/tokens', role: 'admin',
+    summary: 'Create a token; the response is the only time it is shown',
+    body: TokenCreateBody, responses: { 201: TokenCreated, 409: ErrorBody },
+    handler: ({ body }) => service.tokens.create(body.name, body.role),
+  });
+
+  routes.add({
+    method: 'GET', url: '/api/tokens', role: 'admin',
+    summary: 'List tokens (names and roles, never the secrets)', responses: { 200: z.array(TokenInfo) },
+    handler: () => service.tokens.list(),
+  });
+
+  routes.add({
+    method: 'DELETE', url: '/api/tokens/:name', role: 'admin',
+    summary: 'Revoke a token at once', params: TokenParams, responses: { 204: null, 404: ErrorBody },
+    handler: async ({ params }) => {
+      await service.tokens.delete(params.name);
+      return undefined;
+    },
+  });
+}

@@ -1,0 +1,206 @@
+// The deployment operations (API.md endpoints 2, 3, 5, 10), each run inside one store transaction
+// that has locked the environment row first, so concurrent calls on one environment serialise and
+// every precondition (`expected_current`, the active deployment, the state machine) holds at commit.
+import type {
+  CreateDeploymentBody, Deployment, DeploymentKind, PatchDeploymentBody, PromoteBody, Rollout, RollbackBody,
+} from '../../api/schemas';
+import { rollbackTarget } from '../../core/rollback';
+import {
+  ApiError, ENVIRONMENT_FROZEN, ENVIRONMENT_NOT_FOUND, NO_ROLLBACK_TARGET, RELEASE_NOT_FOUND,
+} from '../errors';
+import type { CandidateRecord, EnvironmentRecord, StoreWriter } from '../store';
+import type { Principal } from './principal';
+import { isLegalMove, isTerminal } from './status-machine';
+
+/** What every operation here needs besides its arguments. */
+export interface OperationContext {
+  writer: StoreWriter;
+  principal: Principal;
+  at: Date;
+}
+
+export async function createDeployment(
+  ctx: OperationContext, project: string, environment: string, body: CreateDeploymentBody,
+): Promise<Deployment> {
+  const env = await lockEnvironment(ctx, project, environment);
+  const candidate = await requireCandidate(ctx, env, body.release_candidate_version);
+  return startDeployment(ctx, env, candidate, 'deploy', body.expected_current);
+}
+
+export async function promote(
+  ctx: OperationContext, project: string, environment: string, body: PromoteBody,
+): Promise<Deployment> {
+  const env = await lockEnvironment(ctx, project, environment);
+  const source = await promotionSource(ctx, env, body.from_environment);
+  const sourceCurrent = await ctx.writer.currentDeployment(source.id);
+  if (!sourceCurrent) throw new ApiError(400, `Environment ${source.spec.name} has nothing deployed to promote`);
+  if (body.release_candidate_version !== undefined && body.release_candidate_version !== sourceCurrent.release_candidate_version) {
+    throw new ApiError(409, `Environment ${source.spec.name} runs ${sourceCurrent.release_candidate_version}, not ${body.release_candidate_version}`,
+      { source_current: sourceCurrent.release_candidate_version });
+  }
+  const candidate = await requireCandidate(ctx, env, sourceCurrent.release_candidate_version);
+  return startDeployment(ctx, env, candidate, 'promote', body.expected_current);
+}
+
+/**
+ * Reports a pipeline's status (endpoint 3): moves the newest non-terminal deployment of the candidate,
+ * or records a new one with that status when there is none. Repeating the current status is a no-op.
+ */
+export async function reportStatus(
+  ctx: OperationContext, project: string, environment: string, body: PatchDeploymentBody,
+): Promise<Deployment> {
+  const env = await lockEnvironment(ctx, project, environment);
+  const candidate = await requireCandidate(ctx, env, body.release_candidate_version);
+  const existing = await ctx.writer.newestActiveDeploymentOf(env.id, candidate.version);
+  if (!existing) {
+    const deployment = await ctx.writer.insertDeployment({
+      projectId: env.projectId, environmentId: env.id, candidate, from: await ctx.writer.currentDeployment(env.id),
+      status: body.status, kind: 'deploy', actor: ctx.principal.name, at: ctx.at,
+      errorMessage: body.error_message ?? null, rollout: rolloutAfter(initialRollout(env), body.status),
+    });
+    ctx.writer.recordEvent('deployment.created', env.project, env.spec.name, ctx.at, deployment);
+    return deployment;
+  }
+  if (existing.status === body.status) {
+    if (body.error_message === undefined || body.error_message === existing.error_message) return existing;
+    return updateDeployment(ctx, env, existing, { errorMessage: body.error_message });
+  }
+  if (!isLegalMove(existing.status, body.status)) {
+    throw new ApiError(409, `Illegal status transition from ${existing.status} to ${body.status}`, { status: existing.status });
+  }
+  return updateDeployment(ctx, env, existing, {
+    status: body.status,
+    endAt: isTerminal(body.status) ? ctx.at : null,
+    ...(body.error_message !== undefined ? { errorMessage: body.error_message } : {}),
+    ...(existing.rollout ? { rollout: rolloutAfter(existing.rollout, body.status) } : {}),
+  });
+}
+
+/** Endpoint 5: cancels what is active, then deploys the rollback target (see core/rollback). */
+export async function rollback(
+  ctx: OperationContext, project: string, environment: string, body: RollbackBody,
+): Promise<Deployment> {
+  const env = await lockEnvironment(ctx, project, environment);
+  checkProtected(ctx, env);
+  if (env.spec.frozen && body.force !== true) throw new ApiError(400, ENVIRONMENT_FROZEN);
+  const current = await ctx.writer.currentDeployment(env.id);
+  checkExpectedCurrent(body.expected_current, current);
+  const explicit = body.to_release_candidate_version === undefined
+    ? undefined
+    : await requireCandidate(ctx, env, body.to_release_candidate_version);
+
+  for (const active of await ctx.writer.activeDeployments(env.id)) {
+    await updateDeployment(ctx, env, active, {
+      status: 'canceled', endAt: ctx.at, errorMessage: `Canceled by a rollback requested by ${ctx.principal.name}`,
+    });
+  }
+  const candidate = explicit ?? await requireCandidate(ctx, env, await defaultRollbackTarget(ctx, env));
+  const deployment = await ctx.writer.insertDeployment({
+    projectId: env.projectId, environmentId: env.id, candidate, from: current, status: 'pending', kind: 'rollback',
+    actor: ctx.principal.name, at: ctx.at, errorMessage: null, rollout: initialRollout(env),
+  });
+  ctx.writer.recordEvent('deployment.created', env.project, env.spec.name, ctx.at, deployment);
+  return deployment;
+}
+
+// ── shared steps ─────────────────────────────────────────────────────────────────────────────────
+
+async function lockEnvironment(ctx: OperationContext, project: string, environment: string): Promise<EnvironmentRecord> {
+  const env = await ctx.writer.lockEnvironment(project, environment);
+  if (!env) throw new ApiError(404, ENVIRONMENT_NOT_FOUND);
+  return env;
+}
+
+async function requireCandidate(ctx: OperationContext, env: EnvironmentRecord, version: string): Promise<CandidateRecord> {
+  const candidate = await ctx.writer.findCandidate(env.projectId, version);
+  if (!candidate) throw new ApiError(404, RELEASE_NOT_FOUND);
+  return candidate;
+}
+
+function checkProtected(ctx: OperationContext, env: EnvironmentRecord): void {
+  if (env.spec.protected && ctx.principal.role !== 'admin') {
+    throw new ApiError(403, `Environment ${env.spec.name} is protected: only an admin may deploy, promote or roll back`);
+  }
+}
+
+/** `expected_current`: absent means no precondition; null means "nothing deployed yet". */
+function checkExpectedCurrent(expected: string | null | undefined, current: Deployment | undefined): void {
+  if (expected === undefined) return;
+  const actual = current?.release_candidate_version ?? null;
+  if (expected !== actual) {
+    throw new ApiError(409, `The environment runs ${actual ?? 'nothing'}, not ${expected ?? 'nothing'}`, { current: actual });
+  }
+}
+
+/** Deploy and promote: the checks of endpoint 2, then a pending deployment the executor will pick up. */
+async function startDeployment(
+  ctx: OperationContext, env: EnvironmentRecord, candidate: CandidateRecord, kind: DeploymentKind,
+  expectedCurrent: string | null | undefined,
+): Promise<Deployment> {
+  checkProtected(ctx, env);
+  if (env.spec.frozen) throw new ApiError(400, ENVIRONMENT_FROZEN);
+  const current = await ctx.writer.currentDeployment(env.id);
+  checkExpectedCurrent(expectedCurrent, current);
+  const active = await ctx.writer.activeDeployment(env.id);
+  if (active) {
+    throw new ApiError(409, `A deployment is already active in ${env.spec.name}`, { active: active.id, current: current?.release_candidate_version ?? null });
+  }
+  const deployment = await ctx.writer.insertDeployment({
+    projectId: env.projectId, environmentId: env.id, candidate, from: current, status: 'pending', kind,
+    actor: ctx.principal.name, at: ctx.at, errorMessage: null, rollout: initialRollout(env),
+  });
+  ctx.writer.recordEvent('deployment.created', env.project, env.spec.name, ctx.at, deployment);
+  return deployment;
+}
+
+async function updateDeployment(
+  ctx: OperationContext, env: EnvironmentRecord, deployment: Deployment,
+  change: Parameters<StoreWriter['updateDeployment']>[1],
+): Promise<Deployment> {
+  const updated = await ctx.writer.updateDeployment(deployment.id, change, ctx.at);
+  ctx.writer.recordEvent('deployment.updated', env.project, env.spec.name, ctx.at, updated);
+  return updated;
+}
+
+/** The environment a promote takes its candidate from: the named one, else the rung just below. */
+async function promotionSource(ctx: OperationContext, env: EnvironmentRecord, fromName: string | undefined): Promise<EnvironmentRecord> {
+  if (fromName !== undefined) {
+    if (fromName === env.spec.name) throw new ApiError(400, 'An environment cannot be promoted from itself');
+    const named = await ctx.writer.findEnvironment(env.project, fromName);
+    if (!named) throw new ApiError(404, ENVIRONMENT_NOT_FOUND);
+    return named;
+  }
+  const below = (await ctx.writer.environmentsOf(env.projectId))
+    .filter((other) => other.spec.position < env.spec.position)
+    .pop();
+  if (!below) throw new ApiError(400, `Environment ${env.spec.name} has no environment below it to promote from`);
+  return below;
+}
+
+/** The candidate endpoint 5 returns to when none is named; the rule itself lives in core/rollback. */
+async function defaultRollbackTarget(ctx: OperationContext, env: EnvironmentRecord): Promise<string> {
+  const newest = await ctx.writer.newestDeployment(env.id);
+  const current = await ctx.writer.currentDeployment(env.id);
+  const previous = newest?.status === 'success'
+    ? await ctx.writer.previousSuccess(env.id, newest.id, newest.release_candidate_version)
+    : undefined;
+  // The few deployments the rule looks at, newest first, instead of the environment's whole history.
+  const relevant = new Map<string, Deployment>();
+  for (const deployment of [newest, current, previous]) if (deployment) relevant.set(deployment.id, deployment);
+  const history = [...relevant.values()].sort((a, b) => Number(b.id) - Number(a.id));
+  const target = rollbackTarget(history);
+  if (!target) throw new ApiError(404, NO_ROLLBACK_TARGET);
+  return target.release_candidate_version;
+}
+
+/** A rollout starts before its first step: nothing live yet. `null` for other strategies. */
+function initialRollout(env: EnvironmentRecord): Rollout | null {
+  if (env.spec.strategy !== 'rollout' || env.spec.steps === null) return null;
+  return { step: 0, percent: 0, steps: env.spec.steps, paused: false };
+}
+
+/** A rollout reported successful is fully live. */
+function rolloutAfter(rollout: Rollout | null, status: Deployment['status']): Rollout | null {
+  if (rollout === null || status !== 'success') return rollout;
+  return { ...rollout, step: Math.max(0, rollout.steps.length - 1), percent: 100 };
+}

@@ -1,0 +1,28 @@
+// In-process fan-out of committed events to live subscribers (the SSE streams, the engine).
+import type { CommittedEvent } from '../store';
+
+export type EventListener = (events: readonly CommittedEvent[]) => void;
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Delivers to every listener; one listener throwing does not starve the others. */
+  publish(events: readonly CommittedEvent[], onListenerError: (error: unknown) => void): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch (error) {
+        onListenerError(error);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,32 @@
+// The serialized overview (GET /api/releases), built once per change. Every committed change bumps
+// the generation; a build only fills the cache if no change committed while it ran, and concurrent
+// requests for one generation share one build.
+
+export class OverviewCache {
+  private generation = 0;
+  private cached: { generation: number; json: string } | undefined;
+  private building: { generation: number; promise: Promise<string> } | undefined;
+
+  constructor(private readonly build: () => Promise<string>) {}
+
+  invalidate(): void {
+    this.generation++;
+    this.cached = undefined;
+  }
+
+  get(): Promise<string> {
+    const generation = this.generation;
+    if (this.cached?.generation === generation) return Promise.resolve(this.cached.json);
+    if (this.building?.generation === generation) return this.building.promise;
+    const promise = this.build().then(
+      (json) => {
+        if (this.generation === generation) this.cached = { generation, json };
+        return json;
+      },
+    ).finally(() => {
+      if (this.building?.promise === promise) this.building = undefined;
+    });
+    this.building = { generation, promise };
+    return promise;
+  }
+}

@@ -1,0 +1,157 @@
+// The service: what the routes (and later the engine) call. Reads go to one snapshot; every change
+// runs in one store transaction (see deployments.ts and projects.ts). After a change commits, and only
+// then, the overview cache is invalidated, the events reach live subscribers, and deployment
+// listeners (the engine's hook) hear about created and updated deployments.
+import type {
+  CreateCandidateBody, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, PageQuery,
+  PatchDeploymentBody, Project, ProjectSpec, PromoteBody, Release, RollbackBody,
+} from '../../api/schemas';
+import { ApiError, DEPLOYMENT_NOT_FOUND, ENVIRONMENT_NOT_FOUND, PROJECT_NOT_FOUND } from '../errors';
+import type { CommittedEvent, EnvironmentRecord, Store } from '../store';
+import * as deployments from './deployments';
+import { EventBus } from './event-bus';
+import { OverviewCache } from './overview-cache';
+import type { Principal } from './principal';
+import * as projects from './projects';
+import { TokenService } from './tokens';
+
+export interface DeploymentChange {
+  type: 'created' | 'updated';
+  deployment: Deployment;
+  /** The id of the event that announced it. */
+  eventId: number;
+}
+
+/** The engine's hook: called after commit, in commit order, for every deployment created or updated. */
+export type DeploymentChangedListener = (change: DeploymentChange) => void;
+
+export interface ReleaseServiceOptions {
+  adminToken?: string | undefined;
+  now?: () => Date;
+  /** Where failures of listeners (which must not break a request) are reported. */
+  onListenerError?: (error: unknown) => void;
+}
+
+export class ReleaseService {
+  readonly events = new EventBus();
+  readonly tokens: TokenService;
+  private readonly overview: OverviewCache;
+  private readonly deploymentListeners = new Set<DeploymentChangedListener>();
+  private readonly now: () => Date;
+  private readonly onListenerError: (error: unknown) => void;
+  private readonly stopListening: () => void;
+
+  constructor(readonly store: Store, options: ReleaseServiceOptions = {}) {
+    this.now = options.now ?? (() => new Date());
+    this.onListenerError = options.onListenerError ?? (() => undefined);
+    this.tokens = new TokenService(store, options.adminToken, this.now);
+    this.overview = new OverviewCache(async () => JSON.stringify({ projects: await store.read((reader) => reader.projects()) }));
+    this.stopListening = store.onCommit((events) => this.afterCommit(events));
+  }
+
+  /** Registers the engine (or a test) for created/updated deployments; returns the unsubscribe. */
+  onDeploymentChanged(listener: DeploymentChangedListener): () => void {
+    this.deploymentListeners.add(listener);
+    return () => this.deploymentListeners.delete(listener);
+  }
+
+  dispose(): void {
+    this.stopListening();
+    this.deploymentListeners.clear();
+  }
+
+  private afterCommit(events: readonly CommittedEvent[]): void {
+    this.overview.invalidate();
+    this.events.publish(events, this.onListenerError);
+    for (const event of events) {
+      if (!event.deployment || (event.type !== 'deployment.created' && event.type !== 'deployment.updated')) continue;
+      const change: DeploymentChange = {
+        type: event.type === 'deployment.created' ? 'created' : 'updated', deployment: event.deployment, eventId: event.id,
+      };
+      for (const listener of this.deploymentListeners) {
+        try {
+          listener(change);
+        } catch (error) {
+          this.onListenerError(error);
+        }
+      }
+    }
+  }
+
+  // ── reads ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** `{ "projects": [...] }`, serialized, from the cache when nothing changed since it was built. */
+  overviewJson(): Promise<string> {
+    return this.overview.get();
+  }
+
+  async project(name: string): Promise<Project> {
+    const project = await this.store.read(async (reader) => {
+      const record = await reader.findProject(name);
+      return record && (await reader.projects(record.id))[0];
+    });
+    if (!project) throw new ApiError(404, PROJECT_NOT_FOUND);
+    return project;
+  }
+
+  async releases(projectName: string, page: PageQuery): Promise<Release[]> {
+    return this.store.read(async (reader) => {
+      const project = await reader.findProject(projectName);
+      if (!project) throw new ApiError(404, PROJECT_NOT_FOUND);
+      return reader.releases(project, page);
+    });
+  }
+
+  async deployments(project: string, environment: string, page: PageQuery): Promise<Deployment[]> {
+    return this.store.read(async (reader) => {
+      const env = await reader.findEnvironment(project, environment);
+      if (!env) throw new ApiError(404, ENVIRONMENT_NOT_FOUND);
+      return reader.deploymentsOf(env.id, page);
+    });
+  }
+
+  async deployment(projectName: string, deploymentId: string): Promise<Deployment> {
+    const deployment = await this.store.read(async (reader) => {
+      const project = await reader.findProject(projectName);
+      if (!project) throw new ApiError(404, PROJECT_NOT_FOUND);
+      return reader.findDeployment(project.id, deploymentId);
+    });
+    if (!deployment) throw new ApiError(404, DEPLOYMENT_NOT_FOUND);
+    return deployment;
+  }
+
+  /** An environment's stored spec and keys (for the engine). */
+  environment(project: string, environment: string): Promise<EnvironmentRecord | undefined> {
+    return this.store.read((reader) => reader.findEnvironment(project, environment));
+  }
+
+  // ── changes ────────────────────────────────────────────────────────────────────────────────────
+
+  createCandidate(project: string, version: string, body: CreateCandidateBody): Promise<{ release: Release; created: boolean }> {
+    return this.store.write((writer) => projects.createCandidate(writer, this.now(), project, version, body));
+  }
+
+  putProject(name: string, spec: ProjectSpec, options: projects.PutProjectOptions = {}): Promise<{ project: Project; created: boolean }> {
+    return this.store.write((writer) => projects.putProject(writer, this.now(), name, spec, options));
+  }
+
+  patchEnvironment(project: string, environment: string, body: EnvironmentPatchBody): Promise<Environment> {
+    return this.store.write((writer) => projects.patchEnvironment(writer, this.now(), project, environment, body));
+  }
+
+  createDeployment(principal: Principal, project: string, environment: string, body: CreateDeploymentBody): Promise<Deployment> {
+    return this.store.write((writer) => deployments.createDeployment({ writer, principal, at: this.now() }, project, environment, body));
+  }
+
+  reportStatus(principal: Principal, project: string, environment: string, body: PatchDeploymentBody): Promise<Deployment> {
+    return this.store.write((writer) => deployments.reportStatus({ writer, principal, at: this.now() }, project, environment, body));
+  }
+
+  rollback(principal: Principal, project: string, environment: string, body: RollbackBody): Promise<Deployment> {
+    return this.store.write((writer) => deployments.rollback({ writer, principal, at: this.now() }, project, environment, body));
+  }
+
+  promote(principal: Principal, project: string, environment: string, body: PromoteBody): Promise<Deployment> {
+    return this.store.write((writer) => deployments.promote({ writer, principal, at: this.now() }, project, environment, body));
+  }
+}

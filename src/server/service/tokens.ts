@@ -1,0 +1,80 @@
+// API tokens (endpoint 17): random secrets shown once, stored only as SHA-256 hashes. Authentication
+// answers from a short-lived in-memory cache so a request costs no database round trip; a delete
+// through this server evicts the cache at once.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Role, TokenCreated, TokenInfo } from '../../api/schemas';
+import { ApiError } from '../errors';
+import type { Store, StoreWriter, TokenRecord } from '../store';
+import type { Principal } from './principal';
+
+/** Long enough that a token revoked through another server sharing the database stops soon too. */
+const CACHE_TTL_MS = 2_000;
+const CACHE_MAX_ENTRIES = 1_000;
+export const ADMIN_TOKEN_ACTOR = 'admin';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function generateToken(): string {
+  return `fdt_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Creates a token in an open store (the server's endpoint, or `flightdeck token create --data-dir`). */
+export async function createToken(writer: StoreWriter, name: string, role: Role, at: Date): Promise<TokenCreated> {
+  const token = generateToken();
+  const record = await writer.insertToken(name, role, hashToken(token), at);
+  if (!record) throw new ApiError(409, `A token named ${name} already exists`);
+  return { ...toTokenInfo(record), token };
+}
+
+function toTokenInfo(record: TokenRecord): TokenInfo {
+  return { name: record.name, role: record.role, created_at: record.createdAt };
+}
+
+export class TokenService {
+  private readonly adminTokenHash: Buffer | undefined;
+  private readonly cache = new Map<string, { principal: Principal; expiresAt: number }>();
+  /** Bumped by every delete, so a look-up that raced with one does not cache what it read. */
+  private revision = 0;
+
+  constructor(private readonly store: Store, adminToken: string | undefined, private readonly now: () => Date) {
+    this.adminTokenHash = adminToken ? createHash('sha256').update(adminToken, 'utf8').digest() : undefined;
+  }
+
+  /** The principal a bearer token stands for, or undefined when it is unknown. */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    const digest = createHash('sha256').update(token, 'utf8').digest();
+    if (this.adminTokenHash && timingSafeEqual(digest, this.adminTokenHash)) return { name: ADMIN_TOKEN_ACTOR, role: 'admin' };
+    const tokenHash = digest.toString('hex');
+    const cached = this.cache.get(tokenHash);
+    if (cached && cached.expiresAt > Date.now()) return cached.principal;
+    const revision = this.revision;
+    const record = await this.store.read((reader) => reader.tokenByHash(tokenHash));
+    if (!record) {
+      this.cache.delete(tokenHash);
+      return undefined;
+    }
+    const principal = { name: record.name, role: record.role };
+    // A delete ran meanwhile: what we read may predate it, so look again.
+    if (revision !== this.revision) return this.authenticate(token);
+    if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+    this.cache.set(tokenHash, { principal, expiresAt: Date.now() + CACHE_TTL_MS });
+    return principal;
+  }
+
+  create(name: string, role: Role): Promise<TokenCreated> {
+    return this.store.write((writer) => createToken(writer, name, role, this.now()));
+  }
+
+  async list(): Promise<TokenInfo[]> {
+    return (await this.store.read((reader) => reader.tokens())).map(toTokenInfo);
+  }
+
+  async delete(name: string): Promise<void> {
+    const deleted = await this.store.write((writer) => writer.deleteToken(name));
+    this.revision++;
+    for (const [hash, entry] of this.cache) if (entry.principal.name === name) this.cache.delete(hash);
+    if (!deleted) throw new ApiError(404, 'Token not found');
+  }
+}

@@ -1,0 +1,204 @@
+// Queries that only read. A StoreReader runs on one snapshot (Store.read) or inside a write
+// transaction (StoreWriter extends it), so the service reads and decides on the same state.
+import { TERMINAL_STATUSES, type Deployment, type Environment, type Project, type Release } from '../../api/schemas';
+import type { SqlClient } from './database';
+import {
+  CANDIDATE_COLUMNS, DEPLOYMENT_COLUMNS, ENVIRONMENT_COLUMNS, PROJECT_COLUMNS, iso, toCandidateRecord,
+  toDeployment, toEnvironmentRecord, toProjectRecord, toReleases, toTokenRecord,
+  type CandidateRecord, type CandidateRow, type DeploymentRow, type EnvironmentRecord, type EnvironmentRow,
+  type EventRow, type ProjectRecord, type ProjectRow, type ReleaseRow, type TokenRecord, type TokenRow,
+} from './rows';
+
+export interface Page {
+  page: number;
+  per_page: number;
+}
+
+export interface StoredEvent {
+  id: number;
+  type: string;
+  project: string;
+  /** The event's `data`, serialized once when it was recorded. */
+  data: string;
+}
+
+const TERMINAL_SQL = [...TERMINAL_STATUSES].map((status) => `'${status}'`).join(', ');
+const DEPLOYMENTS_FROM = `deployments d
+  JOIN environments e ON e.id = d.environment_id
+  JOIN projects p ON p.id = d.project_id`;
+
+export class StoreReader {
+  constructor(protected readonly sql: SqlClient) {}
+
+  // ── projects and environments ──────────────────────────────────────────────────────────────────
+
+  async findProject(name: string): Promise<ProjectRecord | undefined> {
+    const rows = await this.sql.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM projects p WHERE p.name = $1`, [name]);
+    return rows[0] && toProjectRecord(rows[0]);
+  }
+
+  async environmentsOf(projectId: string): Promise<EnvironmentRecord[]> {
+    const rows = await this.sql.query<EnvironmentRow>(
+      `SELECT ${ENVIRONMENT_COLUMNS} FROM environments e JOIN projects p ON p.id = e.project_id
+       WHERE e.project_id = $1 ORDER BY e.position`, [projectId]);
+    return rows.map(toEnvironmentRecord);
+  }
+
+  async findEnvironment(project: string, environment: string): Promise<EnvironmentRecord | undefined> {
+    const rows = await this.sql.query<EnvironmentRow>(
+      `SELECT ${ENVIRONMENT_COLUMNS} FROM environments e JOIN projects p ON p.id = e.project_id
+       WHERE p.name = $1 AND e.name = $2`, [project, environment]);
+    return rows[0] && toEnvironmentRecord(rows[0]);
+  }
+
+  /** Every project with its environments and their current and active deployments, by name. */
+  async projects(onlyProjectId?: string): Promise<Project[]> {
+    const filter = onlyProjectId === undefined ? '' : 'WHERE p.id = $1';
+    const params = onlyProjectId === undefined ? [] : [onlyProjectId];
+    const projectRows = await this.sql.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM projects p ${filter} ORDER BY p.name`, params);
+    const environmentRows = await this.sql.query<EnvironmentRow>(
+      `SELECT ${ENVIRONMENT_COLUMNS} FROM environments e JOIN projects p ON p.id = e.project_id ${filter}
+       ORDER BY e.project_id, e.position`, params);
+    const newestPerEnvironment = (condition: string): Promise<DeploymentRow[]> => this.sql.query<DeploymentRow>(
+      `SELECT ${DEPLOYMENT_COLUMNS}
+       FROM environments e
+       JOIN projects p ON p.id = e.project_id
+       CROSS JOIN LATERAL (
+         SELECT * FROM deployments d WHERE d.environment_id = e.id AND ${condition} ORDER BY d.id DESC LIMIT 1
+       ) d ${filter}`, params);
+    const current = byEnvironment(await newestPerEnvironment(`d.status = 'success'`));
+    const active = byEnvironment(await newestPerEnvironment(`d.status NOT IN (${TERMINAL_SQL})`));
+
+    const environmentsByProject = new Map<string, Environment[]>();
+    for (const row of environmentRows) {
+      const record = toEnvironmentRecord(row);
+      const list = environmentsByProject.get(record.projectId) ?? [];
+      list.push({ ...record.spec, current: current.get(record.id) ?? null, active: active.get(record.id) ?? null });
+      environmentsByProject.set(record.projectId, list);
+    }
+    return projectRows.map((row) => ({
+      name: row.name,
+      repo: row.repo,
+      description: row.description,
+      created_at: iso(row.created_at),
+      environments: environmentsByProject.get(row.id) ?? [],
+    }));
+  }
+
+  async environmentView(record: EnvironmentRecord): Promise<Environment> {
+    return {
+      ...record.spec,
+      current: (await this.currentDeployment(record.id)) ?? null,
+      active: (await this.activeDeployment(record.id)) ?? null,
+    };
+  }
+
+  // ── releases ───────────────────────────────────────────────────────────────────────────────────
+
+  async findCandidate(projectId: string, version: string): Promise<CandidateRecord | undefined> {
+    const rows = await this.sql.query<CandidateRow>(
+      `SELECT ${CANDIDATE_COLUMNS} FROM candidates c JOIN releases r ON r.id = c.release_id
+       WHERE c.project_id = $1 AND c.release_candidate_version = $2`, [projectId, version]);
+    return rows[0] && toCandidateRecord(rows[0]);
+  }
+
+  async releases(project: ProjectRecord, page: Page): Promise<Release[]> {
+    const pageOfReleases = `SELECT id FROM releases WHERE project_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3`;
+    const params = [project.id, page.per_page, (page.page - 1) * page.per_page];
+    const releaseRows = await this.sql.query<ReleaseRow>(
+      `SELECT r.id::text AS id, r.release_version, r.created_at FROM releases r
+       WHERE r.id IN (${pageOfReleases}) ORDER BY r.id DESC`, params);
+    const candidateRows = await this.sql.query<CandidateRow>(
+      `SELECT ${CANDIDATE_COLUMNS} FROM candidates c JOIN releases r ON r.id = c.release_id
+       WHERE c.release_id IN (${pageOfReleases}) ORDER BY c.id DESC`, params);
+    return toReleases(project.name, releaseRows, candidateRows);
+  }
+
+  async release(project: ProjectRecord, releaseId: string): Promise<Release | undefined> {
+    const releaseRows = await this.sql.query<ReleaseRow>(
+      `SELECT r.id::text AS id, r.release_version, r.created_at FROM releases r WHERE r.id = $1`, [releaseId]);
+    const candidateRows = await this.sql.query<CandidateRow>(
+      `SELECT ${CANDIDATE_COLUMNS} FROM candidates c JOIN releases r ON r.id = c.release_id
+       WHERE c.release_id = $1 ORDER BY c.id DESC`, [releaseId]);
+    return toReleases(project.name, releaseRows, candidateRows)[0];
+  }
+
+  // ── deployments ────────────────────────────────────────────────────────────────────────────────
+
+  private async deploymentsWhere(condition: string, params: readonly unknown[], tail = ''): Promise<Deployment[]> {
+    const rows = await this.sql.query<DeploymentRow>(
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM} WHERE ${condition} ${tail}`, params);
+    return rows.map(toDeployment);
+  }
+
+  /** What is live now: the newest successful deployment. */
+  async currentDeployment(environmentId: string): Promise<Deployment | undefined> {
+    return (await this.deploymentsWhere(`d.environment_id = $1 AND d.status = 'success'`, [environmentId], 'ORDER BY d.id DESC LIMIT 1'))[0];
+  }
+
+  /** The newest deployment that has not reached a terminal status. */
+  async activeDeployment(environmentId: string): Promise<Deployment | undefined> {
+    return (await this.activeDeployments(environmentId))[0];
+  }
+
+  /** Every non-terminal deployment, newest first. */
+  async activeDeployments(environmentId: string): Promise<Deployment[]> {
+    return this.deploymentsWhere(`d.environment_id = $1 AND d.status NOT IN (${TERMINAL_SQL})`, [environmentId], 'ORDER BY d.id DESC');
+  }
+
+  async newestDeployment(environmentId: string): Promise<Deployment | undefined> {
+    return (await this.deploymentsWhere('d.environment_id = $1', [environmentId], 'ORDER BY d.id DESC LIMIT 1'))[0];
+  }
+
+  async newestActiveDeploymentOf(environmentId: string, candidateVersion: string): Promise<Deployment | undefined> {
+    return (await this.deploymentsWhere(
+      `d.environment_id = $1 AND d.release_candidate_version = $2 AND d.status NOT IN (${TERMINAL_SQL})`,
+      [environmentId, candidateVersion], 'ORDER BY d.id DESC LIMIT 1'))[0];
+  }
+
+  /** The newest success older than `beforeId` whose candidate is not `otherThan`: a rollback target. */
+  async previousSuccess(environmentId: string, beforeId: string, otherThan: string): Promise<Deployment | undefined> {
+    return (await this.deploymentsWhere(
+      `d.environment_id = $1 AND d.status = 'success' AND d.id < $2 AND d.release_candidate_version <> $3`,
+      [environmentId, beforeId, otherThan], 'ORDER BY d.id DESC LIMIT 1'))[0];
+  }
+
+  async deploymentsOf(environmentId: string, page: Page): Promise<Deployment[]> {
+    return this.deploymentsWhere('d.environment_id = $1', [environmentId, page.per_page, (page.page - 1) * page.per_page],
+      'ORDER BY d.id DESC LIMIT $2 OFFSET $3');
+  }
+
+  async findDeployment(projectId: string, deploymentId: string): Promise<Deployment | undefined> {
+    return (await this.deploymentsWhere('d.project_id = $1 AND d.id = $2', [projectId, deploymentId]))[0];
+  }
+
+  async countDeployments(environmentId: string): Promise<number> {
+    const rows = await this.sql.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM deployments WHERE environment_id = $1', [environmentId]);
+    return rows[0]?.count ?? 0;
+  }
+
+  // ── events and tokens ──────────────────────────────────────────────────────────────────────────
+
+  /** Retained events after `afterId`, oldest first, optionally of one project. */
+  async eventsAfter(afterId: number, project: string | null, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.sql.query<EventRow>(
+      `SELECT id::text AS id, type, project, data FROM events
+       WHERE id > $1 AND ($2::text IS NULL OR project = $2) ORDER BY id LIMIT $3`, [afterId, project, limit]);
+    return rows.map((row) => ({ id: Number(row.id), type: row.type, project: row.project, data: row.data }));
+  }
+
+  async tokenByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+    const rows = await this.sql.query<TokenRow>('SELECT name, role, created_at FROM tokens WHERE token_hash = $1', [tokenHash]);
+    return rows[0] && toTokenRecord(rows[0]);
+  }
+
+  async tokens(): Promise<TokenRecord[]> {
+    const rows = await this.sql.query<TokenRow>('SELECT name, role, created_at FROM tokens ORDER BY created_at DESC, name');
+    return rows.map(toTokenRecord);
+  }
+}
+
+function byEnvironment(rows: DeploymentRow[]): Map<string, Deployment> {
+  return new Map(rows.map((row) => [row.environment_id, toDeployment(row)]));
+}

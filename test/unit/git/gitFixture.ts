@@ -1,0 +1,99 @@
+// Real git repositories in a temp dir for the git adapter's tests. Identity and dates come from the
+// environment of each git call (never from the user's global config), so dates can run backwards.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const BASE_TIME = 1_760_000_000;
+
+export function gitEnv(seconds: number = BASE_TIME): NodeJS.ProcessEnv {
+  const date = `${seconds} +0000`;
+  return {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Ada Author',
+    GIT_AUTHOR_EMAIL: 'ada@example.com',
+    GIT_COMMITTER_NAME: 'Cy Committer',
+    GIT_COMMITTER_EMAIL: 'cy@example.com',
+    GIT_AUTHOR_DATE: date,
+    GIT_COMMITTER_DATE: date,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: os.devNull,
+  };
+}
+
+export class TempRepo {
+  private clock = BASE_TIME;
+
+  private constructor(readonly dir: string) {}
+
+  static create(prefix = 'flightdeck-git-'): TempRepo {
+    const repo = new TempRepo(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+    repo.git('init', '-q', '-b', 'main');
+    return repo;
+  }
+
+  /** A `git clone` of this repository into a new temp dir, e.g. `--depth 3` for a shallow one. */
+  clone(...options: string[]): TempRepo {
+    const target = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-clone-'));
+    execFileSync('git', ['clone', '-q', ...options, `file://${this.dir}`, target], { env: gitEnv() });
+    return new TempRepo(target);
+  }
+
+  git(...args: string[]): string {
+    return execFileSync('git', ['-C', this.dir, ...args], { env: gitEnv(this.clock), encoding: 'utf8' }).trim();
+  }
+
+  /** Commits a change to `file` (default: a file per message) at `date` seconds (default: the next tick). */
+  commit(message: string, options: { date?: number; file?: string; content?: string } = {}): string {
+    this.clock = options.date ?? this.clock + 60;
+    const file = options.file ?? `${message.replace(/[^A-Za-z0-9]+/g, '-')}.txt`;
+    fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, file), options.content ?? `${message}\n`);
+    this.git('add', '--', file);
+    this.git('commit', '-q', '-m', message);
+    return this.git('rev-parse', 'HEAD');
+  }
+
+  merge(branch: string, message: string, date?: number): string {
+    this.clock = date ?? this.clock + 60;
+    this.git('merge', '-q', '--no-ff', '-m', message, branch);
+    return this.git('rev-parse', 'HEAD');
+  }
+
+  checkout(branch: string, create = false): void {
+    if (create) this.git('checkout', '-q', '-b', branch);
+    else this.git('checkout', '-q', branch);
+  }
+
+  /** git's own answer, the reference every fast answer is compared with. */
+  mergeBaseIsAncestor(ancestor: string, descendant: string): boolean {
+    const result = spawnSync('git', ['-C', this.dir, 'merge-base', '--is-ancestor', ancestor, descendant], { env: gitEnv() });
+    if (result.status !== 0 && result.status !== 1) throw new Error(`merge-base failed: ${result.stderr.toString()}`);
+    return result.status === 0;
+  }
+
+  allCommits(): string[] {
+    return this.git('rev-list', '--all').split('\n').filter(Boolean);
+  }
+
+  /** A digest of every file under .git (refs, config, HEAD, index, objects, shallow…), path by path. */
+  gitDirSnapshot(): Map<string, string> {
+    const snapshot = new Map<string, string>();
+    const gitDir = path.join(this.dir, '.git');
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else snapshot.set(path.relative(gitDir, full), createHash('sha256').update(fs.readFileSync(full)).digest('hex'));
+      }
+    };
+    walk(gitDir);
+    return snapshot;
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

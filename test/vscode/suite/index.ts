@@ -1,0 +1,36 @@
+// Mocha entry point loaded by VS Code's extension host (the workbench's `extensionTestsPath`): runs every
+// `*.test.js` bundled beside this file (esbuild.mjs --tests) with the real `vscode` API.
+// test/vscode/harness/run-suites.mjs (code-server) and desktop.mjs (@vscode/test-electron) both load it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import * as vscode from 'vscode';
+
+/** Printed once at the end; scripts/test.mjs and run-suites.mjs read the counts from it. */
+const SUMMARY_PREFIX = 'VSCODE-TIER:';
+
+export async function run(): Promise<void> {
+  console.log(`running inside VS Code ${vscode.version}`);
+  let passed = 0;
+  let failed = 0;
+  try {
+    const files = fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
+    if (files.length === 0) throw new Error(`no *.test.js files in ${__dirname} (build with: node esbuild.mjs --tests)`);
+
+    // color off: the output is read as plain text through the browser (code-server) or a pipe (desktop).
+    const mocha = new Mocha({ ui: 'bdd', timeout: 20_000, color: false, reporter: 'spec' });
+    for (const file of files) mocha.addFile(path.join(__dirname, file));
+    await new Promise<void>((resolve) => {
+      const runner = mocha.run(() => resolve());
+      runner.on('pass', () => { passed += 1; });
+      // 'fail' also fires for failing hooks, which mocha counts as failures too.
+      runner.on('fail', () => { failed += 1; });
+    });
+  } catch (error) {
+    console.error('VS Code test suite could not run:', error);
+    failed += 1;
+  }
+  console.log(`${SUMMARY_PREFIX} ${passed} passed, ${failed} failed`);
+  // Rejecting is how the extension host learns the run failed (exit code 1).
+  if (failed > 0) throw new Error(`${failed} VS Code test(s) failed`);
+}

@@ -1,0 +1,388 @@
+// The UI tier: the extension in a real VS Code workbench (code-server) driven by headless Chromium,
+// against a real release server with data in it. Runs every scenario in test/vscode/ui/scenarios/*.mjs
+// and saves screenshots to test-results/ui/.
+//
+//   node test/vscode/ui/run-ui.mjs [--vsix <file>] [--scenario <name>]...
+//
+// --vsix installs the packaged extension (as a user would) instead of loading the repo root as a
+// development extension. Needs the built dist/cli.js (`node esbuild.mjs`) and code-server
+// (install-vscode.sh). Prints `UI-TIER: N passed, M failed` last; exit code 1 if anything failed.
+//
+// A scenario is `export default async function (ui) { ... }`; `ui` is described at makeUi() below.
+//
+// env: FLIGHTDECK_UI_TIMEOUT_MS (per scenario, default 180000), FLIGHTDECK_KEEP_TMP=1 (keep temp dirs),
+//      FLIGHTDECK_UI_VERBOSE=1 (print workbench page errors); for checking the harness itself:
+//      FLIGHTDECK_UI_CLI (another cli.js to serve), FLIGHTDECK_VSCODE_EXTENSION_PATH (another extension folder).
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT, startCodeServer } from '../harness/code-server.mjs';
+import { launchChromium } from '../harness/workbench.mjs';
+import { TEST_GIT_ENV, makeGitWorkspace } from '../harness/workspace.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    vsix: { type: 'string' },
+    scenario: { type: 'string', multiple: true },
+  },
+});
+const EXTENSION_PATH = resolve(process.env.FLIGHTDECK_VSCODE_EXTENSION_PATH || REPO_ROOT);
+const CLI = resolve(process.env.FLIGHTDECK_UI_CLI || join(REPO_ROOT, 'dist', 'cli.js'));
+const SCENARIO_DIR = join(REPO_ROOT, 'test', 'vscode', 'ui', 'scenarios');
+const SHOT_DIR = join(REPO_ROOT, 'test-results', 'ui');
+const SCENARIO_TIMEOUT_MS = Number(process.env.FLIGHTDECK_UI_TIMEOUT_MS || 180_000);
+const keepTemp = process.env.FLIGHTDECK_KEEP_TMP === '1';
+const PROJECT = 'payments';
+
+const startedAt = Date.now();
+const note = (message) => console.log(`[ui ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`);
+const delay = (ms) => new Promise((resolveDelay) => setTimeout(resolveDelay, ms));
+
+let passed = 0;
+let failed = 0;
+const cleanups = []; // run in reverse order on the way out
+
+// ── the release server ──────────────────────────────────────────────────────────────────────────────
+
+/** `flightdeck serve` on a free loopback port with a fresh data dir; resolves once it prints its URL. */
+async function startReleaseServer({ dataDir, token }) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, FLIGHTDECK_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, ended by its PID below
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+  child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+  const exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { return; }
+    // SIGTERM closes it gracefully; do not wait forever on a server that ignores it.
+    if (await Promise.race([exited.then(() => true), delay(5_000).then(() => false)]) === false) {
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  };
+  process.once('exit', () => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } });
+
+  let exitCode;
+  exited.then((code) => { exitCode = code; });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    // The contract: the first stdout line is `listening on http://HOST:PORT`.
+    const match = /^listening on (http:\/\/[^\s/]+)\s*$/m.exec(output);
+    if (match) return { url: match[1], stop, output: () => output };
+    if (exitCode !== undefined) break;
+    await delay(100);
+  }
+  await stop();
+  throw new Error(`the release server (${relative(REPO_ROOT, CLI)} serve) did not print "listening on http://HOST:PORT"`
+    + `${exitCode !== undefined ? ` and exited with ${exitCode}` : ' within 60 s'}:\n${output}`);
+}
+
+async function api(server, token, method, route, body) {
+  const response = await fetch(server.url + route, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${route} → ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * Seeds the project through the API (endpoints 7, 1 and 3 of API.md): the ladder dogfood → canary →
+ * rollout → production, 1.3.0-rc1 live everywhere and 1.4.0-rc1 (the workspace's HEAD) in dogfood and canary.
+ */
+async function seedOverHttp(server, token, commits) {
+  await api(server, token, 'PUT', `/api/releases/${PROJECT}`, {
+    repo: 'flightdeck-test/payments', // the workspace's origin (TEST_REMOTE)
+    description: 'Card payments (UI test data)',
+    environments: [
+      { name: 'dogfood', tier: 'development', position: 0, strategy: 'dogfood' },
+      { name: 'canary', tier: 'production', position: 1, strategy: 'canary' },
+      { name: 'rollout', tier: 'production', position: 2, strategy: 'rollout',
+        steps: [{ percent: 10, soak_seconds: 600 }, { percent: 50, soak_seconds: 600 }, { percent: 100, soak_seconds: 0 }] },
+      { name: 'production', tier: 'production', position: 3, strategy: 'standard' },
+    ],
+  });
+  const deploy = async (version, environments) => {
+    for (const environment of environments) {
+      await api(server, token, 'PATCH', `/api/releases/${PROJECT}/environments/${environment}/deployments`,
+        { release_candidate_version: version, status: 'success' });
+    }
+  };
+  await api(server, token, 'POST', `/api/releases/${PROJECT}/releases/1.3.0-rc1`, { commit: commits.previous });
+  await deploy('1.3.0-rc1', ['dogfood', 'canary', 'rollout', 'production']);
+  await api(server, token, 'POST', `/api/releases/${PROJECT}/releases/1.4.0-rc1`, { commit: commits.head });
+  await deploy('1.4.0-rc1', ['dogfood', 'canary']);
+}
+
+/** How this build of the CLI's `demo` command can seed, judged from its --help. */
+function demoMode() {
+  let help = '';
+  try {
+    help = execFileSync(process.execPath, [CLI, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    help = `${error.stdout ?? ''}`; // `flightdeck` alone exits 2 but still prints the usage
+  }
+  const demoLine = help.split('\n').find((line) => /^\s*flightdeck demo\b/.test(line));
+  if (!demoLine) return 'none';
+  if (demoLine.includes('--server')) return 'server'; // seeds a running server
+  if (demoLine.includes('--data-dir')) return 'data-dir'; // prepares a data dir (and a repo) before serve
+  return 'none';
+}
+
+/** The workspace: two commits, so the seeded 1.3.0-rc1 (first) is an ancestor of 1.4.0-rc1 (HEAD). */
+function makeWorkspace(dir) {
+  const { shas: [previous, head] } = makeGitWorkspace({ dir, commits: [
+    { message: 'Initial payments service', files: { 'README.md': '# payments\n' } },
+    { message: 'Charge cards through the gateway', files: { 'charge.js': 'exports.charge = (card, cents) => gateway.charge(card, cents);\n' } },
+  ] });
+  return { previous, head };
+}
+
+/** Starts the server with data in it; returns it and the workspace folder that matches the data. */
+async function startBackend(runDir, token) {
+  if (!existsSync(CLI)) throw new Error(`${relative(REPO_ROOT, CLI)} is missing: build it with \`node esbuild.mjs\``);
+  const dataDir = join(runDir, 'data');
+  let workspace = join(runDir, 'workspace');
+  const mode = demoMode();
+  if (mode === 'data-dir') {
+    // `demo` writes the data dir (PGlite: one process at a time, so before serve) and a git repo.
+    workspace = join(runDir, 'payments');
+    note('seeding with `flightdeck demo --data-dir`');
+    execFileSync(process.execPath, [CLI, 'demo', '--data-dir', dataDir, '--repo-dir', workspace],
+      { cwd: REPO_ROOT, env: { ...process.env, ...TEST_GIT_ENV }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
+  }
+  const server = await startReleaseServer({ dataDir, token });
+  cleanups.push(() => server.stop());
+  note(`release server at ${server.url}`);
+  if (mode === 'server') {
+    note('seeding with `flightdeck demo --server`');
+    makeWorkspace(workspace);
+    execFileSync(process.execPath, [CLI, 'demo', '--server', server.url],
+      { cwd: REPO_ROOT, env: { ...process.env, FLIGHTDECK_TOKEN: token }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
+  } else if (mode === 'none') {
+    note('seeding over HTTP (this CLI has no `demo`)');
+    await seedOverHttp(server, token, makeWorkspace(workspace));
+  }
+  return { server, workspace };
+}
+
+// ── the workbench helpers given to scenarios ───────────────────────────────────────────────────────
+
+const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/**
+ * ui.page                       the Playwright page showing the workbench
+ * ui.project                    the seeded project's name ("payments")
+ * ui.serverUrl                  the release server's URL
+ * ui.palette(text)              run a command from the command palette (F1) by its title
+ * ui.openViewContainer(title)   click the activity-bar entry (only if its sidebar is not already showing)
+ * ui.view(title)                locator of a sidebar view's pane (by its title, case-insensitive)
+ * ui.treeRows(viewTitle)        the texts of the view's tree rows
+ * ui.waitForTreeRow(viewTitle, text, timeoutMs?)  polls until a row contains text; returns the rows
+ * ui.screenshot(name)           saves test-results/ui/<name>.png
+ * ui.setTheme(name)             'Default Light Modern' | 'Default Dark Modern' (through the theme picker)
+ * ui.check(name, fn)            runs fn as one counted check; returns whether it passed
+ * ui.log(message)
+ */
+function makeUi(page, { scenario, serverUrl }) {
+  let firstFailureSaved = false;
+  const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /**
+   * The quick-input row whose label (or description) is exactly `text`. The theme picker shows
+   * "Default Dark Modern" (the setting's value) as the description of the row labelled "Dark Modern".
+   */
+  const quickPickRow = (text) => page.locator('.quick-input-list .monaco-list-row', {
+    has: page.locator('.label-name, .label-description', { hasText: new RegExp(`^\\s*${escapeRegExp(text)}\\s*$`) }),
+  }).first();
+  const ui = {
+    page,
+    project: PROJECT,
+    serverUrl,
+    log: (message) => note(`${scenario}: ${message}`),
+
+    async palette(text) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${text}`);
+      // Click the command with exactly this title: the palette matches fuzzily, and the row on top
+      // (which Enter would run) can be another command ("Preferences: Color Theme" also matches
+      // "Preferences: Browse Color Themes in Marketplace").
+      const row = quickPickRow(text);
+      await row.waitFor({ timeout: 10_000 }).catch(() => {
+        throw new Error(`command palette: no command titled "${text}"`);
+      });
+      await row.click();
+    },
+
+    async openViewContainer(title) {
+      const entry = page.locator('.part.activitybar .action-item', { has: page.locator(`.action-label[aria-label^="${title}"]`) }).first();
+      await entry.waitFor({ timeout: 30_000 }).catch(() => {
+        throw new Error(`activity bar: no entry "${title}" (is the extension loaded? it contributes the container)`);
+      });
+      // Clicking the entry of the container already showing would close the sidebar.
+      const showing = (await entry.getAttribute('aria-selected')) === 'true' || (await entry.getAttribute('class'))?.includes('checked');
+      if (!showing) await entry.click();
+      await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 10_000 });
+    },
+
+    view(title) {
+      // A container with one view shows that view without a pane header of its own; the pane is still
+      // there, labelled by the view's title.
+      return page.locator('.part.sidebar .pane', {
+        has: page.locator('.pane-header', { hasText: new RegExp(title, 'i') }),
+      }).first();
+    },
+
+    async treeRows(viewTitle) {
+      const pane = ui.view(viewTitle);
+      if (await pane.count() === 0) return [];
+      return (await pane.locator('.monaco-list-row').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+    },
+
+    async waitForTreeRow(viewTitle, text, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let rows = [];
+      while (Date.now() < deadline) {
+        rows = await ui.treeRows(viewTitle);
+        if (rows.some((row) => row.includes(text))) return rows;
+        await delay(500);
+      }
+      const welcome = await ui.view(viewTitle).locator('.welcome-view-content').allInnerTexts().catch(() => []);
+      throw new Error(`view "${viewTitle}": no row containing "${text}" after ${timeoutMs / 1000} s; rows: `
+        + `${JSON.stringify(rows)}${welcome.length ? `; welcome text: ${JSON.stringify(welcome.join(' ').trim())}` : ''}`);
+    },
+
+    async screenshot(name) {
+      const file = join(SHOT_DIR, `${basename(name, '.png')}.png`);
+      // Let a view's progress bar finish so it is not frozen half-way in the picture.
+      await page.locator('.part.sidebar .monaco-progress-container.active').first()
+        .waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+      await page.screenshot({ path: file });
+      ui.log(`saved ${relative(REPO_ROOT, file)}`);
+      return file;
+    },
+
+    async setTheme(themeName) {
+      await ui.palette('Preferences: Color Theme');
+      const input = page.locator('.quick-input-widget input');
+      await input.fill(themeName);
+      // Click the theme's own row: Enter would take whichever row is focused, which while the list is
+      // still filtering can be "Browse Additional Color Themes..." (the offline marketplace).
+      const row = quickPickRow(themeName);
+      await row.waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`theme picker: no theme "${themeName}"`); });
+      await row.click();
+      // The workbench root carries the theme type: `vs` (light), `vs-dark`, `hc-black`, `hc-light`.
+      const light = !/dark|high contrast/i.test(themeName);
+      await page.waitForFunction((wantLight) => {
+        const root = document.querySelector('.monaco-workbench');
+        return !!root && (wantLight ? root.classList.contains('vs') : root.classList.contains('vs-dark'));
+      }, light, { timeout: 10_000 });
+      await page.mouse.move(1, 1); // no hover left over in the next screenshot
+      await delay(300); // let the repaint settle
+    },
+
+    async check(name, fn) {
+      try {
+        await fn();
+        passed += 1;
+        console.log(`  ✔ ${scenario}: ${name}`);
+        return true;
+      } catch (error) {
+        failed += 1;
+        console.log(`  ✘ ${scenario}: ${name}\n      ${String(error?.message ?? error).split('\n').join('\n      ')}`);
+        if (!firstFailureSaved) {
+          firstFailureSaved = true;
+          await page.screenshot({ path: join(SHOT_DIR, `fail-${scenario}.png`) }).catch(() => {});
+          console.log(`      screenshot: ${relative(REPO_ROOT, join(SHOT_DIR, `fail-${scenario}.png`))}`);
+        }
+        return false;
+      }
+    },
+  };
+  return ui;
+}
+
+// ── main ────────────────────────────────────────────────────────────────────────────────────────────
+
+async function runScenario(browser, codeServer, workspace, serverUrl, file) {
+  const scenario = basename(file, '.mjs');
+  console.log(`\n▶ ${scenario}`);
+  // A fresh page per scenario: each starts from a new workbench window (and the dark default theme).
+  const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
+  page.on('pageerror', (error) => { if (process.env.FLIGHTDECK_UI_VERBOSE === '1') console.error('[page error]', error.message); });
+  const ui = makeUi(page, { scenario, serverUrl });
+  const checksBefore = passed + failed;
+  try {
+    await page.goto(codeServer.workbenchUrl({ folder: workspace }));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const { default: run } = await import(pathToFileURL(file).href);
+    if (typeof run !== 'function') throw new Error(`${relative(REPO_ROOT, file)} has no default export function`);
+    let timer;
+    await Promise.race([
+      run(ui),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS); }),
+    ]).finally(() => clearTimeout(timer));
+    // A scenario that checked nothing but ran to the end counts as one passed check.
+    if (passed + failed === checksBefore) passed += 1;
+  } catch (error) {
+    failed += 1;
+    console.log(`  ✘ ${scenario} stopped: ${error?.stack ?? error}`);
+    await page.screenshot({ path: join(SHOT_DIR, `fail-${scenario}.png`) }).catch(() => {});
+    console.log(`      screenshot: ${relative(REPO_ROOT, join(SHOT_DIR, `fail-${scenario}.png`))}`);
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+async function main() {
+  const scenarioFiles = readdirSync(SCENARIO_DIR).filter((name) => name.endsWith('.mjs')).sort()
+    .filter((name) => !args.scenario || args.scenario.includes(basename(name, '.mjs')))
+    .map((name) => join(SCENARIO_DIR, name));
+  if (scenarioFiles.length === 0) throw new Error(`no scenarios to run in ${relative(REPO_ROOT, SCENARIO_DIR)}`);
+  mkdirSync(SHOT_DIR, { recursive: true });
+  for (const name of readdirSync(SHOT_DIR)) if (name.endsWith('.png')) rmSync(join(SHOT_DIR, name)); // no stale shots
+
+  const runDir = mkdtempSync(join(tmpdir(), 'flightdeck-ui-'));
+  cleanups.push(() => { if (!keepTemp) rmSync(runDir, { recursive: true, force: true }); });
+  const token = randomBytes(24).toString('hex');
+  const { server, workspace } = await startBackend(runDir, token);
+
+  const codeServer = await startCodeServer({
+    ...(args.vsix ? { vsixPath: args.vsix } : { extensionDevelopmentPath: EXTENSION_PATH }),
+    userSettings: {
+      'flightdeck.server.url': server.url,
+      'workbench.colorTheme': 'Default Dark Modern',
+    },
+    // The extension reads its token from FLIGHTDECK_TOKEN when none is stored (DESIGN.md).
+    env: { FLIGHTDECK_TOKEN: token, ...TEST_GIT_ENV },
+  });
+  cleanups.push(() => codeServer.stop());
+  note(`code-server at ${codeServer.url} (${args.vsix ? `VSIX ${args.vsix}` : `development extension: ${EXTENSION_PATH}`})`);
+
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+  for (const file of scenarioFiles) await runScenario(browser, codeServer, workspace, server.url, file);
+}
+
+try {
+  await main();
+} catch (error) {
+  failed += 1;
+  console.error(`UI tier could not run: ${error?.stack ?? error}`);
+}
+for (const cleanup of cleanups.reverse()) {
+  try { await cleanup(); } catch (error) { console.error(`cleanup: ${error?.message ?? error}`); }
+}
+console.log(`UI-TIER: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,77 @@
+// Short human text for the stage panel. The webview bundle may import only src/api (ESLint), so these few
+// lines mirror src/core/format.ts; keep the wording of both in step ("5m ago", "4 min 05 s").
+
+export function shortSha(commit: string | null | undefined, length = 7): string {
+  return commit ? commit.slice(0, length) : '';
+}
+
+/** "just now", "42s ago", "5m ago", "2h ago", "3d ago", "7w ago". */
+export function formatAge(iso: string, now: number): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return '';
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds}s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours}h ago`;
+  const days = Math.floor(hours / 24);
+  if (days < 14) return `${days}d ago`;
+  return `${Math.floor(days / 7)}w ago`;
+}
+
+/** "12 s", "4 min 05 s", "1 h 02 min". */
+export function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  if (s < 60) return `${s} s`;
+  const minutes = Math.floor(s / 60);
+  if (minutes < 60) return `${minutes} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** "10:42:07" in the viewer's local time. */
+export function formatClock(epochMs: number, seconds = false): string {
+  const d = new Date(epochMs);
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return seconds ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
+}
+
+/** "2026-11-23 10:42" in local time, for tooltips next to relative ages. */
+export function formatDateTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${formatClock(ms, true)}`;
+}
+
+export function plural(count: number, word: string, pluralWord = `${word}s`): string {
+  return `${count} ${count === 1 ? word : pluralWord}`;
+}
+
+/** Status words as people say them: `in_progress` → "in progress", `auto_rollback` → "auto rollback". */
+export function humanize(word: string): string {
+  return word.replace(/_/g, ' ');
+}
+
+/**
+ * The pull request a commit subject names: GitHub's squash subjects end with `(#123)`, merge commits say
+ * `Merge pull request #123 from …`. Undefined when it names none.
+ */
+export function pullRequestOf(subject: string): number | undefined {
+  const merge = /^Merge pull request #(\d+)\b/.exec(subject);
+  const squash = /\(#(\d+)\)\s*$/.exec(subject);
+  const digits = merge?.[1] ?? squash?.[1];
+  if (digits === undefined) return undefined;
+  const number = Number(digits);
+  return Number.isSafeInteger(number) && number > 0 ? number : undefined;
+}
+
+/** A subject split around its PR reference so the number can be rendered as a link. */
+export function splitSubject(subject: string): { before: string; pr: number; after: string } | undefined {
+  const match = /^(Merge pull request )#(\d+)(\b.*)$/.exec(subject) ?? /^(.*\()#(\d+)(\)\s*)$/.exec(subject);
+  if (!match || match[1] === undefined || match[2] === undefined || match[3] === undefined) return undefined;
+  const pr = Number(match[2]);
+  if (!Number.isSafeInteger(pr) || pr <= 0) return undefined;
+  return { before: match[1], pr, after: match[3] };
+}

@@ -1,0 +1,443 @@
+// The stage panel's state: a pure reducer (a parsed host message or a local input in, a new state out)
+// and the selectors the renderer reads. No DOM, no clock, no randomness here: time arrives as `tick`
+// inputs, so everything is unit-testable with node:test (test/unit/webview/).
+import type {
+  ActionName, ActionOutcome, Freshness, HostToWebview, StageIdentity, StagePersistedState, StageView,
+} from '../src/api/protocol';
+import type { Deployment, ReleaseEvent } from '../src/api/schemas';
+import { formatClock, formatDuration, humanize, plural } from './format';
+
+/** Statuses after which a deployment never changes (API.md). Mirrors schemas' TERMINAL_STATUSES as a type-only import. */
+const TERMINAL: ReadonlySet<string> = new Set(['success', 'failure', 'canceled', 'error']);
+
+export function isTerminal(deployment: Pick<Deployment, 'status'>): boolean {
+  return TERMINAL.has(deployment.status);
+}
+
+export const MAX_LOG = 200;
+export const MAX_HISTORY = 50;
+export const MAX_NOTICES = 4;
+export const MAX_RECENT = 100;
+
+export interface Notice {
+  id: string;
+  kind: 'info' | 'error';
+  text: string;
+  at: number;
+}
+
+export interface PendingAction {
+  requestId: string;
+  action: ActionName;
+}
+
+export interface StageState {
+  identity: StageIdentity | null;
+  view: StageView | null;
+  /** True while `view` came from persisted state and no snapshot has arrived since the reload. */
+  stale: boolean;
+  /** Events about this environment (or the whole project), newest first: the event log. */
+  log: ReleaseEvent[];
+  /**
+   * The latest events about any environment of the project, oldest first: re-applied over a snapshot
+   * that was built before they arrived (see StageView.eventCursor).
+   */
+  recent: ReleaseEvent[];
+  freshness: Freshness;
+  unavailable: string | null;
+  pending: PendingAction[];
+  notices: Notice[];
+  collapsed: string[];
+  now: number;
+}
+
+/** Inputs that come from the webview itself, not the host. */
+export type LocalInput =
+  | { type: 'tick'; now: number }
+  | { type: 'toggleSection'; section: string }
+  | { type: 'actionRequested'; requestId: string; action: ActionName }
+  | { type: 'dismissNotice'; id: string };
+
+export type StageInput = HostToWebview | LocalInput;
+
+export function initialState(identity: StageIdentity | null, now: number, persisted?: StagePersistedState): StageState {
+  const usable = persisted && (!identity || sameIdentity(persisted.identity, identity)) ? persisted : undefined;
+  return {
+    identity: identity ?? usable?.identity ?? null,
+    view: usable?.view ?? null,
+    stale: usable?.view != null,
+    log: usable?.view?.log ?? [],
+    recent: [],
+    freshness: { stream: 'connecting', lastUpdateAt: null, error: null },
+    unavailable: null,
+    pending: [],
+    notices: [],
+    collapsed: usable?.collapsed ?? [],
+    now,
+  };
+}
+
+/** What the webview saves with setState: enough to restore the panel (and its look) after a reload. */
+export function persistedState(state: StageState): StagePersistedState | undefined {
+  if (!state.identity) return undefined;
+  return { v: 1, identity: state.identity, collapsed: state.collapsed, view: state.view ? { ...state.view, log: state.log.slice(0, 50) } : null };
+}
+
+export function reduce(state: StageState, input: StageInput): StageState {
+  switch (input.type) {
+    case 'snapshot': {
+      let view = input.view;
+      for (const event of state.recent) if (event.id > view.eventCursor) view = applyEvent(view, event);
+      return {
+        ...state,
+        identity: { project: view.project.name, environment: view.environment.name },
+        view,
+        stale: false,
+        log: mergeLog(view.log, state.log.filter((e) => e.id > (view.log[0]?.id ?? 0))),
+        freshness: input.freshness,
+        unavailable: null,
+      };
+    }
+    case 'events': {
+      const known = new Set([...state.recent.map((e) => e.id), ...state.log.map((e) => e.id)]);
+      const fresh = input.events.filter((e) => !known.has(e.id)).sort((a, b) => a.id - b.id);
+      let view = state.view;
+      if (view) for (const event of fresh) view = applyEvent(view, event);
+      const identity = state.identity;
+      const relevant = identity ? fresh.filter((e) => isAboutStage(e, identity)) : [];
+      const recent = fresh.length > 0 ? [...state.recent, ...fresh].slice(-MAX_RECENT) : state.recent;
+      return { ...state, view, recent, log: relevant.length > 0 ? mergeLog(relevant, state.log) : state.log, freshness: input.freshness };
+    }
+    case 'freshness':
+      return { ...state, freshness: input.freshness };
+    case 'unavailable':
+      return { ...state, unavailable: input.message };
+    case 'actionResult': {
+      const pending = state.pending.filter((p) => p.requestId !== input.requestId);
+      const notice = noticeFor(input.action, input.outcome, input.message, input.deployment, state.now, input.requestId);
+      let view = state.view;
+      if (view && input.deployment) view = applyDeployment(view, input.deployment);
+      return { ...state, view, pending, notices: [notice, ...state.notices.filter((n) => n.id !== notice.id)].slice(0, MAX_NOTICES) };
+    }
+    case 'tick':
+      return input.now === state.now ? state : { ...state, now: input.now };
+    case 'toggleSection': {
+      const collapsed = state.collapsed.includes(input.section)
+        ? state.collapsed.filter((s) => s !== input.section)
+        : [...state.collapsed, input.section];
+      return { ...state, collapsed };
+    }
+    case 'actionRequested':
+      return { ...state, pending: [...state.pending, { requestId: input.requestId, action: input.action }] };
+    case 'dismissNotice':
+      return { ...state, notices: state.notices.filter((n) => n.id !== input.id) };
+  }
+}
+
+function sameIdentity(a: StageIdentity, b: StageIdentity): boolean {
+  return a.project === b.project && a.environment === b.environment;
+}
+
+/** The log shows this environment's events and project-wide ones (environment null). */
+export function isAboutStage(event: ReleaseEvent, identity: StageIdentity): boolean {
+  return event.data.project === identity.project
+    && (event.data.environment === identity.environment || event.data.environment === null);
+}
+
+function mergeLog(newer: readonly ReleaseEvent[], older: readonly ReleaseEvent[]): ReleaseEvent[] {
+  const seen = new Set<number>();
+  const merged: ReleaseEvent[] = [];
+  for (const event of [...newer, ...older]) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    merged.push(event);
+  }
+  return merged.sort((a, b) => b.id - a.id).slice(0, MAX_LOG);
+}
+
+/** Applies what an event tells about a deployment; structural changes come with the next snapshot. */
+export function applyEvent(view: StageView, event: ReleaseEvent): StageView {
+  const deployment = event.data.deployment;
+  if (!deployment || event.data.project !== view.project.name) return view;
+  return applyDeployment(view, deployment);
+}
+
+/** Deployment ids are decimal strings (API.md); a larger one is newer. */
+function newer(a: Pick<Deployment, 'id'>, b: Pick<Deployment, 'id'>): boolean {
+  const x = Number(a.id);
+  const y = Number(b.id);
+  if (Number.isFinite(x) && Number.isFinite(y)) return x > y;
+  return a.id > b.id;
+}
+
+/** An update older than what is shown (a re-applied or late event) must not move the view backwards. */
+function older(incoming: Deployment, shown: Deployment | null | undefined): boolean {
+  if (!shown || shown.id !== incoming.id) return false;
+  const a = Date.parse(incoming.updated_at);
+  const b = Date.parse(shown.updated_at);
+  return !Number.isNaN(a) && !Number.isNaN(b) && a < b;
+}
+
+export function applyDeployment(view: StageView, deployment: Deployment): StageView {
+  if (deployment.project !== view.project.name) return view;
+  if (deployment.environment_name === view.environment.name) {
+    const shown = view.history.find((d) => d.id === deployment.id) ?? (view.environment.active?.id === deployment.id ? view.environment.active : undefined);
+    if (older(deployment, shown)) return view;
+  }
+  const ladder = view.ladder.map((rung) => {
+    if (rung.name !== deployment.environment_name) return rung;
+    const terminal = isTerminal(deployment);
+    let { candidate, activeCandidate } = rung;
+    if (!terminal) activeCandidate = deployment.release_candidate_version;
+    else if (activeCandidate === deployment.release_candidate_version) activeCandidate = null;
+    if (deployment.status === 'success') candidate = deployment.release_candidate_version;
+    return { ...rung, candidate, activeCandidate };
+  });
+  let below = view.below;
+  if (below && below.name === deployment.environment_name && deployment.status === 'success') {
+    below = { ...below, current: { environment: below.name, candidate: deployment.release_candidate_version, commit: deployment.commit } };
+  }
+  if (deployment.environment_name !== view.environment.name) return { ...view, ladder, below };
+
+  const env = view.environment;
+  let active = env.active;
+  if (!isTerminal(deployment)) {
+    if (!active || active.id === deployment.id || newer(deployment, active)) active = deployment;
+  } else if (active?.id === deployment.id) {
+    active = null;
+  }
+  let current = env.current;
+  if (deployment.status === 'success' && (!current || current.id === deployment.id || newer(deployment, current))) current = deployment;
+
+  const index = view.history.findIndex((d) => d.id === deployment.id);
+  const history = index >= 0
+    ? view.history.map((d, i) => (i === index ? deployment : d))
+    : [deployment, ...view.history].sort((a, b) => (newer(a, b) ? -1 : newer(b, a) ? 1 : 0)).slice(0, MAX_HISTORY);
+  return { ...view, ladder, below, history, environment: { ...env, active, current } };
+}
+
+const ACTION_TITLES: Record<ActionName, string> = {
+  promote: 'Promote', rollback: 'Rollback', pause: 'Pause', resume: 'Resume', abort: 'Abort', freeze: 'Freeze', unfreeze: 'Unfreeze',
+};
+
+export function actionTitle(action: ActionName): string {
+  return ACTION_TITLES[action];
+}
+
+function noticeFor(action: ActionName, outcome: ActionOutcome, message: string, deployment: Deployment | null, now: number, id: string): Notice {
+  const title = ACTION_TITLES[action];
+  if (outcome === 'failed') return { id, kind: 'error', text: `${title} failed: ${message}`, at: now };
+  if (outcome === 'cancelled') return { id, kind: 'info', text: message || `${title} cancelled.`, at: now };
+  const what = deployment ? ` ${deployment.release_candidate_version} (deployment ${deployment.id}, ${humanize(deployment.status)})` : '';
+  return { id, kind: 'info', text: message || `${title} done${what}.`, at: now };
+}
+
+// ── selectors ────────────────────────────────────────────────────────────────────────────────────
+
+export interface Availability {
+  enabled: boolean;
+  /** Why it is disabled (shown next to the button), or a hint when enabled. */
+  reason: string | null;
+}
+
+export type Availabilities = Record<ActionName, Availability>;
+
+const ok: Availability = { enabled: true, reason: null };
+const no = (reason: string): Availability => ({ enabled: false, reason });
+
+/** Which actions the panel offers now, and for each disabled one the reason shown beside it. */
+export function availability(state: StageState): Availabilities {
+  const view = state.view;
+  const pendingOf = (action: ActionName) => state.pending.some((p) => p.action === action);
+  const waiting = no('Waiting for confirmation…');
+  if (!view || state.unavailable !== null) {
+    const reason = no(state.unavailable ?? 'Loading…');
+    return { promote: reason, rollback: reason, pause: reason, resume: reason, abort: reason, freeze: reason, unfreeze: reason };
+  }
+  const env = view.environment;
+  const active = env.active;
+  const adminOnly = view.role === 'not_admin';
+  const protectedReason = env.protected && adminOnly ? no('Protected: only an admin token may deploy here.') : undefined;
+
+  let promote: Availability;
+  const source = view.below?.current ?? null;
+  if (!view.capabilities.promote) promote = no('This server does not support promote.');
+  else if (!view.below) promote = no('Bottom of the ladder: nothing below to promote from.');
+  else if (!source) promote = no(`Nothing is live in ${view.below.name} yet.`);
+  else if (env.current && env.current.release_candidate_version === source.candidate) promote = no(`Nothing to promote: ${env.name} already runs ${source.candidate}.`);
+  else if (env.frozen) promote = no('Frozen: unfreeze the environment to promote.');
+  else if (active) promote = no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`);
+  else if (protectedReason) promote = protectedReason;
+  else if (pendingOf('promote')) promote = waiting;
+  else promote = ok;
+
+  let rollback: Availability;
+  if (!view.rollbackTarget) rollback = no('Nothing earlier to roll back to.');
+  else if (env.frozen) rollback = no('Frozen: unfreeze the environment to roll back.');
+  else if (protectedReason) rollback = protectedReason;
+  else if (pendingOf('rollback')) rollback = waiting;
+  else rollback = ok;
+
+  const rollout = active?.rollout ?? null;
+  const noRollout = !view.capabilities.pauseResumeAbort
+    ? no('This server does not support pausing rollouts.')
+    : !active ? no('No deployment in progress.') : !rollout ? no('Only rollouts can be paused.') : undefined;
+  const pause = noRollout ?? (rollout?.paused ? no('The rollout is already paused.') : pendingOf('pause') ? waiting : ok);
+  const resume = noRollout ?? (!rollout?.paused ? no('The rollout is not paused.') : pendingOf('resume') ? waiting : ok);
+  const abort = noRollout ?? (pendingOf('abort') ? waiting : ok);
+
+  const noFreeze = !view.capabilities.freeze ? no('This server does not support freezing.')
+    : adminOnly ? no('Only an admin token may freeze or unfreeze.') : undefined;
+  const freeze = noFreeze ?? (env.frozen ? no('Already frozen.') : pendingOf('freeze') ? waiting : ok);
+  const unfreeze = noFreeze ?? (!env.frozen ? no('Not frozen.') : pendingOf('unfreeze') ? waiting : ok);
+  return { promote, rollback, pause, resume, abort, freeze, unfreeze };
+}
+
+export type SoakStatus =
+  | { kind: 'paused' }
+  | { kind: 'applying'; percent: number }
+  | { kind: 'soaking'; remainingSeconds: number; totalSeconds: number; nextPercent: number | null }
+  | { kind: 'finishing' };
+
+/**
+ * Where the active rollout is in its current step. The API has no "soak started at": the engine updates
+ * the deployment when it applies a step, so `updated_at` is when the current soak began (an estimate).
+ */
+export function soakStatus(active: Deployment | null, now: number): SoakStatus | null {
+  const rollout = active?.rollout;
+  if (!active || !rollout || isTerminal(active)) return null;
+  if (rollout.paused) return { kind: 'paused' };
+  const step = rollout.steps[rollout.step];
+  if (!step) return { kind: 'finishing' };
+  if (rollout.percent < step.percent) return { kind: 'applying', percent: step.percent };
+  const next = rollout.steps[rollout.step + 1];
+  if (!next && step.soak_seconds === 0) return { kind: 'finishing' };
+  const started = Date.parse(active.updated_at);
+  const elapsed = Number.isNaN(started) ? 0 : Math.max(0, (now - started) / 1000);
+  return { kind: 'soaking', remainingSeconds: Math.max(0, Math.ceil(step.soak_seconds - elapsed)), totalSeconds: step.soak_seconds, nextPercent: next?.percent ?? null };
+}
+
+export interface Segment {
+  percent: number;
+  /** The share of the bar this step covers (the traffic it adds over the step before). */
+  width: number;
+  state: 'done' | 'current' | 'todo';
+  soakSeconds: number;
+}
+
+/** The rollout as a segmented bar: one segment per step, sized by the traffic each step adds. */
+export function rolloutSegments(deployment: Deployment): Segment[] {
+  const rollout = deployment.rollout;
+  if (!rollout) return [];
+  const finished = deployment.status === 'success';
+  let previous = 0;
+  return rollout.steps.map((step, index) => {
+    const width = Math.max(0, step.percent - previous);
+    previous = step.percent;
+    const state: Segment['state'] = finished || index < rollout.step || (index === rollout.step && rollout.percent >= step.percent && isTerminal(deployment))
+      ? 'done'
+      : index === rollout.step ? 'current' : 'todo';
+    return { percent: step.percent, width, state, soakSeconds: step.soak_seconds };
+  });
+}
+
+export interface TimelineEntry {
+  id: number;
+  at: string;
+  text: string;
+  tone: 'ok' | 'bad' | 'neutral';
+}
+
+/**
+ * What the server told about one deployment over time (its events, oldest first): steps applied, soaks
+ * passed, pauses, and the failure reason when a health check or step failed. The API has no separate
+ * health-check history; this is as much of it as the events carry.
+ */
+export function deploymentTimeline(log: readonly ReleaseEvent[], deploymentId: string): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  let last: Deployment | undefined;
+  for (const event of [...log].sort((a, b) => a.id - b.id)) {
+    const d = event.data.deployment;
+    if (!d || d.id !== deploymentId) continue;
+    const text = describeChange(last, d);
+    last = d;
+    if (!text) continue;
+    entries.push({ id: event.id, at: event.data.at, text: text.text, tone: text.tone });
+  }
+  return entries;
+}
+
+function describeChange(before: Deployment | undefined, d: Deployment): { text: string; tone: TimelineEntry['tone'] } | undefined {
+  const r = d.rollout;
+  const pr = before?.rollout;
+  if (d.status === 'failure' || d.status === 'error') {
+    return { text: `${humanize(d.status)}${d.error_message ? `: ${d.error_message}` : ''}`, tone: 'bad' };
+  }
+  if (d.status === 'success' && before?.status !== 'success') return { text: r ? 'All steps done: 100% live' : 'Succeeded', tone: 'ok' };
+  if (d.status === 'canceling' || d.status === 'canceled') return before?.status === d.status ? undefined : { text: humanize(d.status), tone: 'bad' };
+  if (!before) return { text: r ? `Started at step ${r.step + 1} of ${r.steps.length}` : `Started (${humanize(d.status)})`, tone: 'neutral' };
+  if (r && pr) {
+    if (r.paused && !pr.paused) return { text: `Paused at ${r.percent}%`, tone: 'neutral' };
+    if (!r.paused && pr.paused) return { text: `Resumed at ${r.percent}%`, tone: 'neutral' };
+    if (r.step > pr.step) {
+      const soak = pr.steps[pr.step]?.soak_seconds ?? 0;
+      return { text: `Step ${pr.step + 1} healthy${soak > 0 ? ` through a ${formatDuration(soak)} soak` : ''}; step ${r.step + 1}: ${r.steps[r.step]?.percent ?? r.percent}%`, tone: 'ok' };
+    }
+    if (r.percent !== pr.percent) return { text: `${r.percent}% live`, tone: 'neutral' };
+  }
+  if (d.status !== before.status) return { text: humanize(d.status), tone: 'neutral' };
+  return undefined;
+}
+
+export type FreshnessTone = 'live' | 'stale' | 'offline' | 'connecting';
+
+/** The indicator in the header: "live", "reconnecting…", "updated 8 s ago", "offline — showing data from 10:42". */
+export function freshnessText(freshness: Freshness, now: number): { text: string; tone: FreshnessTone; detail: string } {
+  const updated = freshness.lastUpdateAt === null ? null : Math.max(0, Math.round((now - freshness.lastUpdateAt) / 1000));
+  const ago = updated === null ? 'no data yet' : updated < 60 ? `updated ${updated} s ago` : `updated ${Math.round(updated / 60)} min ago`;
+  if (freshness.error !== null) {
+    return {
+      text: freshness.lastUpdateAt === null ? 'offline' : `offline — showing data from ${formatClock(freshness.lastUpdateAt)}`,
+      tone: 'offline',
+      detail: freshness.error,
+    };
+  }
+  switch (freshness.stream) {
+    case 'live':
+      return { text: 'live', tone: 'live', detail: `Streaming events from the release server; ${ago}.` };
+    case 'reconnecting':
+      return { text: 'reconnecting…', tone: 'stale', detail: `The event stream dropped; ${ago}.` };
+    case 'connecting':
+      return { text: updated === null ? 'connecting…' : ago, tone: 'connecting', detail: 'Connecting to the event stream.' };
+    case 'closed':
+    case 'unsupported':
+      return { text: ago, tone: 'stale', detail: freshness.stream === 'unsupported' ? 'This server has no event stream; the panel polls.' : 'No event stream; the panel polls.' };
+  }
+}
+
+/** One line for the event log. */
+export function describeEvent(event: ReleaseEvent): string {
+  const d = event.data.deployment;
+  const where = event.data.environment ?? 'project';
+  switch (event.type) {
+    case 'deployment.created':
+      return d ? `${humanize(d.kind)} of ${d.release_candidate_version} to ${d.environment_name} by ${d.actor} (${humanize(d.status)})` : `Deployment created in ${where}`;
+    case 'deployment.updated': {
+      if (!d) return `Deployment updated in ${where}`;
+      const rollout = d.rollout ? ` · step ${d.rollout.step + 1}/${d.rollout.steps.length} · ${d.rollout.percent}%${d.rollout.paused ? ' · paused' : ''}` : '';
+      const error = d.error_message ? ` — ${d.error_message}` : '';
+      return `${d.release_candidate_version} in ${d.environment_name}: ${humanize(d.status)}${rollout}${error}`;
+    }
+    case 'environment.updated':
+      return `Environment ${where} changed`;
+    case 'project.updated':
+      return `Project ${event.data.project} changed`;
+    case 'release.created':
+      return `New release candidate in ${event.data.project}`;
+  }
+}
+
+/** Short summary for the header, e.g. "3 commits" in the promote card title. */
+export function commitCount(range: StageView['promoteCommits']): string | undefined {
+  return range.state === 'ok' ? plural(range.total, 'commit') : undefined;
+}
