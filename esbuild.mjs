@@ -21,7 +21,11 @@ const common = {
 };
 
 /** Node bundles keep the PGlite WASM assets beside them (PGlite looks them up relative to its module). */
-const nodeCommon = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+const nodeCommon = {
+  ...common, platform: 'node', target: 'node20', format: 'cjs',
+  define: { ...common.define, 'import.meta.url': 'importMetaUrl' },
+  inject: ['scripts/esbuild/import-meta-url.js'],
+};
 
 function listTests(dir) {
   if (!existsSync(dir)) return [];

@@ -125,14 +125,20 @@ function runCommand(argv) {
   });
 }
 
+/** SIGTERM to the tier's process group (runners then stop what they started), SIGKILL if it lingers. */
 function killGroup(pid) {
   try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
-  setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 5_000).unref();
+  setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ } }, 10_000).unref();
 }
 
-process.on('SIGINT', () => {
-  if (running) killGroup(running.pid);
-  process.exit(130);
+// Ctrl-C reaches only our own process group; pass it on to the running tier and wait for it to clean up.
+process.once('SIGINT', () => {
+  console.error('\n[test] interrupted; stopping the running tier');
+  if (!running) process.exit(130);
+  const child = running;
+  child.once('close', () => process.exit(130));
+  killGroup(child.pid);
+  setTimeout(() => process.exit(130), 12_000);
 });
 
 async function runTier(tier) {

@@ -2,7 +2,7 @@
 // sends everything through the typed protocol (src/api/protocol.ts) and this script parses every message
 // before the reducer sees it. UI state is kept with vscode.setState (no retainContextWhenHidden), so a
 // hidden-then-shown or reloaded panel paints its last view at once and then catches up from a snapshot.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   HostToWebview, STAGE_PROTOCOL_VERSION, StageIdentity, StagePersistedState, type ActionName, type WebviewToHost,
 } from '../src/api/protocol';

@@ -7,7 +7,7 @@
 // a hidden panel's document is discarded, see DESIGN.md); the host posts nothing before that, then a full
 // `snapshot`, then `events` batches, `freshness` changes and `actionResult`s, and a new `snapshot`
 // whenever derived data (commit lists, rollback target, ladder) may have changed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { Deployment, Environment, ReleaseEvent, Strategy, Tier } from './schemas';
 
 /** Bumped when a message changes shape incompatibly; a webview from an older bundle is answered with a reload. */

@@ -84,6 +84,7 @@ async function seedHistory(api: FlightdeckHttpBackend, url: string, token: strin
   };
   const promote = async (environment: string): Promise<void> => {
     const d = await api.promote(DEMO_PROJECT, environment, {});
+    await report(environment, d.release_candidate_version, 'in_progress');
     await report(environment, d.release_candidate_version, 'success');
   };
   await ship('dogfood', '1.0.0-rc1');
@@ -104,5 +105,6 @@ async function seedHistory(api: FlightdeckHttpBackend, url: string, token: strin
   await ship('dogfood', '1.3.0-rc1');
   await promote('canary');
   // A rollout in progress when the user first looks.
-  await api.promote(DEMO_PROJECT, 'rollout', {});
+  const rolling = await api.promote(DEMO_PROJECT, 'rollout', {});
+  await report('rollout', rolling.release_candidate_version, 'in_progress');
 }

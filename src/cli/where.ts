@@ -4,7 +4,7 @@ import type { Project } from '../api/schemas';
 import { whereIsCommit, type Containment, type EnvironmentPresence, type ProjectPresence } from '../core/containment';
 import { shortSha } from '../core/format';
 import { GitNotFoundError, GitRepository, NotAGitRepositoryError, projectsForRemotes, repoMatchesRemote } from '../git';
-import { optionString, parseArgs, UsageError } from './args';
+import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
 import { serverUrl } from './remote';
 
 export interface WhereIo {
@@ -37,7 +37,7 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
     io.stderr(`flightdeck where: ${message}\n`);
     return code;
   };
-  let parsed;
+  let parsed: ParsedArgs;
   try {
     parsed = parseArgs(argv, { values: ['repo', 'server'], flags: ['json', 'help'] });
   } catch (error) {
@@ -89,7 +89,8 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
     return 0;
   }
   if (!projects.some((project) => remotes.some((url) => repoMatchesRemote(project.repo, url)))) {
-    io.stderr('flightdeck where: no project\'s repo matches this repository\'s remotes; showing every project.\n');
+    const why = remotes.length === 0 ? 'this repository has no remote' : 'no project\'s repo matches this repository\'s remotes';
+    io.stderr(`flightdeck where: ${why}; showing every project.\n`);
   }
   const unknownHint = (await repository.isShallow())
     ? 'this shallow clone lacks the history to tell (git fetch --unshallow)'

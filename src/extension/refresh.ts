@@ -32,7 +32,7 @@ export class RefreshController implements vscode.Disposable {
       }),
       sessions.onDidChangeSession(() => {
         model.clear();
-        this.now();
+        void this.now();
       }),
       model.onDidChangeState(() => {
         this.updateMessage();

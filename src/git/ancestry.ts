@@ -10,11 +10,12 @@
 // Bounds: the graph holds at most `maxGraphCommits` commits (tips beyond it fall back to one
 // `git merge-base --is-ancestor` per question, answers cached); `maxTipSets` bitsets; `maxCachedAnswers`
 // fallback answers. Shallow clones: an answer that depends on history the clone lacks is 'unknown'.
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AncestryOracle, Containment } from '../core/containment';
 import { CommitGraph, reachSetHas, type ReachSet } from './commitGraph';
-import { GitCommandError, runGit, StdoutLimitError } from './exec';
+import { GitCommandError, runGit, runGitToFile } from './exec';
 import { LruCache } from './lruCache';
 
 export interface AncestryIndexOptions {
@@ -45,8 +46,6 @@ export interface AncestryCacheStats {
 
 /** How many indexed tips to name after `--not` so a new walk stops at history already loaded. */
 const MAX_NEGATIVE_TIPS = 256;
-/** Upper estimate of one `rev-list --parents` line (a merge: three 64-hex names) to size the stdout bound. */
-const BYTES_PER_LINE_BOUND = 3 * 65;
 
 interface ShallowState {
   /** mtime and size of the shallow file, or 'absent': when it changes, a fetch deepened or cut history. */
@@ -73,7 +72,12 @@ export class AncestryIndex implements AncestryOracle {
   /** Loads run one after another: a second hover waits for the walk the first one started. */
   private loadQueue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly repoDir: string, options: AncestryIndexOptions = {}) {
+  /**
+   * @param shallowFile where this repository lists its shallow commits (`git rev-parse --git-path shallow`),
+   *   when the caller knows it already; asked of git on first use otherwise.
+   */
+  constructor(private readonly repoDir: string, options: AncestryIndexOptions = {}, shallowFile?: string) {
+    this.shallowFilePath = shallowFile;
     this.maxGraphCommits = options.maxGraphCommits ?? 1_000_000;
     this.missingTipRetryMs = options.missingTipRetryMs ?? 30_000;
     this.fallbackConcurrency = options.fallbackConcurrency ?? 4;
@@ -117,7 +121,7 @@ export class AncestryIndex implements AncestryOracle {
   cacheStats(): AncestryCacheStats {
     let tipSetBytes = 0;
     for (const reach of this.reachByTip.values()) tipSetBytes += reach.bits.byteLength;
-    const graphBytes = this.graph.approximateBytes;
+    const graphBytes = this.graph.bytes;
     const answerBytes = this.answers.size * 200;
     return {
       graphCommits: this.graph.size,
@@ -208,30 +212,22 @@ export class AncestryIndex implements AncestryOracle {
   }
 
   private async load(tips: readonly string[]): Promise<void> {
-    const shallowCommits = this.shallow?.commits ?? new Set<string>();
     const room = this.maxGraphCommits - this.graph.size;
-    const negatives = [...this.recentTips.keys()];
-    // `^sha` lines: git before 2.42 rejects `--not` on stdin.
-    const input = [...tips, ...negatives.map((tip) => `^${tip}`)].join('\n') + '\n';
+    if (room <= 0) {
+      for (const tip of tips) this.tipsBeyondBound.set(tip, true);
+      return;
+    }
     let output: Buffer;
     try {
-      ({ stdout: output } = await runGit(this.repoDir, ['rev-list', '--parents', '--ignore-missing', '--stdin'], {
-        input,
-        binary: true,
-        maxStdoutBytes: Math.max(room, 1) * BYTES_PER_LINE_BOUND,
-        timeoutMs: 5 * 60_000,
-      }));
+      output = await this.listCommitsWithParents(tips, room + 1);
     } catch (error) {
-      if (!(error instanceof StdoutLimitError) && !(error instanceof GitCommandError)) throw error;
-      // One bad or huge tip must not cost the others their fast answers: try them one by one.
+      if (!(error instanceof GitCommandError)) throw error;
+      // One bad tip (e.g. it names a tree) must not cost the others their fast answers: one by one.
       if (tips.length > 1) {
         for (const tip of tips) if (this.needsLoading(tip)) await this.load([tip]);
-        return;
+      } else if (tips[0] !== undefined) {
+        this.missingTips.set(tips[0], this.now() + this.missingTipRetryMs);
       }
-      const [tip] = tips;
-      if (tip === undefined) return;
-      if (error instanceof StdoutLimitError) this.tipsBeyondBound.set(tip, true);
-      else this.missingTips.set(tip, this.now() + this.missingTipRetryMs); // e.g. names a tree, not a commit
       return;
     }
     if (countLines(output) > room) {
@@ -242,10 +238,32 @@ export class AncestryIndex implements AncestryOracle {
       }
       return;
     }
-    this.graph.addRevListParents(output, shallowCommits);
+    this.graph.addParentLines(output, this.shallow?.commits ?? new Set());
     for (const tip of tips) {
       if (this.graph.indexOf(tip) !== undefined) this.recentTips.set(tip, true);
       else this.missingTips.set(tip, this.now() + this.missingTipRetryMs);
+    }
+  }
+
+  /**
+   * "sha parent…" for every commit behind `tips` that is not behind a recently loaded tip, at most
+   * `maxCount` lines, through a temp file outside the repository (see `runGitToFile` for why).
+   */
+  private async listCommitsWithParents(tips: readonly string[], maxCount: number): Promise<Buffer> {
+    // `^sha` lines: git before 2.42 rejects `--not` on stdin.
+    const input = [...tips, ...[...this.recentTips.keys()].map((tip) => `^${tip}`)].join('\n') + '\n';
+    const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-ancestry-'));
+    const outputFile = path.join(scratchDir, 'parents.txt');
+    try {
+      await runGitToFile(
+        this.repoDir,
+        ['rev-list', '--parents', `--max-count=${maxCount}`, '--ignore-missing', '--stdin'],
+        outputFile,
+        { input, timeoutMs: 5 * 60_000 },
+      );
+      return await readFile(outputFile);
+    } finally {
+      await rm(scratchDir, { recursive: true, force: true });
     }
   }
 

@@ -2,6 +2,10 @@
 // environment runs?" is a bit lookup instead of a git process. Invariant kept by the loader: every commit
 // in the graph has all of its locally available ancestors in the graph too, so a tip's reachable set can
 // be computed here without asking git again.
+//
+// Compact on purpose (a big repository has a million commits): shas are stored as binary in one growing
+// byte array and found through an open-addressing table of indices; parents are int lists. About 40 bytes
+// per commit, no per-commit JS objects or strings, so loading 20,000 commits allocates almost nothing.
 
 /** The ancestors of one tip (itself included), as a bitset over graph indices. */
 export interface ReachSet {
@@ -42,69 +46,99 @@ class IntList {
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
+const NOT_HEX = 255;
+/** ASCII code → nibble value, NOT_HEX for anything else. */
+const NIBBLE = new Uint8Array(256).fill(NOT_HEX);
+for (let c = 0; c < 10; c++) NIBBLE[0x30 + c] = c;
+for (let c = 0; c < 6; c++) {
+  NIBBLE[0x61 + c] = 10 + c;
+  NIBBLE[0x41 + c] = 10 + c;
+}
 
 export class CommitGraph {
-  private readonly indexBySha = new Map<string, number>();
+  /** Binary sha of commit i at `shaBytes[i * width .. (i + 1) * width)`. */
+  private shaBytes = new Uint8Array(0);
+  /** 20 (SHA-1) or 32 (SHA-256), fixed by the first commit added. */
+  private width = 0;
+  private count = 0;
+  /** Open addressing: slot holds index + 1, 0 is empty. Kept under half full. */
+  private table = new Int32Array(1024);
   /** Parents of commit i are `parentIndices[parentStart[i] .. parentStart[i + 1])`. */
   private readonly parentStart = new IntList();
   private readonly parentIndices = new IntList();
   /** Commits whose parents are missing here: shallow-clone boundaries. Few, so a Set. */
   private readonly boundary = new Set<number>();
+  private readonly scratch = new Uint8Array(32);
 
   constructor() {
     this.parentStart.push(0);
   }
 
   get size(): number {
-    return this.indexBySha.size;
+    return this.count;
+  }
+
+  /** Bytes held by the graph's arrays (what it costs to keep). */
+  get bytes(): number {
+    return this.shaBytes.byteLength + this.table.byteLength + this.parentStart.bytes + this.parentIndices.bytes;
   }
 
   indexOf(sha: string): number | undefined {
-    return this.indexBySha.get(sha);
-  }
-
-  /** A rough figure for cache reports: key strings, map slots and parent lists. */
-  get approximateBytes(): number {
-    const perCommit = 64 /* 40- or 64-char key string */ + 32 /* map slot */;
-    return this.size * perCommit + this.parentStart.bytes + this.parentIndices.bytes;
+    const width = sha.length >>> 1;
+    if (this.count === 0 || width !== this.width || sha.length !== width * 2) return undefined;
+    for (let i = 0; i < width; i++) {
+      const high = NIBBLE[sha.charCodeAt(2 * i)] ?? NOT_HEX;
+      const low = NIBBLE[sha.charCodeAt(2 * i + 1)] ?? NOT_HEX;
+      if (high === NOT_HEX || low === NOT_HEX) return undefined;
+      this.scratch[i] = (high << 4) | low;
+    }
+    const found = this.find(this.scratch);
+    return found >= 0 ? found : undefined;
   }
 
   /**
-   * Adds the commits of `git rev-list --parents` output ("sha parent parent…" per line). Commits already
-   * present are skipped. `shallow` lists the commits whose parents a shallow clone cut off.
-   * Returns how many commits were new.
+   * Adds the commits of `git log --format='%H %P'` (or `rev-list --parents`) output: "sha parent parent…"
+   * per line. Commits already present are skipped. `shallow` lists the commits whose parents a shallow
+   * clone cut off. Returns how many commits were new.
    */
-  addRevListParents(output: Buffer, shallow: ReadonlySet<string>): number {
-    const lines: { sha: string; parents: string[] }[] = [];
-    let lineStart = 0;
-    while (lineStart < output.length) {
-      let lineEnd = output.indexOf(NEWLINE, lineStart);
-      if (lineEnd === -1) lineEnd = output.length;
-      const tokens = splitTokens(output, lineStart, lineEnd);
-      const sha = tokens[0];
-      if (sha !== undefined && !this.indexBySha.has(sha)) lines.push({ sha, parents: tokens.slice(1) });
-      lineStart = lineEnd + 1;
-    }
-    // Number the new commits first: a line may name parents that come later in the output.
-    const firstNew = this.size;
-    lines.forEach((line, i) => this.indexBySha.set(line.sha, firstNew + i));
-    lines.forEach((line, i) => {
-      const index = firstNew + i;
-      let missingParent = shallow.has(line.sha);
-      for (const parent of line.parents) {
-        const parentIndex = this.indexBySha.get(parent);
-        if (parentIndex === undefined) missingParent = true;
+  addParentLines(output: Uint8Array, shallow: ReadonlySet<string>): number {
+    const firstNew = this.count;
+    // Pass 1 numbers the new commits: a line may name parents that only come later in the output.
+    const newLineStarts = new IntList();
+    forEachLine(output, (start, end) => {
+      const width = tokenEnd(output, start, end) - start;
+      if (width !== 40 && width !== 64) return;
+      if (this.width === 0) this.width = width / 2;
+      if (width / 2 !== this.width || !decodeHex(output, start, this.width, this.scratch)) return;
+      if (this.find(this.scratch) >= 0) return;
+      this.insert(this.scratch);
+      newLineStarts.push(start);
+      newLineStarts.push(end);
+    });
+    // Pass 2 records parents, in index order so that parentStart stays a prefix sum.
+    for (let n = 0; n < newLineStarts.length; n += 2) {
+      const index = firstNew + n / 2;
+      const start = newLineStarts.at(n);
+      const end = newLineStarts.at(n + 1);
+      let missingParent = shallow.size > 0 && shallow.has(latin1(output, start, start + this.width * 2));
+      let cursor = start + this.width * 2 + 1;
+      while (cursor < end) {
+        const parentEnd = tokenEnd(output, cursor, end);
+        const wellFormed = parentEnd - cursor === this.width * 2 && decodeHex(output, cursor, this.width, this.scratch);
+        const parentIndex = wellFormed ? this.find(this.scratch) : -1;
+        if (parentIndex < 0) missingParent = true;
         else this.parentIndices.push(parentIndex);
+        cursor = parentEnd + 1;
       }
       this.parentStart.push(this.parentIndices.length);
       if (missingParent) this.boundary.add(index);
-    });
-    return lines.length;
+    }
+    return this.count - firstNew;
   }
 
   /** Every ancestor of the commit at `tipIndex`, by an iterative depth-first walk over the parent lists. */
   reachFrom(tipIndex: number): ReachSet {
-    const limit = this.size;
+    const limit = this.count;
     const bits = new Uint8Array((limit + 7) >>> 3);
     const stack = new IntList();
     let reachesBoundary = false;
@@ -112,7 +146,7 @@ export class CommitGraph {
     stack.push(tipIndex);
     while (stack.length > 0) {
       const index = stack.at(--stack.length);
-      if (this.boundary.has(index)) reachesBoundary = true;
+      if (this.boundary.size > 0 && this.boundary.has(index)) reachesBoundary = true;
       const end = this.parentStart.at(index + 1);
       for (let p = this.parentStart.at(index); p < end; p++) {
         const parent = this.parentIndices.at(p);
@@ -126,17 +160,81 @@ export class CommitGraph {
     }
     return { tipIndex, limit, bits, reachesBoundary };
   }
-}
 
-/** Space-separated tokens of one line, as fresh strings (a slice of a big string would pin all of it). */
-function splitTokens(output: Buffer, start: number, end: number): string[] {
-  const tokens: string[] = [];
-  let tokenStart = start;
-  for (let i = start; i <= end; i++) {
-    if (i === end || output[i] === SPACE) {
-      if (i > tokenStart) tokens.push(output.toString('latin1', tokenStart, i));
-      tokenStart = i + 1;
+  private slotFor(sha: Uint8Array): number {
+    // A sha is already uniformly random: its first four bytes make a good hash.
+    return (((sha[0] ?? 0) << 24) | ((sha[1] ?? 0) << 16) | ((sha[2] ?? 0) << 8) | (sha[3] ?? 0)) & (this.table.length - 1);
+  }
+
+  private find(sha: Uint8Array): number {
+    const mask = this.table.length - 1;
+    for (let slot = this.slotFor(sha); ; slot = (slot + 1) & mask) {
+      const entry = this.table[slot] ?? 0;
+      if (entry === 0) return -1;
+      if (this.shaEquals(entry - 1, sha)) return entry - 1;
     }
   }
-  return tokens;
+
+  private shaEquals(index: number, sha: Uint8Array): boolean {
+    const offset = index * this.width;
+    for (let i = 0; i < this.width; i++) if (this.shaBytes[offset + i] !== sha[i]) return false;
+    return true;
+  }
+
+  private insert(sha: Uint8Array): number {
+    const index = this.count;
+    if ((index + 1) * this.width > this.shaBytes.length) {
+      const grown = new Uint8Array(Math.max(1024, this.shaBytes.length * 2));
+      grown.set(this.shaBytes);
+      this.shaBytes = grown;
+    }
+    this.shaBytes.set(sha.subarray(0, this.width), index * this.width);
+    this.count++;
+    if (this.count * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(index);
+    return index;
+  }
+
+  private place(index: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.slotFor(this.shaBytes.subarray(index * this.width, (index + 1) * this.width));
+    while ((this.table[slot] ?? 0) !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = index + 1;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    for (let i = 0; i < this.count; i++) this.place(i);
+  }
+}
+
+function forEachLine(output: Uint8Array, visit: (start: number, end: number) => void): void {
+  let start = 0;
+  while (start < output.length) {
+    let end = output.indexOf(NEWLINE, start);
+    if (end === -1) end = output.length;
+    if (end > start) visit(start, end);
+    start = end + 1;
+  }
+}
+
+function tokenEnd(output: Uint8Array, start: number, end: number): number {
+  let i = start;
+  while (i < end && output[i] !== SPACE) i++;
+  return i;
+}
+
+/** Decodes `width` bytes of hex at `start` into `into`; false if any character is not hex. */
+function decodeHex(output: Uint8Array, start: number, width: number, into: Uint8Array): boolean {
+  for (let i = 0; i < width; i++) {
+    const high = NIBBLE[output[start + 2 * i] ?? 0] ?? NOT_HEX;
+    const low = NIBBLE[output[start + 2 * i + 1] ?? 0] ?? NOT_HEX;
+    if (high === NOT_HEX || low === NOT_HEX) return false;
+    into[i] = (high << 4) | low;
+  }
+  return true;
+}
+
+function latin1(output: Uint8Array, start: number, end: number): string {
+  return Buffer.from(output.buffer, output.byteOffset + start, end - start).toString('latin1').toLowerCase();
 }

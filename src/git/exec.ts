@@ -1,6 +1,7 @@
 // Runs git: `execFile('git', ['-C', repoDir, ...args])`, never a shell, and only read-only commands (the
 // callers' business; this module sets what keeps even reads from writing: no optional locks, no prompts).
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
 
 export class GitNotFoundError extends Error {
   constructor() {
@@ -38,8 +39,8 @@ export interface GitRunOptions {
   timeoutMs?: number;
 }
 
-export interface GitOutput<Out extends string | Buffer = string> {
-  stdout: Out;
+export interface GitOutput {
+  stdout: string;
   stderr: string;
   exitCode: number;
 }
@@ -70,13 +71,7 @@ function gitEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function runGit(repoDir: string, args: readonly string[], options?: GitRunOptions): Promise<GitOutput>;
-export function runGit(repoDir: string, args: readonly string[], options: GitRunOptions & { binary: true }): Promise<GitOutput<Buffer>>;
-export function runGit(
-  repoDir: string,
-  args: readonly string[],
-  options: GitRunOptions & { binary?: boolean } = {},
-): Promise<GitOutput<string | Buffer>> {
+export function runGit(repoDir: string, args: readonly string[], options: GitRunOptions = {}): Promise<GitOutput> {
   const fullArgs = ['-C', repoDir, ...args];
   const maxStdoutBytes = options.maxStdoutBytes ?? DEFAULT_MAX_STDOUT_BYTES;
   return new Promise((resolve, reject) => {
@@ -84,15 +79,13 @@ export function runGit(
       'git',
       fullArgs,
       {
-        encoding: 'buffer',
+        encoding: 'utf8',
         env: gitEnvironment(),
         maxBuffer: maxStdoutBytes,
         timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         windowsHide: true,
       },
-      (error, stdoutBuffer, stderrBuffer) => {
-        const stderr = stderrBuffer.toString('utf8');
-        const stdout = options.binary ? stdoutBuffer : stdoutBuffer.toString('utf8');
+      (error, stdout, stderr) => {
         if (!error) {
           resolve({ stdout, stderr, exitCode: 0 });
           return;
@@ -117,6 +110,58 @@ export function runGit(
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
+}
+
+/**
+ * Like `runGit`, but git's stdout goes straight into `outputFile` (created, mode 0600). For the one big
+ * read, the ancestry walk: through a pipe git stalls on every 4 KiB write until the reader wakes, which
+ * doubles the walk's time. `execFile` cannot redirect stdout, so this is `spawn` with the same argument
+ * vector, `shell: false` and the same environment: still no shell anywhere.
+ */
+export async function runGitToFile(
+  repoDir: string,
+  args: readonly string[],
+  outputFile: string,
+  options: Pick<GitRunOptions, 'input' | 'timeoutMs'> = {},
+): Promise<void> {
+  const output = await open(outputFile, 'w', 0o600);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+      const child = spawn('git', ['-C', repoDir, ...args], {
+        env: gitEnvironment(),
+        shell: false,
+        stdio: ['pipe', output.fd, 'pipe'],
+        windowsHide: true,
+      });
+      let stderr = '';
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill();
+      }, timeoutMs);
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        if (stderr.length < 64 * 1024) stderr += chunk;
+      });
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(error.code === 'ENOENT' ? new GitNotFoundError() : error);
+      });
+      child.on('close', (exitCode, signal) => {
+        clearTimeout(timer);
+        if (exitCode === 0) return resolve();
+        if (timedOut || signal) return reject(new GitCommandError(args, null, stderr, `killed after ${timeoutMs} ms or by a signal`));
+        const notRepository = notARepositoryReason(stderr);
+        if (notRepository) return reject(new NotAGitRepositoryError(repoDir, notRepository));
+        reject(new GitCommandError(args, exitCode, stderr, firstLine(stderr) || `exit code ${String(exitCode)}`));
+      });
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input ?? '');
+    });
+  } finally {
+    await output.close();
+  }
 }
 
 function notARepositoryReason(stderr: string): string | undefined {

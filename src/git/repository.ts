@@ -35,8 +35,8 @@ export class GitRepository implements AncestryOracle {
   readonly ancestry: AncestryIndex;
   private readonly commitInfos = new LruCache<string, CommitInfo>(2048);
 
-  private constructor(readonly repoDir: string, options: GitRepositoryOptions) {
-    this.ancestry = new AncestryIndex(repoDir, options);
+  private constructor(readonly repoDir: string, options: GitRepositoryOptions, shallowFile: string) {
+    this.ancestry = new AncestryIndex(repoDir, options, shallowFile);
   }
 
   /**
@@ -45,8 +45,10 @@ export class GitRepository implements AncestryOracle {
    */
   static async open(dir: string, options: GitRepositoryOptions = {}): Promise<GitRepository> {
     const repoDir = path.resolve(dir);
-    await runGit(repoDir, ['rev-parse', '--git-dir']);
-    return new GitRepository(repoDir, options);
+    // One process checks this is a repository and finds where a shallow clone lists its cut commits.
+    const { stdout } = await runGit(repoDir, ['rev-parse', '--git-dir', '--git-path', 'shallow']);
+    const shallowFile = stdout.split('\n')[1]?.trim() || path.join('.git', 'shallow');
+    return new GitRepository(repoDir, options, path.resolve(repoDir, shallowFile));
   }
 
   /** The full sha of any revision git resolves (short sha, tag, `HEAD~3`, branch), or undefined. */

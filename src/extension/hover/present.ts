@@ -336,3 +336,8 @@ export function findShaAt(lineText: string, character: number): ShaToken | undef
   }
   return undefined;
 }
+
+/** The hover for a line that git has no commit for (changed in the editor or on disk, or untracked). */
+export function uncommittedMarkdown(line: number): string {
+  return `$(rocket) **Flightdeck** · line ${line} is not committed yet, so it is not deployed anywhere.`;
+}

@@ -178,6 +178,12 @@ export class StoreReader {
     return rows[0]?.count ?? 0;
   }
 
+  /** Versions of the migrations applied to this database, ascending. */
+  async appliedMigrations(): Promise<number[]> {
+    const rows = await this.sql.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    return rows.map((row) => row.version);
+  }
+
   // ── events and tokens ──────────────────────────────────────────────────────────────────────────
 
   /** Retained events after `afterId`, oldest first, optionally of one project. */

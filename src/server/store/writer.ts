@@ -215,6 +215,38 @@ export class StoreWriter extends StoreReader {
     return toDeployment(rows[0]);
   }
 
+  /**
+   * Inserts many deployments in one statement (imports, benchmarks): no per-deployment events, so
+   * the caller records what it wants announced (a `project.updated` per project, say).
+   */
+  async insertDeploymentsInBulk(rows: readonly (NewDeployment & { endAt: Date | null })[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const records = rows.map((row) => ({
+      project_id: row.projectId, environment_id: row.environmentId, candidate_id: row.candidate.id,
+      release_version: row.candidate.releaseVersion, release_candidate_version: row.candidate.version, commit_sha: row.candidate.commit,
+      from_release_version: row.from?.release_version ?? null, from_release_candidate_version: row.from?.release_candidate_version ?? null,
+      status: row.status, kind: row.kind, actor: row.actor, deploy_start_at: row.at.toISOString(),
+      deploy_end_at: row.endAt?.toISOString() ?? null, error_message: row.errorMessage, rollout: row.rollout,
+    }));
+    const inserted = await this.sql.query<{ count: number }>(
+      `WITH inserted AS (
+         INSERT INTO deployments (project_id, environment_id, candidate_id, release_version, release_candidate_version,
+           commit_sha, from_release_version, from_release_candidate_version, status, kind, actor, deploy_start_at,
+           deploy_end_at, updated_at, error_message, rollout)
+         SELECT r.project_id, r.environment_id, r.candidate_id, r.release_version, r.release_candidate_version, r.commit_sha,
+           r.from_release_version, r.from_release_candidate_version, r.status, r.kind, r.actor, r.deploy_start_at,
+           r.deploy_end_at, COALESCE(r.deploy_end_at, r.deploy_start_at), r.error_message, r.rollout
+         FROM jsonb_to_recordset($1::jsonb) AS r(project_id bigint, environment_id bigint, candidate_id bigint,
+           release_version text, release_candidate_version text, commit_sha text, from_release_version text,
+           from_release_candidate_version text, status text, kind text, actor text, deploy_start_at timestamptz,
+           deploy_end_at timestamptz, error_message text, rollout jsonb)
+         ORDER BY r.deploy_start_at
+         RETURNING 1
+       )
+       SELECT count(*)::int AS count FROM inserted`, [JSON.stringify(records)]);
+    return inserted[0]?.count ?? 0;
+  }
+
   /** Applies `change` to a deployment (its environment must be locked) and returns the new row. */
   async updateDeployment(deploymentId: string, change: DeploymentChange, at: Date): Promise<Deployment> {
     const rows = await this.sql.query<DeploymentRow>(

@@ -28,9 +28,9 @@ export class TempRepo {
 
   private constructor(readonly dir: string) {}
 
-  static create(prefix = 'flightdeck-git-'): TempRepo {
+  static create(prefix = 'flightdeck-git-', initOptions: string[] = []): TempRepo {
     const repo = new TempRepo(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-    repo.git('init', '-q', '-b', 'main');
+    repo.git('init', '-q', '-b', 'main', ...initOptions);
     return repo;
   }
 

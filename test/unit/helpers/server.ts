@@ -35,6 +35,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+export type FetchInit = Omit<RequestInit, 'headers'> & RequestOptions;
+
 export interface JsonResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -50,7 +52,7 @@ export interface TestServer {
   databaseUrl: string | undefined;
   service: ReleaseService;
   /** `fetch(url + path)` with the admin token unless `token` says otherwise. */
-  fetch(pathname: string, init?: RequestInit & RequestOptions): Promise<Response>;
+  fetch(pathname: string, init?: FetchInit): Promise<Response>;
   /** Sends `body` as JSON and parses the JSON answer (undefined for an empty one). */
   request<T = unknown>(method: string, pathname: string, body?: unknown, options?: RequestOptions): Promise<JsonResponse<T>>;
   /** Creates a token with that role through the API and returns its secret. */
@@ -198,7 +200,7 @@ async function launch(
     service: running.service,
     fetch(pathname, init = {}) {
       const { token, headers, ...rest } = init;
-      const allHeaders: Record<string, string> = { ...(headers as Record<string, string> | undefined) };
+      const allHeaders: Record<string, string> = { ...headers };
       const bearer = token === undefined ? adminToken : token;
       if (bearer !== null) allHeaders.authorization = `Bearer ${bearer}`;
       return fetch(`${running.url}${pathname}`, { ...rest, headers: allHeaders });

@@ -6,11 +6,12 @@
 //   await page.goto(server.workbenchUrl({ folder }));   // see workbench.mjs
 //   await server.stop();
 //
-// Environment reaches the extension host: the `env` given here is code-server's environment, and
-// VS Code's server starts every extension host with its own environment as the base (it adds
-// VSCODE_* variables of its own). Verified on 4.100.3: the activation suite asserts that
-// FLIGHTDECK_TOKEN and FLIGHTDECK_REPO_ROOT given by run-suites.mjs are in the extension host's
-// process.env, which is how the suites and the extension under test receive their token.
+// Environment: `env` is merged into code-server's own environment, and VS Code's server forks every
+// extension host with that environment as its base (adding VSCODE_* variables of its own), so it
+// reaches the extension host's process.env, where both the suites and the extension under test run.
+// Verified on 4.100.3 (VS Code 1.100.3): the first test of suite/activation.test.ts asserts that
+// FLIGHTDECK_TOKEN and FLIGHTDECK_REPO_ROOT given by run-suites.mjs are there, and an extension read
+// FLIGHTDECK_TOKEN in its activate(). The suites and the extension rely on this for their token.
 import { spawn, execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,15 +121,18 @@ export async function startCodeServer({
   child.stdout.setEncoding('utf8').on('data', onOutput);
   child.stderr.setEncoding('utf8').on('data', onOutput);
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
-  // If this Node process dies without calling stop(), do not leave code-server behind.
-  const killOnExit = () => killGroup(child.pid, 'SIGKILL');
+  // If this Node process exits without calling stop() (or while stop() is still waiting), do not
+  // leave code-server or its files behind. ('exit' handlers must be synchronous.)
+  const killOnExit = () => {
+    killGroup(child.pid, 'SIGKILL');
+    if (!keepTempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    process.removeListener('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       killGroup(child.pid, 'SIGTERM');
       const graceful = await Promise.race([exited.then(() => true), delay(STOP_GRACE_MS).then(() => false)]);
@@ -142,6 +146,7 @@ export async function startCodeServer({
     } else {
       rmSync(tempDir, { recursive: true, force: true, maxRetries: 3 });
     }
+    process.removeListener('exit', killOnExit);
   };
 
   try {

@@ -54,7 +54,8 @@ mkdir -p "$TMPDIR"
 # --- ripgrep ---------------------------------------------------------------------------------------
 # VS Code 1.100.3's lockfile (lib/vscode/npm-shrinkwrap.json) pins @vscode/ripgrep 1.15.11, whose
 # postinstall downloads rg from GitHub unless `$TMPDIR/vscode-ripgrep-cache-1.15.11/` already holds the
-# release tarball. Seed that cache with Debian's rg.
+# release tarball. Seed that cache with Debian's rg (x86_64 only: other machines name another target).
+[[ "$(uname -m)" == x86_64 ]] || echo "install-vscode: warning: ripgrep cache prepared for x86_64 only; this is $(uname -m)" >&2
 RIPGREP_CACHE="$TMPDIR/vscode-ripgrep-cache-1.15.11"
 RIPGREP_TARBALL="$RIPGREP_CACHE/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"
 if [[ ! -f "$RIPGREP_TARBALL" ]]; then

@@ -13,7 +13,8 @@
 //                         FLIGHTDECK_ADMIN_TOKEN set to it, and the extension reads it as its token.
 //   FLIGHTDECK_REPO_ROOT  the repo root (dist/cli.js lives under it).
 //   GIT_AUTHOR_* / GIT_COMMITTER_*  so suites can commit in test repos without global git config.
-// The workspace folder is a fresh git repo with one commit on `main` and an `origin` remote.
+// The workspace folder is a fresh git repo with one commit on `main` and origin
+// https://github.com/flightdeck-test/payments.git (workspace.mjs).
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -35,7 +36,6 @@ const timeoutMs = Number(process.env.FLIGHTDECK_VSCODE_TIMEOUT_MS || 300_000);
 const verbose = process.env.FLIGHTDECK_VSCODE_VERBOSE === '1';
 const keepTemp = process.env.FLIGHTDECK_KEEP_TMP === '1';
 
-
 const startedAt = Date.now();
 const note = (message) => console.log(`[vscode-harness ${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`);
 
@@ -51,21 +51,31 @@ let finishing = false;
 async function finish(code, reason) {
   if (finishing) return;
   finishing = true;
+  // Closing the browser while the page is still being set up makes Playwright throw from its message
+  // loop ("Cannot find parent object"); we are shutting down anyway, so do not die of it half-way.
+  process.on('uncaughtException', (error) => console.error(`[vscode-harness] during shutdown: ${error.message}`));
   clearTimeout(timer);
   if (reason) console.error(`[vscode-harness] ${reason}`);
   try { await browser?.close(); } catch { /* already closed */ }
   await server?.stop();
-  if (workspace && !keepTemp) rmSync(workspace, { recursive: true, force: true });
+  removeWorkspace();
   note(`exit code ${code}`);
   process.exit(code);
 }
 
+function removeWorkspace() {
+  if (workspace && !keepTemp) rmSync(workspace, { recursive: true, force: true });
+}
+process.once('exit', removeWorkspace); // also when we die of an error before finish()
+
 const timer = setTimeout(() => {
-  if (!suitesStarted) console.error(`workbench output:\n${workbenchLog.join('\n')}`);
+  if (!suitesStarted && workbenchLog.length > 0) console.error(`workbench output:\n${workbenchLog.join('\n')}`);
   const tail = server ? `\n--- code-server output (last 40 lines) ---\n${server.log().split('\n').slice(-40).join('\n')}` : '';
   void finish(1, `TIMEOUT: the suites did not finish within ${timeoutMs / 1000} s (FLIGHTDECK_VSCODE_TIMEOUT_MS)${tail}`);
 }, timeoutMs);
 
+// Stopped from outside (Ctrl-C, or scripts/test.mjs's tier timeout): still stop code-server and Chromium.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void finish(1, `stopped by ${signal}`));
 
 try {
   if (!existsSync(testsPath)) {

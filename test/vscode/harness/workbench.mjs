@@ -24,13 +24,20 @@ export async function launchChromium() {
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
+    // Our runners close the browser themselves on SIGINT/SIGTERM, in order with code-server and the
+    // servers; Playwright's own handlers would race them.
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
     env: {
       ...process.env,
       XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache'),
       XDG_DATA_HOME: join(home, 'data'), XDG_RUNTIME_DIR: home, TMPDIR: home,
     },
   });
-  browser.on('disconnected', () => rmSync(home, { recursive: true, force: true }));
+  // Removed when the browser goes, or at the latest when this process exits (runners call
+  // process.exit() right after browser.close(), before the 'disconnected' event is delivered).
+  const removeHome = () => rmSync(home, { recursive: true, force: true });
+  process.once('exit', removeHome);
+  browser.on('disconnected', () => { removeHome(); process.removeListener('exit', removeHome); });
   return browser;
 }
 

@@ -81,7 +81,7 @@ async function startReleaseServer({ dataDir, token }) {
     await delay(100);
   }
   await stop();
-  throw new Error(`the release server (${relative(REPO_ROOT, CLI)} serve) did not print "listening on http://HOST:PORT"`
+  throw new KnownFailure(`the release server (${relative(REPO_ROOT, CLI)} serve) did not print "listening on http://HOST:PORT"`
     + `${exitCode !== undefined ? ` and exited with ${exitCode}` : ' within 60 s'}:\n${output}`);
 }
 
@@ -148,9 +148,21 @@ function makeWorkspace(dir) {
   return { previous, head };
 }
 
+/** A failure whose message says it all (setup problems, timeouts): reported without a stack. */
+class KnownFailure extends Error {}
+
+function runDemo(demoArgs, env) {
+  try {
+    execFileSync(process.execPath, [CLI, 'demo', ...demoArgs],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
+  } catch (error) {
+    throw new KnownFailure(`\`flightdeck demo ${demoArgs.join(' ')}\` failed (${error.signal ?? `exit code ${error.status}`}); its output is above`);
+  }
+}
+
 /** Starts the server with data in it; returns it and the workspace folder that matches the data. */
 async function startBackend(runDir, token) {
-  if (!existsSync(CLI)) throw new Error(`${relative(REPO_ROOT, CLI)} is missing: build it with \`node esbuild.mjs\``);
+  if (!existsSync(CLI)) throw new KnownFailure(`${relative(REPO_ROOT, CLI)} is missing: build it with \`node esbuild.mjs\``);
   const dataDir = join(runDir, 'data');
   let workspace = join(runDir, 'workspace');
   const mode = demoMode();
@@ -158,8 +170,7 @@ async function startBackend(runDir, token) {
     // `demo` writes the data dir (PGlite: one process at a time, so before serve) and a git repo.
     workspace = join(runDir, 'payments');
     note('seeding with `flightdeck demo --data-dir`');
-    execFileSync(process.execPath, [CLI, 'demo', '--data-dir', dataDir, '--repo-dir', workspace],
-      { cwd: REPO_ROOT, env: { ...process.env, ...TEST_GIT_ENV }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
+    runDemo(['--data-dir', dataDir, '--repo-dir', workspace], TEST_GIT_ENV);
   }
   const server = await startReleaseServer({ dataDir, token });
   cleanups.push(() => server.stop());
@@ -167,8 +178,7 @@ async function startBackend(runDir, token) {
   if (mode === 'server') {
     note('seeding with `flightdeck demo --server`');
     makeWorkspace(workspace);
-    execFileSync(process.execPath, [CLI, 'demo', '--server', server.url],
-      { cwd: REPO_ROOT, env: { ...process.env, FLIGHTDECK_TOKEN: token }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
+    runDemo(['--server', server.url], { FLIGHTDECK_TOKEN: token });
   } else if (mode === 'none') {
     note('seeding over HTTP (this CLI has no `demo`)');
     await seedOverHttp(server, token, makeWorkspace(workspace));
@@ -177,8 +187,6 @@ async function startBackend(runDir, token) {
 }
 
 // ── the workbench helpers given to scenarios ───────────────────────────────────────────────────────
-
-const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
 /**
  * ui.page                       the Playwright page showing the workbench
@@ -194,9 +202,11 @@ const slug = (text) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^
  * ui.check(name, fn)            runs fn as one counted check; returns whether it passed
  * ui.log(message)
  */
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 function makeUi(page, { scenario, serverUrl }) {
   let firstFailureSaved = false;
-  const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let retired = false; // set when the scenario is over (e.g. timed out): late checks are not counted
   /**
    * The quick-input row whose label (or description) is exactly `text`. The theme picker shows
    * "Default Dark Modern" (the setting's value) as the description of the row labelled "Dark Modern".
@@ -240,7 +250,7 @@ function makeUi(page, { scenario, serverUrl }) {
       // A container with one view shows that view without a pane header of its own; the pane is still
       // there, labelled by the view's title.
       return page.locator('.part.sidebar .pane', {
-        has: page.locator('.pane-header', { hasText: new RegExp(title, 'i') }),
+        has: page.locator('.pane-header', { hasText: new RegExp(escapeRegExp(title), 'i') }),
       }).first();
     },
 
@@ -293,12 +303,15 @@ function makeUi(page, { scenario, serverUrl }) {
     },
 
     async check(name, fn) {
+      if (retired) return false;
       try {
         await fn();
+        if (retired) return false;
         passed += 1;
         console.log(`  ✔ ${scenario}: ${name}`);
         return true;
       } catch (error) {
+        if (retired) return false;
         failed += 1;
         console.log(`  ✘ ${scenario}: ${name}\n      ${String(error?.message ?? error).split('\n').join('\n      ')}`);
         if (!firstFailureSaved) {
@@ -310,7 +323,7 @@ function makeUi(page, { scenario, serverUrl }) {
       }
     },
   };
-  return ui;
+  return { ui, retire: () => { retired = true; } };
 }
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────
@@ -318,10 +331,11 @@ function makeUi(page, { scenario, serverUrl }) {
 async function runScenario(browser, codeServer, workspace, serverUrl, file) {
   const scenario = basename(file, '.mjs');
   console.log(`\n▶ ${scenario}`);
-  // A fresh page per scenario: each starts from a new workbench window (and the dark default theme).
+  // A fresh page per scenario: each starts from a new workbench window. User settings persist across
+  // scenarios (a theme chosen by one is still there in the next): set what the pictures depend on.
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   page.on('pageerror', (error) => { if (process.env.FLIGHTDECK_UI_VERBOSE === '1') console.error('[page error]', error.message); });
-  const ui = makeUi(page, { scenario, serverUrl });
+  const { ui, retire } = makeUi(page, { scenario, serverUrl });
   const checksBefore = passed + failed;
   try {
     await page.goto(codeServer.workbenchUrl({ folder: workspace }));
@@ -329,18 +343,24 @@ async function runScenario(browser, codeServer, workspace, serverUrl, file) {
     const { default: run } = await import(pathToFileURL(file).href);
     if (typeof run !== 'function') throw new Error(`${relative(REPO_ROOT, file)} has no default export function`);
     let timer;
+    const running = run(ui);
+    running.catch(() => {}); // after a timeout it may still fail, once its page is closed: ignore that
     await Promise.race([
-      run(ui),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${SCENARIO_TIMEOUT_MS / 1000} s`)), SCENARIO_TIMEOUT_MS); }),
+      running,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new KnownFailure(`timed out after ${SCENARIO_TIMEOUT_MS / 1000} s (FLIGHTDECK_UI_TIMEOUT_MS)`)), SCENARIO_TIMEOUT_MS);
+      }),
     ]).finally(() => clearTimeout(timer));
     // A scenario that checked nothing but ran to the end counts as one passed check.
     if (passed + failed === checksBefore) passed += 1;
   } catch (error) {
+    retire();
     failed += 1;
-    console.log(`  ✘ ${scenario} stopped: ${error?.stack ?? error}`);
+    console.log(`  ✘ ${scenario} stopped: ${error instanceof KnownFailure ? error.message : error?.stack ?? error}`);
     await page.screenshot({ path: join(SHOT_DIR, `fail-${scenario}.png`) }).catch(() => {});
     console.log(`      screenshot: ${relative(REPO_ROOT, join(SHOT_DIR, `fail-${scenario}.png`))}`);
   } finally {
+    retire();
     await page.close().catch(() => {});
   }
 }
@@ -349,12 +369,14 @@ async function main() {
   const scenarioFiles = readdirSync(SCENARIO_DIR).filter((name) => name.endsWith('.mjs')).sort()
     .filter((name) => !args.scenario || args.scenario.includes(basename(name, '.mjs')))
     .map((name) => join(SCENARIO_DIR, name));
-  if (scenarioFiles.length === 0) throw new Error(`no scenarios to run in ${relative(REPO_ROOT, SCENARIO_DIR)}`);
+  if (scenarioFiles.length === 0) throw new KnownFailure(`no scenarios to run in ${relative(REPO_ROOT, SCENARIO_DIR)}`);
   mkdirSync(SHOT_DIR, { recursive: true });
   for (const name of readdirSync(SHOT_DIR)) if (name.endsWith('.png')) rmSync(join(SHOT_DIR, name)); // no stale shots
 
   const runDir = mkdtempSync(join(tmpdir(), 'flightdeck-ui-'));
-  cleanups.push(() => { if (!keepTemp) rmSync(runDir, { recursive: true, force: true }); });
+  const removeRunDir = () => { if (!keepTemp) rmSync(runDir, { recursive: true, force: true }); };
+  cleanups.push(removeRunDir);
+  process.once('exit', removeRunDir); // also when we die of an error before the cleanups run
   const token = randomBytes(24).toString('hex');
   const { server, workspace } = await startBackend(runDir, token);
 
@@ -375,14 +397,33 @@ async function main() {
   for (const file of scenarioFiles) await runScenario(browser, codeServer, workspace, server.url, file);
 }
 
+let finishing = false;
+async function finish() {
+  if (finishing) return;
+  finishing = true;
+  // Closing the browser while a page is still being set up makes Playwright throw from its message
+  // loop; we are shutting down anyway, so do not die of it half-way through the cleanups.
+  process.on('uncaughtException', (error) => console.error(`during shutdown: ${error.message}`));
+  for (const cleanup of cleanups.reverse()) {
+    try { await cleanup(); } catch (error) { console.error(`cleanup: ${error?.message ?? error}`); }
+  }
+  console.log(`UI-TIER: ${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+// Stopped from outside (Ctrl-C, or scripts/test.mjs's tier timeout): still stop every process we started.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    failed += 1;
+    console.error(`UI tier stopped by ${signal}`);
+    void finish();
+  });
+}
+
 try {
   await main();
 } catch (error) {
   failed += 1;
-  console.error(`UI tier could not run: ${error?.stack ?? error}`);
+  console.error(`UI tier could not run: ${error instanceof KnownFailure ? error.message : error?.stack ?? error}`);
 }
-for (const cleanup of cleanups.reverse()) {
-  try { await cleanup(); } catch (error) { console.error(`cleanup: ${error?.message ?? error}`); }
-}
-console.log(`UI-TIER: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+await finish();

@@ -7,7 +7,7 @@ import type { TestServer } from '../../helpers/server';
 import { assertError, commitFor, createProject, deploySuccessfully, deploymentsPath, environmentOf, report } from './fixtures';
 
 export function deploymentContract(server: () => TestServer): void {
-  it('2: creates a pending deploy with every field present', async () => {
+  void it('2: creates a pending deploy with every field present', async () => {
     const project = await createProject(server());
     const response = await server().request('POST', deploymentsPath(project, 'dogfood'), { release_candidate_version: '1.0.0-rc1' });
     assert.equal(response.status, 201, JSON.stringify(response.body));
@@ -23,7 +23,7 @@ export function deploymentContract(server: () => TestServer): void {
     assert.equal((await environmentOf(server(), project, 'dogfood')).active?.id, deployment.id);
   });
 
-  it('2: records what the environment ran before, and a rollout state for rollout environments', async () => {
+  void it('2: records what the environment ran before, and a rollout state for rollout environments', async () => {
     const project = await createProject(server());
     await deploySuccessfully(server(), project, 'rollout', '1.0.0-rc1');
     const response = await server().request('POST', deploymentsPath(project, 'rollout'), { release_candidate_version: '1.0.0-rc2', expected_current: '1.0.0-rc1' });
@@ -37,7 +37,7 @@ export function deploymentContract(server: () => TestServer): void {
     });
   });
 
-  it('2: 404s, frozen, already active and expected_current conflicts', async () => {
+  void it('2: 404s, frozen, already active and expected_current conflicts', async () => {
     const project = await createProject(server());
     const path = deploymentsPath(project, 'canary');
     assertError(await server().request('POST', deploymentsPath(project, 'nowhere'), { release_candidate_version: '1.0.0-rc1' }), 404, 'Release environment not found');
@@ -61,7 +61,7 @@ export function deploymentContract(server: () => TestServer): void {
     assertError(await server().request('POST', path, { release_candidate_version: '1.0.0-rc2' }), 400, 'Environment is frozen');
   });
 
-  it('3: moves the deployment through the state machine and stamps its end', async () => {
+  void it('3: moves the deployment through the state machine and stamps its end', async () => {
     const project = await createProject(server());
     const created = Deployment.parse((await server().request('POST', deploymentsPath(project, 'dogfood'), { release_candidate_version: '1.0.0-rc1' })).body);
     const moving = await report(server(), project, 'dogfood', '1.0.0-rc1', 'in_progress');
@@ -76,7 +76,7 @@ export function deploymentContract(server: () => TestServer): void {
     assert.equal((await environmentOf(server(), project, 'dogfood')).current?.id, created.id);
   });
 
-  it('3: creates a deployment when none is open, keeps error messages, and refuses illegal moves (409)', async () => {
+  void it('3: creates a deployment when none is open, keeps error messages, and refuses illegal moves (409)', async () => {
     const project = await createProject(server());
     const failed = await report(server(), project, 'canary', '1.0.0-rc2', 'failure', 'exit 1: smoke test failed');
     assert.equal(failed.kind, 'deploy');
@@ -97,7 +97,7 @@ export function deploymentContract(server: () => TestServer): void {
     assert.notEqual(redeploy.id, unknown.id, 'a terminal deployment is never reopened');
   });
 
-  it('3: validation and 404s', async () => {
+  void it('3: validation and 404s', async () => {
     const project = await createProject(server());
     const path = deploymentsPath(project, 'canary');
     assertError(await server().request('PATCH', path, { release_candidate_version: '1.0.0-rc1', status: 'done' }), 400);
@@ -107,7 +107,7 @@ export function deploymentContract(server: () => TestServer): void {
     assertError(await server().request('PATCH', deploymentsPath(project, 'mars'), { release_candidate_version: '1.0.0-rc1', status: 'success' }), 404, 'Release environment not found');
   });
 
-  it('4: lists an environment’s deployments newest first, paged', async () => {
+  void it('4: lists an environment’s deployments newest first, paged', async () => {
     const project = await createProject(server());
     const ids: string[] = [];
     for (const rc of ['1.0.0-rc1', '1.0.0-rc2', '1.0.0-rc3']) ids.push((await deploySuccessfully(server(), project, 'dogfood', rc)).id);
@@ -122,7 +122,7 @@ export function deploymentContract(server: () => TestServer): void {
     assertError(await server().request('GET', deploymentsPath(project, 'nope')), 404, 'Release environment not found');
   });
 
-  it('12: returns one deployment of the project; 404 otherwise', async () => {
+  void it('12: returns one deployment of the project; 404 otherwise', async () => {
     const project = await createProject(server());
     const other = await createProject(server());
     const deployment = await deploySuccessfully(server(), project, 'dogfood', '1.0.0-rc1');

@@ -7,7 +7,7 @@ import type { TestServer } from '../../helpers/server';
 import { assertError, commitFor, createProject } from './fixtures';
 
 export function releaseContract(server: () => TestServer): void {
-  it('1: creates the release and its candidate (201), commit stored lower-case', async () => {
+  void it('1: creates the release and its candidate (201), commit stored lower-case', async () => {
     const project = await createProject(server(), { candidates: 0 });
     const commit = 'ABCDEF'.padEnd(40, 'A');
     const response = await server().request('POST', `/api/releases/${project}/releases/2.1.0-rc1`, { commit, repo: 'acme/payments', trigger_build_workflow: false });
@@ -18,7 +18,7 @@ export function releaseContract(server: () => TestServer): void {
     assert.deepEqual(release.candidates.map((c) => [c.release_candidate_version, c.commit, c.build_status]), [['2.1.0-rc1', commit.toLowerCase(), 'ready']]);
   });
 
-  it('1: the same candidate with the same commit is idempotent (200); another commit is 409', async () => {
+  void it('1: the same candidate with the same commit is idempotent (200); another commit is 409', async () => {
     const project = await createProject(server(), { candidates: 1 });
     const again = await server().request('POST', `/api/releases/${project}/releases/1.0.0-rc1`, { commit: commitFor(1).toUpperCase() });
     assert.equal(again.status, 200);
@@ -26,7 +26,7 @@ export function releaseContract(server: () => TestServer): void {
     assertError(await server().request('POST', `/api/releases/${project}/releases/1.0.0-rc1`, { commit: commitFor(9) }), 409);
   });
 
-  it('1: a second candidate joins its release, newest first; SHA-256 commits are accepted', async () => {
+  void it('1: a second candidate joins its release, newest first; SHA-256 commits are accepted', async () => {
     const project = await createProject(server(), { candidates: 1 });
     const sha256 = 'e'.repeat(64);
     const response = await server().request('POST', `/api/releases/${project}/releases/1.0.0-rc2`, { commit: sha256 });
@@ -36,7 +36,7 @@ export function releaseContract(server: () => TestServer): void {
     assert.equal(release.candidates[0]?.commit, sha256);
   });
 
-  it('1: rejects bad versions, bad commits, unknown projects and missing bodies', async () => {
+  void it('1: rejects bad versions, bad commits, unknown projects and missing bodies', async () => {
     const project = await createProject(server(), { candidates: 0 });
     for (const version of ['1.0.0', '1.0.0-rc0', '1.0.0-rc', '-rc1', '1.0.0-RC1', '1.0.0-rc1x', `${'9'.repeat(101)}-rc1`]) {
       assertError(await server().request('POST', `/api/releases/${project}/releases/${encodeURIComponent(version)}`, { commit: commitFor(1) }),
@@ -49,7 +49,7 @@ export function releaseContract(server: () => TestServer): void {
     assertError(await server().request('POST', '/api/releases/no-such-project/releases/1.0.0-rc1', { commit: commitFor(1) }), 404, 'Release project not found');
   });
 
-  it('9: lists releases newest first, with their candidates, paged', async () => {
+  void it('9: lists releases newest first, with their candidates, paged', async () => {
     const project = await createProject(server(), { candidates: 2 });
     for (const version of ['1.1.0-rc1', '1.2.0-rc1', '1.2.0-rc2']) {
       assert.equal((await server().request('POST', `/api/releases/${project}/releases/${version}`, { commit: commitFor(7) })).status, 201);
