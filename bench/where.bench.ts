@@ -26,9 +26,9 @@ import { runGit } from '../src/git/exec';
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1_000);
 // A naive answer takes about a second without a commit-graph: a sample keeps the bench under 3 minutes.
-const NAIVE_QUERIES = Number(process.env.BENCH_NAIVE_QUERIES ?? 40);
-const NAIVE_QUERIES_WITH_GRAPH = Number(process.env.BENCH_NAIVE_QUERIES_WITH_GRAPH ?? 200);
-const FRESH_QUERIES = Number(process.env.BENCH_FRESH_QUERIES ?? 200);
+const NAIVE_QUERIES = Number(process.env.BENCH_NAIVE_QUERIES ?? 25);
+const NAIVE_QUERIES_WITH_GRAPH = Number(process.env.BENCH_NAIVE_QUERIES_WITH_GRAPH ?? 100);
+const FRESH_QUERIES = Number(process.env.BENCH_FRESH_QUERIES ?? 150);
 const PROJECTS = 5;
 const ENVIRONMENTS = ['dogfood', 'canary', 'staging', 'rollout', 'production', 'archive'];
 const GOALS = { warmP95Ms: 5, coldP95Ms: 100, speedup: 10 };

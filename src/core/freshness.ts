@@ -13,21 +13,21 @@ export type Freshness =
   | { kind: 'fresh'; at: number; live: boolean }
   | { kind: 'offline'; lastGoodAt: number | undefined; reason: string };
 
-/** The view's message line: "live", "updated 12 s ago", "offline — showing data from 10:42". */
+/** The view's message line: "Live", "Updated 12 s ago", "Offline — showing data from 10:42". */
 export function describeFreshness(freshness: Freshness, now: number): string {
   switch (freshness.kind) {
     case 'never':
       return 'connecting…';
     case 'fresh': {
-      if (freshness.live) return 'live';
+      if (freshness.live) return 'Live';
       const seconds = Math.max(0, Math.round((now - freshness.at) / 1000));
-      if (seconds < 60) return `updated ${seconds} s ago`;
-      return `updated ${Math.round(seconds / 60)} min ago`;
+      if (seconds < 60) return `Updated ${seconds} s ago`;
+      return `Updated ${Math.round(seconds / 60)} min ago`;
     }
     case 'offline':
       return freshness.lastGoodAt === undefined
-        ? `offline — ${freshness.reason}`
-        : `offline — showing data from ${formatClock(freshness.lastGoodAt)}`;
+        ? `Offline — ${freshness.reason}`
+        : `Offline — showing data from ${formatClock(freshness.lastGoodAt)}`;
   }
 }
 

@@ -1,8 +1,8 @@
 // Fast, bounded, never-wrong ancestry answers for many (commit, deployed tip) questions.
 //
 // Method (chosen by bench/where.bench.ts): the first question about a new tip loads every commit behind it
-// with ONE `git rev-list --parents` (for all new tips at once, minus what is already loaded) into an
-// in-memory parent graph; each tip's ancestors become a bitset (LRU by tip). A hover is then one Map
+// with ONE `git rev-list --parents` (for all new tips at once, minus what is already loaded) into a compact
+// in-memory parent graph; each tip's ancestors become a bitset (LRU by tip). A hover is then one hash
 // lookup plus one bit test per environment. Without generation numbers (we may not write a commit-graph
 // file into the user's repo) proving "not contained" needs the tip's whole ancestry anyway, so one bulk
 // walk by git's own C code beats per-pair `merge-base` processes and per-object `cat-file --batch` reads.
@@ -19,7 +19,7 @@ import { GitCommandError, runGit, runGitToFile } from './exec';
 import { LruCache } from './lruCache';
 
 export interface AncestryIndexOptions {
-  /** Most commits held in memory (about 100 bytes each). Default 1,000,000. */
+  /** Most commits held in memory (about 55 bytes each with growth slack). Default 500,000 (under 30 MiB). */
   maxGraphCommits?: number;
   /** Most per-tip ancestor bitsets kept (each graph-size / 8 bytes). Default 64. */
   maxTipSets?: number;
@@ -44,7 +44,7 @@ export interface AncestryCacheStats {
   approximateBytes: number;
 }
 
-/** How many indexed tips to name after `--not` so a new walk stops at history already loaded. */
+/** How many loaded tips to exclude (`^tip`) so that a new walk stops at history already loaded. */
 const MAX_NEGATIVE_TIPS = 256;
 
 interface ShallowState {
@@ -78,7 +78,7 @@ export class AncestryIndex implements AncestryOracle {
    */
   constructor(private readonly repoDir: string, options: AncestryIndexOptions = {}, shallowFile?: string) {
     this.shallowFilePath = shallowFile;
-    this.maxGraphCommits = options.maxGraphCommits ?? 1_000_000;
+    this.maxGraphCommits = options.maxGraphCommits ?? 500_000;
     this.missingTipRetryMs = options.missingTipRetryMs ?? 30_000;
     this.fallbackConcurrency = options.fallbackConcurrency ?? 4;
     this.now = options.now ?? Date.now;
@@ -112,10 +112,19 @@ export class AncestryIndex implements AncestryOracle {
     return results.map((answer) => answer ?? 'unknown');
   }
 
-  /** Loads the history behind these tips now (e.g. when deployments change), so the next hover is warm. */
+  /**
+   * Loads the history behind these tips and computes their bitsets now (call it when deployments
+   * change), so that the next hover is answered from memory.
+   */
   async prepare(tips: readonly string[]): Promise<void> {
+    const fullTips = tips.map((tip) => tip.toLowerCase()).filter(isFullSha);
     await this.forgetIfShallowChanged();
-    await this.index(tips.map((tip) => tip.toLowerCase()).filter(isFullSha));
+    await this.index(fullTips);
+    const graph = this.graph;
+    for (const tip of fullTips) {
+      const tipIndex = graph.indexOf(tip);
+      if (tipIndex !== undefined) this.reachOf(graph, tip, tipIndex);
+    }
   }
 
   cacheStats(): AncestryCacheStats {
@@ -217,6 +226,7 @@ export class AncestryIndex implements AncestryOracle {
       for (const tip of tips) this.tipsBeyondBound.set(tip, true);
       return;
     }
+    const graph = this.graph;
     let output: Buffer;
     try {
       output = await this.listCommitsWithParents(tips, room + 1);
@@ -230,6 +240,8 @@ export class AncestryIndex implements AncestryOracle {
       }
       return;
     }
+    // A deepened shallow clone replaced the graph meanwhile: this walk stopped at commits it no longer holds.
+    if (graph !== this.graph) return;
     if (countLines(output) > room) {
       if (tips.length > 1) {
         for (const tip of tips) if (this.needsLoading(tip)) await this.load([tip]);

@@ -4,7 +4,7 @@
 // be computed here without asking git again.
 //
 // Compact on purpose (a big repository has a million commits): shas are stored as binary in one growing
-// byte array and found through an open-addressing table of indices; parents are int lists. About 40 bytes
+// byte array and found through an open-addressing table of indices; parents are int lists. About 55 bytes
 // per commit, no per-commit JS objects or strings, so loading 20,000 commits allocates almost nothing.
 
 /** The ancestors of one tip (itself included), as a bitset over graph indices. */

@@ -74,17 +74,17 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
   }
 }
 
+/** `1.4.0-rc2 · 2h ago`; while deploying, what moves where comes first (the sidebar is narrow). */
 function environmentDescription(env: Environment, now: number): string {
-  const parts: string[] = [];
-  if (env.current) parts.push(`${env.current.release_candidate_version} · ${formatAge(env.current.deploy_end_at ?? env.current.deploy_start_at, now)}`);
-  else parts.push('nothing deployed');
-  const percent = activeRolloutPercent(env);
+  const current = env.current?.release_candidate_version;
   if (env.active) {
-    const target = env.active.release_candidate_version;
-    parts.push(percent !== undefined ? `→ ${target} ${percent}%` : `→ ${target} ${env.active.status.replace('_', ' ')}`);
+    const percent = activeRolloutPercent(env);
+    const progress = percent !== undefined ? `${percent}%` : env.active.status.replace('_', ' ');
+    return `${current ?? 'nothing'} → ${env.active.release_candidate_version} · ${progress}${env.active.rollout?.paused ? ' · paused' : ''}`;
   }
-  if (env.frozen) parts.push('frozen');
-  return parts.join(' · ');
+  if (!env.current) return env.frozen ? 'nothing deployed · frozen' : 'nothing deployed';
+  const age = formatAge(env.current.deploy_end_at ?? env.current.deploy_start_at, now);
+  return `${current} · ${age}${env.frozen ? ' · frozen' : ''}`;
 }
 
 function environmentContext(node: EnvironmentNode): string {

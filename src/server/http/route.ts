@@ -64,6 +64,8 @@ export class RouteRegistry {
       method: spec.method,
       url: spec.url,
       config: spec.role === null ? {} : { role: spec.role },
+      // A HEAD of an event stream would hold a subscription open for a body nobody reads.
+      exposeHeadRoute: !Object.values(spec.responses).includes('event-stream'),
       handler: async (request, reply) => {
         // Set first, so a handler that answers otherwise (200 for an idempotent repeat) can override it.
         reply.code(successStatus);

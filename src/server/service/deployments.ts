@@ -22,8 +22,7 @@ export interface OperationContext {
 export async function createDeployment(
   ctx: OperationContext, project: string, environment: string, body: CreateDeploymentBody,
 ): Promise<Deployment> {
-  const env = await lockEnvironment(ctx, project, environment);
-  const candidate = await requireCandidate(ctx, env, body.release_candidate_version);
+  const { env, candidate } = await lockEnvironmentWithCandidate(ctx, project, environment, body.release_candidate_version);
   return startDeployment(ctx, env, candidate, 'deploy', body.expected_current);
 }
 
@@ -49,12 +48,12 @@ export async function promote(
 export async function reportStatus(
   ctx: OperationContext, project: string, environment: string, body: PatchDeploymentBody,
 ): Promise<Deployment> {
-  const env = await lockEnvironment(ctx, project, environment);
-  const candidate = await requireCandidate(ctx, env, body.release_candidate_version);
-  const existing = await ctx.writer.newestActiveDeploymentOf(env.id, candidate.version);
+  const { env, candidate } = await lockEnvironmentWithCandidate(ctx, project, environment, body.release_candidate_version);
+  const state = await ctx.writer.deploymentState(env.id, candidate.version);
+  const existing = state.activeOfCandidate;
   if (!existing) {
     const deployment = await ctx.writer.insertDeployment({
-      projectId: env.projectId, environmentId: env.id, candidate, from: await ctx.writer.currentDeployment(env.id),
+      projectId: env.projectId, environmentId: env.id, candidate, from: state.current,
       status: body.status, kind: 'deploy', actor: ctx.principal.name, at: ctx.at,
       errorMessage: body.error_message ?? null, rollout: rolloutAfter(initialRollout(env), body.status),
     });
@@ -111,6 +110,16 @@ async function lockEnvironment(ctx: OperationContext, project: string, environme
   return env;
 }
 
+/** lockEnvironment and requireCandidate in one round trip (the hot path of pipelines). */
+async function lockEnvironmentWithCandidate(
+  ctx: OperationContext, project: string, environment: string, version: string,
+): Promise<{ env: EnvironmentRecord; candidate: CandidateRecord }> {
+  const locked = await ctx.writer.lockEnvironmentAndCandidate(project, environment, version);
+  if (!locked) throw new ApiError(404, ENVIRONMENT_NOT_FOUND);
+  if (!locked.candidate) throw new ApiError(404, RELEASE_NOT_FOUND);
+  return { env: locked.environment, candidate: locked.candidate };
+}
+
 async function requireCandidate(ctx: OperationContext, env: EnvironmentRecord, version: string): Promise<CandidateRecord> {
   const candidate = await ctx.writer.findCandidate(env.projectId, version);
   if (!candidate) throw new ApiError(404, RELEASE_NOT_FOUND);
@@ -139,9 +148,8 @@ async function startDeployment(
 ): Promise<Deployment> {
   checkProtected(ctx, env);
   if (env.spec.frozen) throw new ApiError(400, ENVIRONMENT_FROZEN);
-  const current = await ctx.writer.currentDeployment(env.id);
+  const { current, active } = await ctx.writer.deploymentState(env.id, null);
   checkExpectedCurrent(expectedCurrent, current);
-  const active = await ctx.writer.activeDeployment(env.id);
   if (active) {
     throw new ApiError(409, `A deployment is already active in ${env.spec.name}`, { active: active.id, current: current?.release_candidate_version ?? null });
   }

@@ -1,20 +1,35 @@
 // The serialized overview (GET /api/releases), built once per change. Every committed change bumps
 // the generation; a build only fills the cache if no change committed while it ran, and concurrent
 // requests for one generation share one build.
+//
+// With a `probe` (the newest event id in the database) the cache also notices changes committed by
+// another server sharing the database: every change records an event in its own transaction.
 
 export class OverviewCache {
   private generation = 0;
   private cached: { generation: number; json: string } | undefined;
   private building: { generation: number; promise: Promise<string> } | undefined;
+  private probedVersion: number | undefined;
 
-  constructor(private readonly build: () => Promise<string>) {}
+  constructor(private readonly build: () => Promise<string>, private readonly probe?: () => Promise<number>) {}
 
   invalidate(): void {
     this.generation++;
     this.cached = undefined;
   }
 
-  get(): Promise<string> {
+  async get(): Promise<string> {
+    if (this.probe) {
+      const version = await this.probe();
+      if (version !== this.probedVersion) {
+        this.probedVersion = version;
+        this.invalidate();
+      }
+    }
+    return this.current();
+  }
+
+  private current(): Promise<string> {
     const generation = this.generation;
     if (this.cached?.generation === generation) return Promise.resolve(this.cached.json);
     if (this.building?.generation === generation) return this.building.promise;

@@ -45,7 +45,12 @@ export class ReleaseService {
     this.now = options.now ?? (() => new Date());
     this.onListenerError = options.onListenerError ?? (() => undefined);
     this.tokens = new TokenService(store, options.adminToken, this.now);
-    this.overview = new OverviewCache(async () => JSON.stringify({ projects: await store.read((reader) => reader.projects()) }));
+    this.overview = new OverviewCache(
+      async () => JSON.stringify({ projects: await store.read((reader) => reader.projects()) }),
+      // PGlite has one process per data dir, so in-process invalidation sees every change; a PostgreSQL
+      // database may be shared by several servers, whose commits only the database knows about.
+      store.dialect === 'postgres' ? () => store.read((reader) => reader.latestEventId()) : undefined,
+    );
     this.stopListening = store.onCommit((events) => this.afterCommit(events));
   }
 

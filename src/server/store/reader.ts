@@ -14,6 +14,12 @@ export interface Page {
   per_page: number;
 }
 
+export interface DeploymentState {
+  current: Deployment | undefined;
+  active: Deployment | undefined;
+  activeOfCandidate: Deployment | undefined;
+}
+
 export interface StoredEvent {
   id: number;
   type: string;
@@ -141,6 +147,25 @@ export class StoreReader {
     return (await this.activeDeployments(environmentId))[0];
   }
 
+  /**
+   * What the operations decide on, in one round trip: the current (newest successful) deployment,
+   * the active (newest non-terminal) one, and the newest non-terminal one of `candidateVersion`.
+   */
+  async deploymentState(environmentId: string, candidateVersion: string | null): Promise<DeploymentState> {
+    const rows = await this.sql.query<DeploymentRow & { slot: string }>(
+      `(SELECT 'current' AS slot, ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM}
+         WHERE d.environment_id = $1 AND d.status = 'success' ORDER BY d.id DESC LIMIT 1)
+       UNION ALL
+       (SELECT 'active' AS slot, ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM}
+         WHERE d.environment_id = $1 AND d.status NOT IN (${TERMINAL_SQL}) ORDER BY d.id DESC LIMIT 1)
+       UNION ALL
+       (SELECT 'candidate' AS slot, ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM}
+         WHERE d.environment_id = $1 AND d.release_candidate_version = $2 AND d.status NOT IN (${TERMINAL_SQL})
+         ORDER BY d.id DESC LIMIT 1)`, [environmentId, candidateVersion]);
+    const bySlot = new Map(rows.map((row) => [row.slot, toDeployment(row)]));
+    return { current: bySlot.get('current'), active: bySlot.get('active'), activeOfCandidate: bySlot.get('candidate') };
+  }
+
   /** Every non-terminal deployment, newest first. */
   async activeDeployments(environmentId: string): Promise<Deployment[]> {
     return this.deploymentsWhere(`d.environment_id = $1 AND d.status NOT IN (${TERMINAL_SQL})`, [environmentId], 'ORDER BY d.id DESC');
@@ -148,12 +173,6 @@ export class StoreReader {
 
   async newestDeployment(environmentId: string): Promise<Deployment | undefined> {
     return (await this.deploymentsWhere('d.environment_id = $1', [environmentId], 'ORDER BY d.id DESC LIMIT 1'))[0];
-  }
-
-  async newestActiveDeploymentOf(environmentId: string, candidateVersion: string): Promise<Deployment | undefined> {
-    return (await this.deploymentsWhere(
-      `d.environment_id = $1 AND d.release_candidate_version = $2 AND d.status NOT IN (${TERMINAL_SQL})`,
-      [environmentId, candidateVersion], 'ORDER BY d.id DESC LIMIT 1'))[0];
   }
 
   /** The newest success older than `beforeId` whose candidate is not `otherThan`: a rollback target. */
@@ -185,6 +204,12 @@ export class StoreReader {
   }
 
   // ── events and tokens ──────────────────────────────────────────────────────────────────────────
+
+  /** The newest event id: a version number of everything (each change records an event). */
+  async latestEventId(): Promise<number> {
+    const rows = await this.sql.query<{ id: string }>('SELECT COALESCE(max(id), 0)::text AS id FROM events');
+    return Number(rows[0]?.id ?? 0);
+  }
 
   /** Retained events after `afterId`, oldest first, optionally of one project. */
   async eventsAfter(afterId: number, project: string | null, limit: number): Promise<StoredEvent[]> {

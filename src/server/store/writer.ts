@@ -83,21 +83,48 @@ export class StoreWriter extends StoreReader {
    */
   async insertPendingEvents(retention: number): Promise<CommittedEvent[]> {
     if (this.pendingEvents.length === 0) return [];
-    await this.sql.query('SELECT pg_advisory_xact_lock($1)', [EVENT_ORDER_LOCK_KEY]);
-    const at = new Date();
-    const committed: CommittedEvent[] = [];
-    for (const event of this.pendingEvents) {
-      const rows = await this.sql.query<{ id: string }>(
-        `INSERT INTO events (type, project, environment, data, created_at) VALUES ($1, $2, $3, $4, $5)
-         RETURNING id::text AS id`, [event.type, event.project, event.environment, event.data, at]);
-      committed.push({ ...event, id: Number(rows[0]?.id) });
-    }
-    const first = committed[0]?.id ?? 0;
-    const last = committed[committed.length - 1]?.id ?? 0;
+    const records = this.pendingEvents.map((event, index) => ({
+      ordinal: index, type: event.type, project: event.project, environment: event.environment, data: event.data,
+    }));
+    // One statement: the lock (a one-row FROM item, evaluated before any row is inserted), then the rows.
+    const rows = await this.sql.query<{ id: string }>(
+      `INSERT INTO events (type, project, environment, data, created_at)
+       SELECT r.type, r.project, r.environment, r.data, $2
+       FROM (SELECT pg_advisory_xact_lock($3)) AS ordered,
+         jsonb_to_recordset($1::jsonb) AS r(ordinal int, type text, project text, environment text, data text)
+       ORDER BY r.ordinal
+       RETURNING id::text AS id`, [JSON.stringify(records), new Date(), EVENT_ORDER_LOCK_KEY]);
+    const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+    const committed = this.pendingEvents.map((event, index) => ({ ...event, id: ids[index] ?? 0 }));
+    const first = ids[0] ?? 0;
+    const last = ids[ids.length - 1] ?? 0;
     if (last > retention && Math.floor(last / PRUNE_EVERY) > Math.floor((first - 1) / PRUNE_EVERY)) {
       await this.sql.query('DELETE FROM events WHERE id <= $1', [last - retention]);
     }
     return committed;
+  }
+
+  /**
+   * Locks the environment (see lockEnvironment) and, in the same round trip, looks up a candidate of
+   * its project: `candidate` is undefined when there is no such candidate.
+   */
+  async lockEnvironmentAndCandidate(
+    project: string, environment: string, candidateVersion: string,
+  ): Promise<{ environment: EnvironmentRecord; candidate: CandidateRecord | undefined } | undefined> {
+    const rows = await this.sql.query<EnvironmentRow & { candidate_id: string | null; candidate_release_id: string | null;
+      candidate_release_version: string | null; candidate_commit: string | null }>(
+      `SELECT ${ENVIRONMENT_COLUMNS}, c.id::text AS candidate_id, c.release_id::text AS candidate_release_id,
+         r.release_version AS candidate_release_version, c.commit_sha AS candidate_commit
+       FROM environments e JOIN projects p ON p.id = e.project_id
+       LEFT JOIN candidates c ON c.project_id = p.id AND c.release_candidate_version = $3
+       LEFT JOIN releases r ON r.id = c.release_id
+       WHERE p.name = $1 AND e.name = $2 FOR UPDATE OF e`, [project, environment, candidateVersion]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const candidate = row.candidate_id !== null && row.candidate_release_id !== null && row.candidate_release_version !== null && row.candidate_commit !== null
+      ? { id: row.candidate_id, releaseId: row.candidate_release_id, releaseVersion: row.candidate_release_version, version: candidateVersion, commit: row.candidate_commit }
+      : undefined;
+    return { environment: toEnvironmentRecord(row), candidate };
   }
 
   // ── locks ──────────────────────────────────────────────────────────────────────────────────────

@@ -83,11 +83,11 @@ describe('format', () => {
 describe('freshness', () => {
   const now = Date.parse('2026-11-23T10:42:30.000Z');
   it('describes what the view shows', () => {
-    assert.equal(describeFreshness({ kind: 'fresh', at: now - 12_000, live: false }, now), 'updated 12 s ago');
-    assert.equal(describeFreshness({ kind: 'fresh', at: now, live: true }, now), 'live');
+    assert.equal(describeFreshness({ kind: 'fresh', at: now - 12_000, live: false }, now), 'Updated 12 s ago');
+    assert.equal(describeFreshness({ kind: 'fresh', at: now, live: true }, now), 'Live');
     const lastGood = new Date(2026, 10, 23, 10, 42).getTime();
-    assert.equal(describeFreshness({ kind: 'offline', lastGoodAt: lastGood, reason: 'refused' }, now), 'offline — showing data from 10:42');
-    assert.equal(describeFreshness({ kind: 'offline', lastGoodAt: undefined, reason: 'connection refused' }, now), 'offline — connection refused');
+    assert.equal(describeFreshness({ kind: 'offline', lastGoodAt: lastGood, reason: 'refused' }, now), 'Offline — showing data from 10:42');
+    assert.equal(describeFreshness({ kind: 'offline', lastGoodAt: undefined, reason: 'connection refused' }, now), 'Offline — connection refused');
   });
   it('polls quickly after an action, slowly when hidden or streaming, with bounded jitter', () => {
     const mid = () => 0.5;

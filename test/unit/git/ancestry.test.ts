@@ -208,3 +208,37 @@ describe('GitRepository ancestry in a SHA-256 repository', () => {
     }
   });
 });
+
+describe('GitRepository ancestry on random histories', () => {
+  for (const seed of [1, 2, 3]) {
+    it(`matches git merge-base on every answer, and a shallow clone is never wrong (seed ${seed})`, async () => {
+      const repo = TempRepo.random(250, seed);
+      const shallow = repo.clone('--depth', '5', '--no-single-branch');
+      try {
+        const commits = repo.allCommits();
+        const pick = (i: number): string => commits[(i * 7919 + seed) % commits.length] as string;
+        const tips = Array.from({ length: 12 }, (_, i) => pick(i * 13 + 5));
+        const full = await GitRepository.open(repo.dir, { maxTipSets: 5 });
+        const cut = await GitRepository.open(shallow.dir);
+        const local = new Set(shallow.allCommits());
+        const localTips = tips.filter((tip) => local.has(tip));
+        let definite = 0;
+        for (let q = 0; q < 25; q++) {
+          const commit = pick(q * 31 + 1);
+          const answers = await full.containsAll(commit, tips);
+          const cutAnswers = await cut.containsAll(commit, localTips);
+          tips.forEach((tip, i) => assert.equal(answers[i], repo.mergeBaseIsAncestor(commit, tip), `${commit} in ${tip}`));
+          localTips.forEach((tip, i) => {
+            if (cutAnswers[i] === 'unknown') return;
+            definite++;
+            assert.equal(cutAnswers[i], repo.mergeBaseIsAncestor(commit, tip), `shallow: ${commit} in ${tip}`);
+          });
+        }
+        assert.ok(definite > 0, 'the shallow clone answered some questions');
+      } finally {
+        repo.remove();
+        shallow.remove();
+      }
+    });
+  }
+});

@@ -34,6 +34,35 @@ export class TempRepo {
     return repo;
   }
 
+  /**
+   * A random history of `count` commits built with one `git fast-import`: branches off old commits,
+   * merges (sometimes of branches that forked long ago), and committer dates that jump backwards.
+   */
+  static random(count: number, seed: number): TempRepo {
+    const repo = TempRepo.create('flightdeck-random-');
+    let state = seed >>> 0;
+    const random = (): number => {
+      state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+      return state / 2 ** 32;
+    };
+    const heads: number[] = [];
+    let stream = '';
+    for (let mark = 1; mark <= count; mark++) {
+      const date = BASE_TIME + mark * 60 + (random() < 0.2 ? -Math.floor(random() * 86_400 * 30) : 0);
+      const pick = (): number => heads[Math.floor(random() * heads.length)] as number;
+      const parents = mark === 1 ? [] : random() < 0.2 && heads.length > 1 ? [pick(), pick()] : [random() < 0.7 ? mark - 1 : pick()];
+      const ref = `refs/heads/b${mark % 7}`;
+      stream += `commit ${ref}\nmark :${mark}\ncommitter C <c@example.com> ${date} +0000\ndata 2\nc${mark % 10}\n`;
+      if (parents[0] !== undefined) stream += `from :${parents[0]}\n`;
+      if (parents[1] !== undefined && parents[1] !== parents[0]) stream += `merge :${parents[1]}\n`;
+      stream += `M 100644 inline f${mark % 5}\ndata ${String(mark).length}\n${mark}\n\n`;
+      heads.push(mark);
+      if (heads.length > 12) heads.splice(Math.floor(random() * heads.length), 1);
+    }
+    execFileSync('git', ['-C', repo.dir, 'fast-import', '--quiet'], { input: stream, env: gitEnv() });
+    return repo;
+  }
+
   /** A `git clone` of this repository into a new temp dir, e.g. `--depth 3` for a shallow one. */
   clone(...options: string[]): TempRepo {
     const target = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-clone-'));

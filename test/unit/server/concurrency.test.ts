@@ -50,6 +50,22 @@ function raceSuite(backend: Backend): void {
       assert.equal(new Set(activeCandidates).size, activeCandidates.length, JSON.stringify(active));
     });
 
+    if (backend === 'postgres') {
+      void it('two servers on one database: a change through one shows in the other’s overview at once', async () => {
+        const second = await startTestServer({ backend, ...(server.databaseUrl ? { databaseUrl: server.databaseUrl } : {}) });
+        try {
+          const project = await createProject(server);
+          const seen = Overview.parse((await second.request('GET', '/api/releases')).body);
+          assert.ok(seen.projects.some((p) => p.name === project));
+          await deploySuccessfully(server, project, 'dogfood', '1.0.0-rc1');
+          const after = Overview.parse((await second.request('GET', '/api/releases')).body);
+          assert.equal(after.projects.find((p) => p.name === project)?.environments[0]?.current?.release_candidate_version, '1.0.0-rc1');
+        } finally {
+          await second.stop();
+        }
+      });
+    }
+
     void it('concurrent status reports on many environments lose no update', async () => {
       const project = await createProject(server);
       await Promise.all(['dogfood', 'canary', 'rollout', 'production'].map(async (env) => {

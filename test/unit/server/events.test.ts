@@ -124,6 +124,27 @@ void describe('GET /api/events', () => {
     assert.deepEqual(ids(resumed.events), logged.filter((id) => id > resumeAfter), 'the resumed one has every later event once');
   });
 
+  void it('tells onDeploymentChanged listeners (the engine hook) about each deployment, after commit', async () => {
+    const project = await createProject(server, { candidates: 1 });
+    const heard: Array<{ type: string; status: string; committed: boolean }> = [];
+    const stop = server.service.onDeploymentChanged((change) => {
+      heard.push({ type: change.type, status: change.deployment.status, committed: change.eventId > 0 });
+    });
+    try {
+      await server.request('POST', deploymentsPath(project, 'canary'), { release_candidate_version: '1.0.0-rc1' });
+      assertError(await server.request('POST', deploymentsPath(project, 'canary'), { release_candidate_version: '1.0.0-rc1' }), 409);
+      await report(server, project, 'canary', '1.0.0-rc1', 'in_progress');
+      await server.request('PATCH', `/api/releases/${project}/environments/canary`, { frozen: true });
+    } finally {
+      stop();
+    }
+    await report(server, project, 'canary', '1.0.0-rc1', 'success');
+    assert.deepEqual(heard, [
+      { type: 'created', status: 'pending', committed: true },
+      { type: 'updated', status: 'in_progress', committed: true },
+    ]);
+  });
+
   void it('keeps the connection alive with comments', async () => {
     const stream = await open('?project=quiet-project');
     await stream.until(() => stream.comments.includes('keep-alive'), 3000);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../../../src/api/schemas';
 import { OverviewCache } from '../../../src/server/service/overview-cache';
@@ -10,7 +11,7 @@ import { canonicalJson } from '../../../src/server/service/projects';
 import { isLegalMove } from '../../../src/server/service/status-machine';
 import { Store } from '../../../src/server/store';
 import { MIGRATIONS } from '../../../src/server/store/migrations';
-import { createTestDatabase, freshPgliteDataDir, postgresSkipReason } from '../helpers/server';
+import { createTestDatabase, freshPgliteDataDir, postgresSkipReason, startTestServer } from '../helpers/server';
 
 void describe('the status state machine', () => {
   void it('allows exactly the moves of API.md', () => {
@@ -61,6 +62,25 @@ void describe('canonical JSON', () => {
   void it('ignores key order and undefined values', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }), canonicalJson({ a: { d: [1, { x: 1, y: 2 }] }, b: 1 }));
     assert.notEqual(canonicalJson({ a: [1, 2] }), canonicalJson({ a: [2, 1] }));
+  });
+});
+
+void void describe('internal errors', () => {
+  void it('are a JSON 500 that says nothing, and a log line that says everything', async () => {
+    const log = new PassThrough();
+    let logged = '';
+    log.on('data', (chunk: Buffer) => { logged += chunk.toString('utf8'); });
+    const server = await startTestServer({ backend: 'pglite', logLevel: 'error', logStream: log });
+    try {
+      await server.service.store.close(); // the database goes away under the server
+      const response = await server.request('GET', '/api/releases/anything');
+      assert.equal(response.status, 500);
+      assert.deepEqual(response.body, { error: 'Internal server error' });
+      assert.match(logged, /"msg":"internal error"/);
+      assert.ok(!logged.includes(server.adminToken));
+    } finally {
+      await server.close();
+    }
   });
 });
 

@@ -27,6 +27,12 @@ async function environmentItems(api: FlightdeckApi, project: string): Promise<Ma
   return new Map(envs.map((n) => [(n as EnvironmentNode).environment.name, api.provider.getTreeItem(n)]));
 }
 
+/** Reports a status as the pipeline would (endpoint 3); pending → in_progress → success. */
+async function report(server: RealServer, environment: string, version: string, status: string): Promise<void> {
+  const r = await server.api('PATCH', `/api/releases/payments/environments/${environment}/deployments`, { release_candidate_version: version, status });
+  assert.equal(r.status, 200, `report ${environment} ${version} ${status}: ${JSON.stringify(r.body)}`);
+}
+
 function description(item: vscode.TreeItem | undefined): string {
   return typeof item?.description === 'string' ? item.description : '';
 }
@@ -78,8 +84,8 @@ describe('Release tree against a real server', function () {
     assert.equal(deployment.kind, 'promote');
     assert.equal(deployment.release_candidate_version, '1.1.0-rc1');
     assert.equal(deployment.from_release_candidate_version, '1.0.0-rc1');
-    const done = await server.api('PATCH', '/api/releases/payments/environments/canary/deployments', { release_candidate_version: '1.1.0-rc1', status: 'success' });
-    assert.equal(done.status, 200);
+    await report(server, 'canary', '1.1.0-rc1', 'in_progress');
+    await report(server, 'canary', '1.1.0-rc1', 'success');
     await waitFor('canary to show 1.1.0-rc1', async () => /^1\.1\.0-rc1/.test(description((await environmentItems(api, 'payments')).get('canary'))) || undefined, 3000);
   });
 
@@ -94,7 +100,8 @@ describe('Release tree against a real server', function () {
 
   it('handles a race: of two promotes at once, one wins and the other is refused without harm', async () => {
     // Finish the rollback first so canary is idle again.
-    await server.api('PATCH', '/api/releases/payments/environments/canary/deployments', { release_candidate_version: '1.0.0-rc1', status: 'success' });
+    await report(server, 'canary', '1.0.0-rc1', 'in_progress');
+    await report(server, 'canary', '1.0.0-rc1', 'success');
     const [a, b] = await Promise.all([
       vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true }),
       vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true }),

@@ -192,6 +192,8 @@ async function startBackend(runDir, token) {
  * ui.page                       the Playwright page showing the workbench
  * ui.project                    the seeded project's name ("payments")
  * ui.serverUrl                  the release server's URL
+ * ui.token                      its admin token (FLIGHTDECK_ADMIN_TOKEN; the extension has it as FLIGHTDECK_TOKEN)
+ * ui.api(method, route, body?)  a call to the release server with that token; the parsed JSON, or throws
  * ui.palette(text)              run a command from the command palette (F1) by its title
  * ui.openViewContainer(title)   click the activity-bar entry (only if its sidebar is not already showing)
  * ui.view(title)                locator of a sidebar view's pane (by its title, case-insensitive)
@@ -204,20 +206,25 @@ async function startBackend(runDir, token) {
  */
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function makeUi(page, { scenario, serverUrl }) {
+function makeUi(page, { scenario, server, token }) {
   let firstFailureSaved = false;
   let retired = false; // set when the scenario is over (e.g. timed out): late checks are not counted
   /**
-   * The quick-input row whose label (or description) is exactly `text`. The theme picker shows
-   * "Default Dark Modern" (the setting's value) as the description of the row labelled "Dark Modern".
+   * The quick-input row whose label (or description) is exactly `text`, give or take a trailing "…"
+   * (commands that ask for more input end their titles with one: "Flightdeck: Open Stage…"). The theme
+   * picker shows "Default Dark Modern" (the setting's value) as the description of the row "Dark Modern".
    */
   const quickPickRow = (text) => page.locator('.quick-input-list .monaco-list-row', {
-    has: page.locator('.label-name, .label-description', { hasText: new RegExp(`^\\s*${escapeRegExp(text)}\\s*$`) }),
+    has: page.locator('.label-name, .label-description', {
+      hasText: new RegExp(`^\\s*${escapeRegExp(text.replace(/(…|\.\.\.)$/, ''))}(…|\\.\\.\\.)?\\s*$`),
+    }),
   }).first();
   const ui = {
     page,
     project: PROJECT,
-    serverUrl,
+    serverUrl: server.url,
+    token,
+    api: (method, route, body) => api(server, token, method, route, body),
     log: (message) => note(`${scenario}: ${message}`),
 
     async palette(text) {
@@ -257,7 +264,12 @@ function makeUi(page, { scenario, serverUrl }) {
     async treeRows(viewTitle) {
       const pane = ui.view(viewTitle);
       if (await pane.count() === 0) return [];
-      return (await pane.locator('.monaco-list-row').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+      // Label and description are separate spans with no space between them in innerText: join the
+      // parts with one, so a row reads "payments acme/payments", not "paymentsacme/payments".
+      return pane.locator('.monaco-list-row').evaluateAll((rows) => rows.map((row) => {
+        const parts = [...row.querySelectorAll('.label-name, .label-description')].map((part) => part.textContent.trim());
+        return (parts.some(Boolean) ? parts.filter(Boolean).join(' ') : row.innerText).replace(/\s+/g, ' ').trim();
+      }));
     },
 
     async waitForTreeRow(viewTitle, text, timeoutMs = 60_000) {
@@ -328,14 +340,14 @@ function makeUi(page, { scenario, serverUrl }) {
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────
 
-async function runScenario(browser, codeServer, workspace, serverUrl, file) {
+async function runScenario(browser, { codeServer, workspace, server, token }, file) {
   const scenario = basename(file, '.mjs');
   console.log(`\n▶ ${scenario}`);
   // A fresh page per scenario: each starts from a new workbench window. User settings persist across
   // scenarios (a theme chosen by one is still there in the next): set what the pictures depend on.
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   page.on('pageerror', (error) => { if (process.env.FLIGHTDECK_UI_VERBOSE === '1') console.error('[page error]', error.message); });
-  const { ui, retire } = makeUi(page, { scenario, serverUrl });
+  const { ui, retire } = makeUi(page, { scenario, server, token });
   const checksBefore = passed + failed;
   try {
     await page.goto(codeServer.workbenchUrl({ folder: workspace }));
@@ -394,7 +406,7 @@ async function main() {
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
-  for (const file of scenarioFiles) await runScenario(browser, codeServer, workspace, server.url, file);
+  for (const file of scenarioFiles) await runScenario(browser, { codeServer, workspace, server, token }, file);
 }
 
 let finishing = false;

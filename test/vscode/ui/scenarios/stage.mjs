@@ -47,6 +47,12 @@ export default async function stage(ui) {
     return text === null ? null : Number.parseInt(text, 10);
   }
 
+  // The extension's commands exist once it has loaded: wait for its tree to show the project.
+  await ui.check('the extension is up (its Releases view lists the project)', async () => {
+    await ui.openViewContainer('Flightdeck');
+    await ui.waitForTreeRow('Releases', project, 60_000);
+  });
+
   // ── 1. the production stage: promote preview with PR links, rollback preview, history ─────────
   await ui.check('Open Stage from the palette shows the production stage', async () => {
     await openStage('production');
