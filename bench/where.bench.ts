@@ -26,9 +26,9 @@ import { runGit } from '../src/git/exec';
 const COMMITS = Number(process.env.BENCH_COMMITS ?? 20_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1_000);
 // A naive answer takes about a second without a commit-graph: a sample keeps the bench under 3 minutes.
-const NAIVE_QUERIES = Number(process.env.BENCH_NAIVE_QUERIES ?? 25);
+const NAIVE_QUERIES = Number(process.env.BENCH_NAIVE_QUERIES ?? 15);
 const NAIVE_QUERIES_WITH_GRAPH = Number(process.env.BENCH_NAIVE_QUERIES_WITH_GRAPH ?? 100);
-const FRESH_QUERIES = Number(process.env.BENCH_FRESH_QUERIES ?? 150);
+const FRESH_QUERIES = Number(process.env.BENCH_FRESH_QUERIES ?? 100);
 const PROJECTS = 5;
 const ENVIRONMENTS = ['dogfood', 'canary', 'staging', 'rollout', 'production', 'archive'];
 const GOALS = { warmP95Ms: 5, coldP95Ms: 100, speedup: 10 };
@@ -301,9 +301,10 @@ async function runMethods(
   queries: readonly string[],
   config: Config,
   gc: () => void,
-): Promise<{ failures: string[]; session: Run }> {
-  console.log(`\n${config.label}`);
+): Promise<{ failures: string[]; missedGoals: string[]; session: Run }> {
+  console.log(`\n${config.label}:`);
   const failures: string[] = [];
+  const missedGoals: string[] = [];
 
   // The extension's case: one GitRepository per workspace, prepared when deployments arrive.
   let loadMs = 0;
@@ -340,10 +341,10 @@ async function runMethods(
   };
   console.log(`  answers differing: ${Object.entries(diffs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (Object.values(diffs).some((d) => d > 0)) failures.push(`${config.label}: answers differ`);
-  if (firstSight.timing.p95 > GOALS.warmP95Ms) failures.push(`${config.label}: warm p95 ${fmt(firstSight.timing.p95)} > ${GOALS.warmP95Ms} ms`);
-  if (naive.timing.p50 / firstSight.timing.p50 < GOALS.speedup) failures.push(`${config.label}: warm under ${GOALS.speedup}× naive`);
-  if (fresh.timing.p95 > GOALS.coldP95Ms) failures.push(`${config.label}: cold p95 ${fmt(fresh.timing.p95)} > ${GOALS.coldP95Ms} ms`);
-  return { failures, session: firstSight };
+  if (firstSight.timing.p95 > GOALS.warmP95Ms) missedGoals.push(`${config.label}: warm p95 ${fmt(firstSight.timing.p95)} > ${GOALS.warmP95Ms} ms`);
+  if (naive.timing.p50 / firstSight.timing.p50 < GOALS.speedup) missedGoals.push(`${config.label}: warm under ${GOALS.speedup}× naive`);
+  if (fresh.timing.p95 > GOALS.coldP95Ms) missedGoals.push(`${config.label}: cold p95 ${fmt(fresh.timing.p95)} > ${GOALS.coldP95Ms} ms`);
+  return { failures, missedGoals, session: firstSight };
 }
 
 async function main(): Promise<void> {
@@ -374,13 +375,16 @@ async function main(): Promise<void> {
     console.log(`reference (per-tip rev-list Sets, the other in-memory design): load ${fmt(setsHeld.value.loadMs)} for ${tips.length} walks, ` +
       `${setsHeld.value.oracle.heldShas()} sha strings, heap held ${mib(setsHeld.bytes)}`);
 
+    // Wrong or unbounded answers fail the bench; missed timing goals are reported (timings vary by machine).
     const failures: string[] = [];
+    const missedGoals: string[] = [];
     const plain = await runMethods(history.dir, projects, tips, queries, {
-      label: 'repository without a commit-graph file (as fast-import / a fresh clone leaves it):',
+      label: 'without a commit-graph file (as fast-import or a fresh clone leaves a repository)',
       freshQueries: FRESH_QUERIES,
       naiveQueries: NAIVE_QUERIES,
     }, gc);
     failures.push(...plain.failures);
+    missedGoals.push(...plain.missedGoals);
     const referenceDiffs = differences(plain.session.answers, reference.answers);
     console.log(`  all ${queries.length} answers vs the per-tip Sets reference: ${referenceDiffs} differ`);
     if (referenceDiffs > 0) failures.push('answers differ from the reference');
@@ -388,11 +392,12 @@ async function main(): Promise<void> {
     // What `git gc` or `git maintenance` leave behind in most working clones: a commit-graph file.
     git(history.dir, ['commit-graph', 'write', '--reachable']);
     const withGraph = await runMethods(history.dir, projects, tips, queries, {
-      label: 'same repository with a commit-graph file (written by git gc / git maintenance):',
+      label: 'with a commit-graph file (as git gc or git maintenance leave one)',
       freshQueries: FRESH_QUERIES,
       naiveQueries: NAIVE_QUERIES_WITH_GRAPH,
     }, gc);
     failures.push(...withGraph.failures);
+    missedGoals.push(...withGraph.missedGoals);
 
     // Bounded: tight limits still give the same answers and the caches stay inside them.
     const bounds = { maxGraphCommits: Math.floor(COMMITS * 0.9), maxTipSets: 8, maxCachedAnswers: 500 };
@@ -410,7 +415,9 @@ async function main(): Promise<void> {
 
     const contained = plain.session.answers.flat().flatMap((p) => p.environments).filter((e) => e.contains === true).length;
     console.log(`\n${contained} of ${queries.length * tips.length} (question, environment) answers are "contained"`);
-    console.log(`${failures.length === 0 ? 'all goals met' : `goals missed: ${failures.join('; ')}`} — bench took ${fmt(performance.now() - benchStart)}`);
+    console.log(`timing goals (warm p95 ≤ ${GOALS.warmP95Ms} ms, cold p95 ≤ ${GOALS.coldP95Ms} ms, ≥ ${GOALS.speedup}× naive): ` +
+      `${missedGoals.length === 0 ? 'all met' : `missed: ${missedGoals.join('; ')}`}`);
+    console.log(`${failures.length === 0 ? 'answers identical, bounds kept' : `FAILED: ${failures.join('; ')}`} — bench took ${fmt(performance.now() - benchStart)}`);
     if (failures.length > 0) process.exitCode = 1;
   } finally {
     fs.rmSync(history.dir, { recursive: true, force: true });

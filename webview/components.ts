@@ -1,7 +1,7 @@
 // Our own small components. The only file that knows about @vscode/webview-ui-toolkit: it is archived
 // upstream, and replacing it (e.g. with @vscode-elements/elements) should touch this file alone.
 import {
-  provideVSCodeDesignSystem, vsCodeBadge, vsCodeButton, vsCodeDivider, vsCodeLink, vsCodeProgressRing, vsCodeTag,
+  provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeLink, vsCodeProgressRing,
 } from '@vscode/webview-ui-toolkit';
 import { h, icon, type Child } from './dom';
 
@@ -11,7 +11,7 @@ let registered = false;
 export function registerComponents(): void {
   if (registered) return;
   registered = true;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeBadge(), vsCodeDivider(), vsCodeLink(), vsCodeProgressRing(), vsCodeTag());
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeLink(), vsCodeProgressRing());
 }
 
 export interface ButtonOptions {
@@ -75,14 +75,17 @@ export function link(options: LinkOptions, ...children: Child[]): HTMLElement {
   }, ...children);
 }
 
+// Tag and badge are plain elements styled like the toolkit's: its <vscode-tag>/<vscode-badge> bind a
+// `style` attribute in their template, which the panel's CSP (no 'unsafe-inline') refuses.
+
 /** A small all-caps label: FROZEN, PROTECTED, PAUSED. */
 export function tag(text: string, tone: 'neutral' | 'warning' | 'error' | 'ok' = 'neutral', title?: string): HTMLElement {
-  return h('vscode-tag', { class: `tag tag-${tone}`, attrs: { title } }, text);
+  return h('span', { class: `tag tag-${tone}`, attrs: { title } }, text);
 }
 
 /** A count bubble, e.g. the number of commits in a section title. */
 export function badge(value: string | number, label: string): HTMLElement {
-  return h('vscode-badge', { attrs: { 'aria-label': label, title: label } }, String(value));
+  return h('span', { class: 'count-badge', attrs: { 'aria-label': label, title: label } }, String(value));
 }
 
 export function divider(): HTMLElement {

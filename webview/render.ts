@@ -3,7 +3,7 @@
 // table, and focus survives a rebuild: it returns to the element with the same data-key. Ages and the soak
 // countdown are updated in place every second by tick().
 import type { ActionName, CommitInfo, CommitRange, StageView, WebviewToHost } from '../src/api/protocol';
-import type { Deployment } from '../src/api/schemas';
+import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { badge, button, link, spinner, tag } from './components';
 import { h, icon, type Child } from './dom';
 import {
@@ -29,6 +29,14 @@ interface Section {
 }
 
 const LOG_SHOWN = 60;
+
+const EVENT_ICONS: Record<ReleaseEvent['type'], string> = {
+  'deployment.created': 'add',
+  'deployment.updated': 'sync',
+  'environment.updated': 'settings-gear',
+  'project.updated': 'project',
+  'release.created': 'tag',
+};
 
 export class StageRenderer {
   private readonly sections: Section[];
@@ -110,7 +118,8 @@ function buildHeader(state: StageState, ctx: RenderContext): HTMLElement {
   const fresh = freshnessText(state.freshness, state.now);
   const freshnessEl = h('div', {
     class: `freshness tone-${state.stale ? 'stale' : fresh.tone}`,
-    attrs: { id: 'freshness', role: 'status', 'aria-live': 'polite', title: fresh.detail, 'data-state': JSON.stringify(state.freshness) },
+    // Not a live region: "updated 8 s ago" changes every second and must not be read out each time.
+    attrs: { id: 'freshness', 'aria-label': `Data freshness: ${fresh.text}. ${fresh.detail}`, title: fresh.detail, 'data-state': JSON.stringify(state.freshness) },
   }, h('span', { class: 'dot', attrs: { 'aria-hidden': 'true' } }), h('span', { class: 'freshness-text' }, state.stale ? 'cached — refreshing…' : fresh.text));
 
   const badges: Child[] = env ? [
@@ -159,7 +168,10 @@ function buildActions(state: StageState, ctx: RenderContext): HTMLElement {
   const target = view?.rollbackTarget ?? null;
 
   const promoteHint = below && view ? `${below.environment ?? 'below'} ${below.candidate} → ${view.environment.name}` : null;
-  const rollbackHint = target ? `back to ${target.candidate}` : null;
+  const live = view?.environment.current?.release_candidate_version;
+  const rollbackHint = !target ? null
+    : target.candidate === live ? `redeploy ${target.candidate} (live now)${active ? `, canceling ${active.release_candidate_version}` : ''}`
+    : `back to ${target.candidate}${active ? `, canceling ${active.release_candidate_version}` : ''}`;
   const paused = active?.rollout?.paused === true;
   const pauseOrResume: ActionName = paused ? 'resume' : 'pause';
   const freezeOrUnfreeze: ActionName = view?.environment.frozen ? 'unfreeze' : 'freeze';
@@ -377,7 +389,7 @@ function buildPromote(state: StageState, ctx: RenderContext): HTMLElement {
   const range = view?.promoteCommits ?? { state: 'none' as const, reason: '' };
   const source = view?.below?.current ?? null;
   return card('promote', 'What promote would bring', state, ctx, () => [
-    source && view ? h('p', { class: 'range' },
+    source && view && range.state !== 'none' ? h('p', { class: 'range' },
       h('span', { class: 'range-end' }, `${source.environment ?? ''} ${source.candidate}`), ' ', h('code', { class: 'sha muted' }, shortSha(source.commit)),
       ' ', icon('arrow-right'), ' ',
       h('span', { class: 'range-end' }, `${view.environment.name} ${view.environment.current?.release_candidate_version ?? '(nothing live)'}`)) : null,
@@ -390,7 +402,7 @@ function buildRollback(state: StageState, ctx: RenderContext): HTMLElement {
   const range = view?.rollbackCommits ?? { state: 'none' as const, reason: '' };
   const target = view?.rollbackTarget ?? null;
   return card('rollback', 'What rollback would remove', state, ctx, () => [
-    target && view ? h('p', { class: 'range' },
+    target && view && range.state !== 'none' ? h('p', { class: 'range' },
       h('span', { class: 'range-end' }, `${view.environment.current?.release_candidate_version ?? ''}`), ' ', icon('arrow-right'), ' ',
       h('span', { class: 'range-end' }, target.candidate), ' ', h('code', { class: 'sha muted' }, shortSha(target.commit))) : null,
     ...commitList(range, ctx, 'rollback', state.now),
@@ -403,9 +415,9 @@ function buildLog(state: StageState, ctx: RenderContext): HTMLElement {
     return [h('ol', { class: 'event-log', attrs: { role: 'log', 'aria-label': 'Events' } },
       ...state.log.slice(0, LOG_SHOWN).map((event) => h('li', { class: `event event-${event.type.replace('.', '-')}` },
         h('time', { class: 'clock', attrs: { datetime: event.data.at, title: formatDateTime(event.data.at) } }, formatDateTime(event.data.at).slice(11)),
-        h('span', { class: 'event-type' }, event.type),
+        h('span', { class: 'event-type' }, icon(EVENT_ICONS[event.type]), event.type),
         h('span', { class: 'event-text' }, describeEvent(event)))))];
-  }, { count: state.log.length > 0 ? state.log.length : undefined, countLabel: plural(state.log.length, 'event') });
+  }, { count: state.log.length > 0 ? state.log.length : undefined, countLabel: plural(state.log.length, 'event'), wide: true });
 }
 
 function buildHistory(state: StageState, ctx: RenderContext): HTMLElement {

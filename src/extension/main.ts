@@ -7,6 +7,8 @@ import { affectsConnection, readConfig } from './config';
 import { EmbeddedServer } from './embeddedServer';
 import { createLogger } from './log';
 import { registerCreateProject } from './createProject';
+import { registerCommitInsights, type CommitInsightsApi } from './hover';
+import { registerStage, type StagePanelManager } from './stage';
 import { RefreshController } from './refresh';
 import { ReleaseStatusBar } from './statusBar';
 import { WorkspaceRepositories } from './workspace';
@@ -23,6 +25,8 @@ export interface FlightdeckApi {
   refresh: RefreshController;
   workspace: WorkspaceRepositories;
   statusBar: ReleaseStatusBar;
+  stage: StagePanelManager;
+  commits: CommitInsightsApi;
   activatedAt: number;
   firstRequestAt: number | undefined;
 }
@@ -49,6 +53,9 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
     ...registerActionCommands({ sessions, model, refresh, log, commits: workspace.commitCounter() }),
     registerCreateProject({ sessions, workspace, refresh }),
   );
+  const stage = registerStage({ context, sessions, model, log, repositories: workspace });
+  const { disposables: insightDisposables, ...commits } = registerCommitInsights({ context, model, workspace, log });
+  context.subscriptions.push(...stage, ...insightDisposables);
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsConnection(event)) sessions.reset('the server settings changed');
@@ -60,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   if (process.env.FLIGHTDECK_TOKEN) knownSecrets.push(process.env.FLIGHTDECK_TOKEN);
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
-  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, activatedAt, firstRequestAt: undefined };
+  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined };
   api.firstRequestAt = performance.now();
   void refresh.now();
   log.info(`Flightdeck activated in ${(api.firstRequestAt - activatedAt).toFixed(1)} ms`);

@@ -43,6 +43,8 @@ export class CommitInsights implements vscode.Disposable {
   private readonly shallow = new TtlCache<string, Promise<boolean>>(64);
   private readonly disposables: vscode.Disposable[] = [];
   private prepareTimer: NodeJS.Timeout | undefined;
+  private readonly documentIds = new WeakMap<vscode.TextDocument, number>();
+  private nextDocumentId = 1;
   private lastState: string | undefined;
   private lastFreshness: string | undefined;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -181,8 +183,8 @@ export class CommitInsights implements vscode.Disposable {
     const head = await this.heads.remember(repo.repoDir, () => repo.resolve('HEAD'), FAILURE_LIFETIME_MS, HEAD_LIFETIME_MS);
     // No HEAD yet (a repository without commits): everything is uncommitted.
     if (head === undefined) return { kind: 'uncommitted' };
-    const version = document.isDirty ? document.version : `saved:${document.version}`;
-    const key = `${document.uri.toString()}\0${version}\0${head}\0${line}`;
+    // A document reopened after its file changed starts again at version 1: its own id tells them apart.
+    const key = `${this.documentId(document)}:${document.version}\0${head}\0${line}`;
     const contents = document.isDirty ? document.getText() : undefined;
     let sha: string;
     try {
@@ -192,6 +194,15 @@ export class CommitInsights implements vscode.Disposable {
       return undefined;
     }
     return sha === UNCOMMITTED ? { kind: 'uncommitted' } : { kind: 'commit', repo, sha };
+  }
+
+  private documentId(document: vscode.TextDocument): number {
+    let id = this.documentIds.get(document);
+    if (id === undefined) {
+      id = this.nextDocumentId++;
+      this.documentIds.set(document, id);
+    }
+    return id;
   }
 
   // ── where it is deployed ──────────────────────────────────────────────────────────────────────────

@@ -267,15 +267,37 @@ const COMPACT: Record<Exclude<RowState, 'empty'>, (row: EnvironmentRow) => strin
 };
 
 /**
- * `a1b2c3d  ✓ canary · ✗ production`, with `project:` labels when several projects share the repository.
- * Environments with nothing deployed are left out; undefined when nothing is left to say.
+ * One project's rungs in a few words: the highest rung that runs the commit, every rung above it that is
+ * on its way (a rollout, a deployment) or unknown, and the top rung: `✓ canary · ◐ rollout 10% · ✗
+ * production`. A rung below the highest live one that does not run it (rolled back, another branch) is
+ * shown too. Environments with nothing deployed are left out.
+ */
+export function compactRows(rows: readonly EnvironmentRow[]): string[] {
+  const shown = rows.filter((row) => row.state !== 'empty');
+  let highestLive = -1;
+  shown.forEach((row, i) => {
+    if (row.state === 'live') highestLive = i;
+  });
+  const parts: string[] = [];
+  shown.forEach((row, i) => {
+    if (row.state === 'empty') return;
+    const isTop = i === shown.length - 1;
+    if (i === highestLive || (i < highestLive && row.state !== 'live')) parts.push(COMPACT[row.state](row));
+    else if (i > highestLive && (isTop || row.state === 'rolling' || row.state === 'deploying' || row.state === 'unknown')) parts.push(COMPACT[row.state](row));
+  });
+  if (highestLive < 0 && parts.length > 0 && parts.every((p) => p.startsWith('✗'))) return ['✗ not live anywhere yet'];
+  return parts;
+}
+
+/**
+ * `a1b2c3d  ✓ canary · ✗ production`, with `project:` labels when several projects share the repository;
+ * undefined when there is nothing to say.
  */
 export function annotationText(sha: string, projects: readonly ProjectRows[]): string | undefined {
   const labelled = projects.length > 1;
   const segments = projects.flatMap((project) => {
-    const rows = project.rows.flatMap((row) => (row.state === 'empty' ? [] : [COMPACT[row.state](row)]));
-    if (rows.length === 0) return [];
-    return [`${labelled ? `${project.project}: ` : ''}${rows.join(' · ')}`];
+    const parts = compactRows(project.rows);
+    return parts.length === 0 ? [] : [`${labelled ? `${project.project}: ` : ''}${parts.join(' · ')}`];
   });
   if (segments.length === 0) return undefined;
   return `${shortSha(sha)}  ${segments.join('  │  ')}`;

@@ -1,6 +1,8 @@
 // The stage panel's HTML shell: a strict CSP with a per-load nonce, our stylesheet, the codicon font and
-// the webview bundle. Everything the panel shows arrives later through messages; the page carries only
-// the panel's identity (so the webview can save it with setState before the first snapshot).
+// the webview bundle. The nonce is also published as <meta property="csp-nonce">, where the toolkit's
+// FAST runtime looks for it before it adds its one <style> probe. Everything the panel shows arrives
+// later through messages; the page carries only the panel's identity (so the webview can save it with
+// setState before the first snapshot).
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { StageIdentity } from '../../api/protocol';
@@ -37,6 +39,7 @@ export function stageHtml(webview: vscode.Webview, extensionUri: vscode.Uri, ide
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(webview.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<meta property="csp-nonce" content="${nonce}">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeHtml(asset('dist', 'codicons', 'codicon.css'))}">
 <link rel="stylesheet" nonce="${nonce}" href="${escapeHtml(asset('media', 'stage.css'))}">
 <title>${escapeHtml(title)}</title>

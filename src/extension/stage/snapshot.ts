@@ -74,7 +74,12 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
   if (!target) rollbackCommits = { state: 'none', reason: 'Nothing earlier to roll back to.' };
   else if (!current) rollbackCommits = { state: 'none', reason: `Nothing is live in ${environment.name}.` };
   else if (target.release_candidate_version === current.release_candidate_version) {
-    rollbackCommits = { state: 'none', reason: `A rollback would redeploy ${current.release_candidate_version}, which is live now (the newest deployment did not succeed).` };
+    rollbackCommits = {
+      state: 'none',
+      reason: environment.active
+        ? `A rollback would cancel the deployment of ${environment.active.release_candidate_version} in progress and keep ${current.release_candidate_version}: it removes nothing that is live.`
+        : `A rollback would redeploy ${current.release_candidate_version}, which is live now (the newest deployment did not succeed).`,
+    };
   } else rollbackCommits = await commitRange(repos, target.commit, current.commit, inputs.rangeCache);
 
   return {

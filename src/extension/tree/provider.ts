@@ -58,6 +58,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     item.description = environmentDescription(env, this.now());
     item.tooltip = environmentTooltip(node, state, this.now());
     item.contextValue = environmentContext(node);
+    item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
     item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };
     return item;
   }

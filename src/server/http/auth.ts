@@ -1,5 +1,7 @@
-// Bearer-token authentication for every /api/ request, before its body is read: 401 without a
-// known token, 403 when the route (its `config.role`) needs more than the token's role.
+// Bearer-token authentication, before the body is read: 401 without a known token, 403 when the route
+// (its `config.role`) needs more than the token's role. The decision follows the route that matched,
+// never the raw URL (`/%61pi/releases` routes to /api/releases too), and every route needs a token
+// unless it is declared public.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors';
 import { hasRole } from '../service/principal';
@@ -10,7 +12,10 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/') && request.url !== '/api') return;
+    const config = request.routeOptions.config;
+    if (config.public === true) return;
+    // No route matched: the answer is a 404 either way; ask for a token only where the API lives.
+    if (request.routeOptions.url === undefined && !/^\/api(?:[/?]|$)/i.test(request.url)) return;
     const header = request.headers.authorization;
     if (header === undefined || header === '') {
       throw new ApiError(401, 'Missing bearer token: send "Authorization: Bearer <token>"');
@@ -21,7 +26,7 @@ export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
     const principal = await tokens.authenticate(token);
     if (!principal) throw new ApiError(401, 'Unknown token');
     request.principal = principal;
-    const needed = request.routeOptions.config.role;
+    const needed = config.role;
     if (needed !== undefined && !hasRole(principal, needed)) {
       throw new ApiError(403, `This action needs the ${needed} role; the token has ${principal.role}`);
     }

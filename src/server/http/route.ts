@@ -8,8 +8,10 @@ import type { Principal } from '../service/principal';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The least role a caller needs; undefined: no token needed (outside /api/). */
+    /** The least role a caller needs. */
     role?: Role;
+    /** Needs no token at all (GET /healthz). */
+    public?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -63,7 +65,7 @@ export class RouteRegistry {
     this.app.route({
       method: spec.method,
       url: spec.url,
-      config: spec.role === null ? {} : { role: spec.role },
+      config: spec.role === null ? { public: true } : { role: spec.role },
       // A HEAD of an event stream would hold a subscription open for a body nobody reads.
       exposeHeadRoute: !Object.values(spec.responses).includes('event-stream'),
       handler: async (request, reply) => {

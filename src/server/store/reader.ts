@@ -214,8 +214,9 @@ export class StoreReader {
   /** Retained events after `afterId`, oldest first, optionally of one project. */
   async eventsAfter(afterId: number, project: string | null, limit: number): Promise<StoredEvent[]> {
     const rows = await this.sql.query<EventRow>(
-      `SELECT id::text AS id, type, project, data FROM events
-       WHERE id > $1 AND ($2::text IS NULL OR project = $2) ORDER BY id LIMIT $3`, [afterId, project, limit]);
+      // Ordered by the bigint column, not the text alias of the same name (which sorts "10" before "9").
+      `SELECT ev.id::text AS id, ev.type, ev.project, ev.data FROM events ev
+       WHERE ev.id > $1 AND ($2::text IS NULL OR ev.project = $2) ORDER BY ev.id LIMIT $3`, [afterId, project, limit]);
     return rows.map((row) => ({ id: Number(row.id), type: row.type, project: row.project, data: row.data }));
   }
 

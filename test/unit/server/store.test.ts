@@ -128,6 +128,12 @@ void describe('the PGlite store', () => {
       assert.deepEqual(heard, []);
       await store.write(async (writer) => writer.recordEvent('project.updated', 'p', null, new Date()));
       assert.equal(heard.length, 1);
+      await store.write(async (writer) => {
+        for (let i = 0; i < 12; i++) writer.recordEvent('project.updated', 'p', null, new Date());
+      });
+      const replayed = (await store.read((reader) => reader.eventsAfter(0, null, 100))).map((e) => e.id);
+      assert.deepEqual(replayed, [...replayed].sort((a, b) => a - b), 'replay is in numeric id order across 9 → 10');
+      assert.equal(replayed.length, 13);
     } finally {
       await store.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -54,6 +54,12 @@ export function accessContract(server: () => TestServer): void {
     assertError(await server().request('GET', '/api/releases', undefined, { token: 'nope' }), 401, 'Unknown token');
     assertError(await server().request('GET', '/api/releases', undefined, { token: null, headers: { authorization: 'Basic YWRtaW46YWRtaW4=' } }), 401);
     assertError(await server().request('GET', '/api/no-such-route', undefined, { token: null }), 401);
+    // Auth follows the route that matched, not the spelling of the URL.
+    for (const disguised of ['/%61pi/releases', '/%61%70%69/tokens', '/api/releases/', `/%61pi/releases/${project}`]) {
+      assertError(await server().request('GET', disguised, undefined, { token: null }), 401);
+    }
+    const viewerToken = await server().createToken('viewer');
+    assertError(await server().request('GET', '/%61pi/tokens', undefined, { token: viewerToken }), 403);
 
     const viewer = await server().createToken('viewer');
     const deployer = await server().createToken('deployer');

@@ -12,13 +12,22 @@ export default async function stage(ui) {
   const { page } = ui;
   const project = ui.project;
   const api = makeApi(ui);
+  // The webview runs under a strict CSP (no inline styles or scripts, no eval): any violation shows here.
+  const violations = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to (apply|load|execute|evaluate)/i.test(text)) {
+      const where = message.location();
+      violations.push(`${text.slice(0, 160)} [at ${where.url?.split('/').slice(-2).join('/') ?? '?'}:${where.lineNumber ?? '?'}]`);
+    }
+  });
 
   /** The stage's webview document (the workbench nests it in two iframes). */
   const webview = () => page.frameLocator('iframe.webview').frameLocator('#active-frame');
 
   async function openStage(environment) {
     await page.keyboard.press('Escape');
-    await ui.palette('Flightdeck: Open Stage');
+    await ui.palette('Flightdeck: Open Stage…');
     const input = page.locator('.quick-input-widget input');
     // One project: the picker goes straight to its environments; several: pick the project first.
     const first = await page.locator('.quick-input-widget .quick-input-title').innerText().catch(() => '');
@@ -72,6 +81,28 @@ export default async function stage(ui) {
     if (rows.length === 0) throw new Error(`no commits listed: ${note.join(' ')}`);
   });
   await ui.screenshot('stage-production-dark');
+
+  await ui.check('keyboard: Enter on a section heading collapses it, focus stays on it, Enter opens it again', async () => {
+    const toggle = webview().locator('button.card-toggle[data-key="toggle-live"]');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await webview().locator('button.card-toggle[data-key="toggle-live"][aria-expanded="false"]').waitFor({ timeout: 5000 });
+    const focused = await webview().locator(':focus').getAttribute('data-key');
+    if (focused !== 'toggle-live') throw new Error(`focus moved to ${focused} after the re-render`);
+    await page.keyboard.press('Enter');
+    await webview().locator('button.card-toggle[data-key="toggle-live"][aria-expanded="true"]').waitFor({ timeout: 5000 });
+  });
+
+  await ui.check('the history table lists recent deployments', async () => {
+    const history = webview().locator('.card-history');
+    await history.scrollIntoViewIfNeeded();
+    const rows = await history.locator('tbody tr').count();
+    ui.log(`history rows: ${rows}`);
+    if (rows === 0) throw new Error('no rows');
+    await page.mouse.move(1, 1);
+    await DELAY(300);
+  });
+  await ui.screenshot('stage-production-history-dark');
   await closeEditors();
 
   // ── 2. a rollout: promote from the panel (real modal), then watch it advance ──────────────────
@@ -185,6 +216,10 @@ export default async function stage(ui) {
   });
   await ui.screenshot('stage-production-light');
 
+  await ui.check('the webview ran without Content Security Policy violations', () => {
+    if (violations.length > 0) throw new Error(`${violations.length} violation(s):\n${[...new Set(violations)].slice(0, 5).join('\n')}`);
+  });
+
   // ── 4. high contrast, for the record ────────────────────────────────────────────────────────
   await ui.check('the high contrast theme applies to the panel', async () => {
     await ui.palette('Preferences: Color Theme');
@@ -197,6 +232,17 @@ export default async function stage(ui) {
     await DELAY(800);
   });
   await ui.screenshot('stage-production-hc');
+
+  // ── 5. a window reload brings the panel back (serializer + onWebviewPanel activation) ─────────
+  await ui.check('the panel survives a window reload and catches up', async () => {
+    await ui.palette('Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await webview().locator('.stage-header .env', { hasText: 'production' }).waitFor({ timeout: 60_000 });
+    await webview().locator('.freshness.tone-live').waitFor({ timeout: 30_000 });
+    await page.mouse.move(1, 1);
+    await DELAY(500);
+  });
+  await ui.screenshot('stage-restored-after-reload');
   await ui.setTheme('Default Dark Modern').catch(() => {});
 }
 
