@@ -1,6 +1,6 @@
 // The Releases API contract (shared/docs/API.md) as zod schemas: the single source of truth in code.
 // Every response a client reads and every body the server accepts is parsed with these, never cast.
-import { z } from 'zod';
+import * as z from 'zod';
 
 // ── names and identifiers ────────────────────────────────────────────────────────────────────────
 
@@ -309,7 +309,8 @@ export const WhereResult = z.object({
       name: z.string(),
       release_candidate_version: z.string().nullable(),
       commit: z.string().nullable(),
-      contains: z.boolean(),
+      /** `"unknown"` where a shallow clone or a missing commit keeps git from knowing: never a wrong false. */
+      contains: z.union([z.boolean(), z.literal('unknown')]),
     })),
   })),
 });

@@ -15,7 +15,7 @@ Usage:
   flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--json]
   flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--json]
   flightdeck watch PROJECT [ENV] [--since ID] [--json]
-  flightdeck where COMMIT [--repo DIR] [--json]
+  flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
 
 Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then http://127.0.0.1:7700)
 with the token in $FLIGHTDECK_TOKEN.

@@ -1,7 +1,7 @@
 // The Flightdeck server's HTTP API through axios. Every answer is parsed with the contract's zod
 // schemas: a malformed answer becomes a BackendError('malformed'), never a half-typed object.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release,
   type CreateDeploymentBody, type EnvironmentPatchBody, type ProjectSpecInput, type PromoteBody, type RollbackBody,
@@ -27,11 +27,11 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
       headers: connection.token ? { Authorization: `Bearer ${connection.token}` } : {},
       // Every status reaches `request` so that errors are built in one place.
       validateStatus: () => true,
-      // The server's answers are small JSON; refuse anything absurd rather than buffer it.
-      maxContentLength: 64 * 1024 * 1024,
+      // Node 20 and VS Code's extension host have fetch: the fetch adapter needs none of the Node
+      // adapter's dependencies (form-data, mime-db, follow-redirects), which keeps the bundles small.
+      adapter: 'fetch',
       responseType: 'text',
       transformResponse: (data: unknown) => data,
-      proxy: false,
     });
   }
 
@@ -111,10 +111,16 @@ function parseJson(text: unknown): unknown {
 }
 
 function networkReason(error: unknown): string {
-  if (axios.isAxiosError(error)) {
-    if (error.code === 'ECONNREFUSED') return 'connection refused';
-    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') return 'timed out';
-    return error.code ?? error.message;
+  // The fetch adapter reports ERR_NETWORK; the socket's own code (ECONNREFUSED …) is in the cause chain.
+  let code: string | undefined;
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string' && c !== 'ERR_NETWORK') code = c;
   }
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
+  if (code === 'ENOTFOUND') return 'unknown host';
+  if (code) return code;
+  if (axios.isAxiosError(error)) return error.message;
   return error instanceof Error ? error.message : String(error);
 }

@@ -37,7 +37,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const knownSecrets: string[] = [];
   const log = createLogger(channel, () => knownSecrets);
   const embedded = new EmbeddedServer(context, log);
-  const sessions = new SessionManager(context.secrets, embedded, log);
+  const sessions = new SessionManager(context.secrets, context.globalState, embedded, log);
   const model = new ReleaseTreeModel(sessions);
   const provider = new ReleaseTreeProvider(model);
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });

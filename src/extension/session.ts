@@ -10,6 +10,7 @@ import type { EmbeddedServer } from './embeddedServer';
 import type { Logger } from './log';
 
 const TOKEN_KEY_PREFIX = 'flightdeck.token:';
+const TOKEN_ORIGINS_KEY = 'flightdeck.tokenOrigins';
 
 export interface ActiveSession {
   backend: ReleaseBackend;
@@ -36,6 +37,9 @@ export class SessionManager implements vscode.Disposable {
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
+    /** Which server origins have a token in SecretStorage: read synchronously, so that a server with
+     * none (the env token or no token) is asked at once, without a secret-storage round trip. */
+    private readonly state: vscode.Memento,
     private readonly embedded: EmbeddedServer,
     private readonly log: Logger,
   ) {}
@@ -75,7 +79,8 @@ export class SessionManager implements vscode.Disposable {
   private async connect(): Promise<ActiveSession> {
     const config = readConfig();
     if (config.serverUrl) {
-      const stored = await this.secrets.get(TOKEN_KEY_PREFIX + originOf(config.serverUrl));
+      const origin = originOf(config.serverUrl);
+      const stored = this.tokenOrigins().includes(origin) ? await this.secrets.get(TOKEN_KEY_PREFIX + origin) : undefined;
       const fromEnv = process.env.FLIGHTDECK_TOKEN || undefined;
       const token = stored ?? fromEnv;
       this.log.info(`Connecting to ${config.serverUrl} (${config.serverKind})`);
@@ -109,13 +114,21 @@ export class SessionManager implements vscode.Disposable {
     });
   }
 
+  private tokenOrigins(): string[] {
+    return this.state.get<string[]>(TOKEN_ORIGINS_KEY, []);
+  }
+
   async signIn(serverUrl: string, token: string): Promise<void> {
-    await this.secrets.store(TOKEN_KEY_PREFIX + originOf(serverUrl), token);
+    const origin = originOf(serverUrl);
+    await this.secrets.store(TOKEN_KEY_PREFIX + origin, token);
+    await this.state.update(TOKEN_ORIGINS_KEY, [...new Set([...this.tokenOrigins(), origin])]);
     this.reset('signed in');
   }
 
   async signOut(serverUrl: string): Promise<void> {
-    await this.secrets.delete(TOKEN_KEY_PREFIX + originOf(serverUrl));
+    const origin = originOf(serverUrl);
+    await this.secrets.delete(TOKEN_KEY_PREFIX + origin);
+    await this.state.update(TOKEN_ORIGINS_KEY, this.tokenOrigins().filter((o) => o !== origin));
     this.reset('signed out');
   }
 

@@ -10,7 +10,7 @@ import { GitRepository, UNCOMMITTED, repoMatchesRemote, type CommitInfo } from '
 import type { Logger } from '../log';
 import type { ReleaseTreeModel } from '../tree/model';
 import { globMatches, type WorkspaceRepositories } from '../workspace';
-import { TIMED_OUT, TtlCache, within } from './cache';
+import { TtlCache, within } from './cache';
 import { projectRows, type DeploymentState, type MissingCommit, type ProjectRows } from './present';
 
 export interface CommitIdentity {
@@ -121,8 +121,9 @@ export class CommitInsights implements vscode.Disposable {
   async identify(uri: vscode.Uri | undefined, token: string): Promise<CommitIdentity | undefined> {
     const prefix = token.toLowerCase();
     for (const repo of await this.repositoriesFor(uri)) {
-      const sha = await this.resolveToken(repo, prefix);
-      if (sha !== undefined) return { repo, sha, info: await repo.commitInfo(sha) };
+      // A repository git cannot read (failures are cached briefly) is skipped, not an error in a hover.
+      const sha = await this.resolveToken(repo, prefix).catch(() => undefined);
+      if (sha !== undefined) return { repo, sha, info: await repo.commitInfo(sha).catch(() => undefined) };
     }
     return undefined;
   }
@@ -213,12 +214,11 @@ export class CommitInsights implements vscode.Disposable {
    */
   async deployments(repo: GitRepository, sha: string, uri: vscode.Uri | undefined, waitMs = 0): Promise<DeploymentState> {
     if (this.model.allProjects.length === 0 && this.model.state === 'connecting' && waitMs > 0) {
+      let once: vscode.Disposable | undefined;
       await within(new Promise<void>((resolve) => {
-        const once = this.model.onDidChangeState(() => {
-          once.dispose();
-          resolve();
-        });
+        once = this.model.onDidChangeState(() => resolve());
       }), waitMs);
+      once?.dispose();
     }
     const projects = this.model.allProjects;
     if (projects.length === 0) {
@@ -312,4 +312,3 @@ export function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export { TIMED_OUT, within };

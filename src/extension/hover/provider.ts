@@ -36,25 +36,34 @@ export class CommitHoverProvider implements vscode.HoverProvider {
       listener = token.onCancellationRequested(() => resolve());
     });
     try {
-      const settings = readInsightSettings();
-      const line = document.lineAt(position.line);
-      if (settings.commitHover) {
-        const sha = findShaAt(line.text, position.character);
-        if (sha) {
-          const hover = await this.shaHover(document, position.line, sha, remaining, cancelled);
-          if (token.isCancellationRequested) return undefined;
-          if (hover) return hover;
-        }
-      }
-      const atLineEnd = position.character >= line.text.length;
-      if (settings.blameHover === 'line' || (settings.blameHover === 'annotation' && atLineEnd)) {
-        const hover = await this.blameHover(document, position.line, remaining, cancelled);
-        return token.isCancellationRequested ? undefined : hover;
-      }
+      return await this.hover(document, position, token, remaining, cancelled);
+    } catch {
+      // A hover is a glance: a failure (git gone, a broken repository) shows nothing rather than an error.
       return undefined;
     } finally {
       listener?.dispose();
     }
+  }
+
+  private async hover(
+    document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken, remaining: () => number, cancelled: Promise<void>,
+  ): Promise<vscode.Hover | undefined> {
+    const settings = readInsightSettings();
+    const line = document.lineAt(position.line);
+    if (settings.commitHover) {
+      const sha = findShaAt(line.text, position.character);
+      if (sha) {
+        const hover = await this.shaHover(document, position.line, sha, remaining, cancelled);
+        if (token.isCancellationRequested) return undefined;
+        if (hover) return hover;
+      }
+    }
+    const atLineEnd = position.character >= line.text.length;
+    if (settings.blameHover === 'line' || (settings.blameHover === 'annotation' && atLineEnd)) {
+      const hover = await this.blameHover(document, position.line, remaining, cancelled);
+      return token.isCancellationRequested ? undefined : hover;
+    }
+    return undefined;
   }
 
   private async shaHover(
@@ -78,7 +87,7 @@ export class CommitHoverProvider implements vscode.HoverProvider {
     if (blame === TIMED_OUT || blame === undefined) return undefined;
     const range = document.lineAt(line).range;
     if (blame.kind === 'uncommitted') return new vscode.Hover(trusted(uncommittedMarkdown(line + 1)), range);
-    const info = await within(blame.repo.commitInfo(blame.sha), remaining(), cancelled);
+    const info = await within(blame.repo.commitInfo(blame.sha).catch(() => undefined), remaining(), cancelled);
     const deployments = await this.deployments(blame.repo, blame.sha, document.uri, remaining, cancelled);
     const text = commitHoverMarkdown({ kind: 'blame', sha: blame.sha, line: line + 1 }, info === TIMED_OUT ? undefined : info, deployments);
     return text ? new vscode.Hover(trusted(text), range) : undefined;

@@ -1,7 +1,7 @@
 // The stage panels: one per environment (opening it again reveals it), restored after a window reload by
 // the webview panel serializer, fed by the session's one event stream.
 import * as vscode from 'vscode';
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAGE_VIEW_TYPE, StageIdentity, type TokenRole } from '../../api/protocol';
 import type { Logger } from '../log';
 import type { ActiveSession, SessionManager } from '../session';

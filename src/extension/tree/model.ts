@@ -48,6 +48,8 @@ export class ReleaseTreeModel implements vscode.Disposable {
   lastError: string | undefined;
   freshness: Freshness = { kind: 'never' };
   failures = 0;
+  /** performance.now() when the first overview request was sent (for the activation benchmark). */
+  firstFetchAt: number | undefined;
 
   constructor(private readonly sessions: SessionManager) {}
 
@@ -94,6 +96,7 @@ export class ReleaseTreeModel implements vscode.Disposable {
     let projects: Project[];
     try {
       const session = await this.sessions.get();
+      this.firstFetchAt ??= performance.now();
       projects = await session.backend.listProjects();
     } catch (error) {
       this.failures += 1;

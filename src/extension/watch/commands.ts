@@ -47,11 +47,15 @@ async function watchCommit(deps: WatchCommandDeps, arg: unknown): Promise<Commit
   if (!identity) return undefined;
   if (deps.model.allProjects.length === 0) await deps.model.refresh();
   if (deps.model.allProjects.length === 0) throw new Error('the release server has no projects (or cannot be reached).');
-  const uri = vscode.window.activeTextEditor?.document.uri;
-  const state = await deps.insights.deployments(identity.repo, identity.sha, uri, 10_000);
-  const rows = state.kind === 'ready' ? state.projects : [];
-
   let projectName = stringField(arg, 'project');
+  let environment = stringField(arg, 'environment');
+  // Where it is now helps choose only when something is left to choose.
+  let rows: ProjectRows[] = [];
+  if (!projectName || !environment) {
+    const state = await deps.insights.deployments(identity.repo, identity.sha, vscode.window.activeTextEditor?.document.uri, 10_000);
+    if (state.kind === 'ready') rows = state.projects;
+  }
+
   if (!projectName) {
     const names = rows.length > 0 ? rows.map((p) => p.project) : deps.model.allProjects.map((p) => p.name);
     projectName = names.length === 1 ? names[0] : (await vscode.window.showQuickPick(
@@ -63,7 +67,6 @@ async function watchCommit(deps: WatchCommandDeps, arg: unknown): Promise<Commit
   const project = deps.model.findProject(projectName);
   if (!project) throw new Error(`there is no project ${projectName} on this server.`);
 
-  let environment = stringField(arg, 'environment');
   if (!environment) {
     environment = await pickEnvironment(project.name, ladder(project).map((e) => e.name), defaultWatchTarget(project), rows.find((p) => p.project === project.name), identity.sha);
     if (!environment) return undefined;

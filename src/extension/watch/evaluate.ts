@@ -1,6 +1,6 @@
 // A watched commit, and what one look at the deployments says about it. Pure (no `vscode`): the watch
 // list calls `stepWatch` with the containment answer each time the model changes.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Project } from '../../api/schemas';
 import type { ProjectPresence } from '../../core/containment';
 
