@@ -61,7 +61,15 @@ function copyPgliteAssets() {
   }
 }
 
+/** The stage webview's icon font: @vscode/codicons' css + ttf, loaded from dist/codicons/ under the CSP. */
+function copyCodicons() {
+  const from = 'node_modules/@vscode/codicons/dist';
+  mkdirSync('dist/codicons', { recursive: true });
+  for (const name of ['codicon.css', 'codicon.ttf']) copyFileSync(join(from, name), join('dist/codicons', name));
+}
+
 copyPgliteAssets();
+copyCodicons();
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
