@@ -13,9 +13,8 @@ export function registerProjectRoutes(routes: RouteRegistry, service: ReleaseSer
     summary: 'The overview: every project with its environments and their current and active deployments',
     responses: { 200: Overview },
     handler: async ({ reply }) => {
-      const json = await service.overviewJson();
-      // Already serialized (and cached): send the string as it is.
-      return reply.type('application/json; charset=utf-8').send(json);
+      // Serialized and encoded once per change (see OverviewCache): sent as it is.
+      return reply.type('application/json; charset=utf-8').send(await service.overviewBody());
     },
   });
 

@@ -85,9 +85,13 @@ export class ReleaseService {
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** `{ "projects": [...] }`, serialized, from the cache when nothing changed since it was built. */
-  overviewJson(): Promise<string> {
+  /** `{ "projects": [...] }` as UTF-8 JSON bytes, from the cache when nothing changed since it was built. */
+  overviewBody(): Promise<Buffer> {
     return this.overview.get();
+  }
+
+  async overviewJson(): Promise<string> {
+    return (await this.overview.get()).toString('utf8');
   }
 
   async project(name: string): Promise<Project> {
