@@ -39,11 +39,11 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const embedded = new EmbeddedServer(context, log);
   const sessions = new SessionManager(context.secrets, context.globalState, embedded, log);
   const model = new ReleaseTreeModel(sessions);
-  const provider = new ReleaseTreeProvider(model);
+  const workspace = new WorkspaceRepositories(log);
+  const provider = new ReleaseTreeProvider(model, workspace.commitCounter());
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
   const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds);
   context.subscriptions.push(channel, embedded, sessions, model, view, refresh);
-  const workspace = new WorkspaceRepositories(log);
   const statusBar = new ReleaseStatusBar(model, workspace);
   context.subscriptions.push(
     workspace,

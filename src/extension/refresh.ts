@@ -14,6 +14,8 @@ export class RefreshController implements vscode.Disposable {
   private eventTimer: NodeJS.Timeout | undefined;
   private messageTimer: NodeJS.Timeout | undefined;
   private lastActionAt: number | undefined;
+  /** A 401 prompts to sign in once per session, not at every poll. */
+  private promptedSignIn = false;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -31,11 +33,18 @@ export class RefreshController implements vscode.Disposable {
         this.updateMessage();
       }),
       sessions.onDidChangeSession(() => {
+        this.promptedSignIn = false;
         model.clear();
         void this.now();
       }),
       model.onDidChangeState(() => {
         this.updateMessage();
+        if (model.state === 'signin' && !this.promptedSignIn) {
+          this.promptedSignIn = true;
+          void vscode.window.showWarningMessage(`The release server refused Flightdeck's token: ${model.lastError ?? 'sign-in needed'}.`, 'Sign In').then((choice) => {
+            if (choice) void vscode.commands.executeCommand('flightdeck.signIn');
+          });
+        }
         void vscode.commands.executeCommand('setContext', 'flightdeck.state', model.state === 'ready' && model.allProjects.length === 0 ? 'empty' : model.state);
       }),
       vscode.window.onDidChangeWindowState((state) => {

@@ -61,6 +61,11 @@ export class ReleaseTreeModel implements vscode.Disposable {
     return this.projects?.find((p) => p.name === name);
   }
 
+  /** Re-render one node whose presentation changed without its data (e.g. a commit count arrived). */
+  touch(node: ReleaseNode): void {
+    this.changeEmitter.fire([node]);
+  }
+
   nodeById(id: string): ReleaseNode | undefined {
     return this.nodes.get(id);
   }

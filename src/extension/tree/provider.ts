@@ -3,14 +3,44 @@
 import * as vscode from 'vscode';
 import type { Deployment, Environment } from '../../api/schemas';
 import { formatAge, shortSha } from '../../core/format';
-import { activeRolloutPercent, environmentState, rungBelow, type EnvironmentState } from '../../core/ladder';
+import { activeRolloutPercent, environmentState, rungAbove, rungBelow, type EnvironmentState } from '../../core/ladder';
+import type { CommitCounter } from '../actions';
 import type { DeploymentNode, EnvironmentNode, ProjectNode, ReleaseNode, ReleaseTreeModel } from './model';
 
 export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode> {
   readonly onDidChangeTreeData: vscode.Event<ReleaseNode | ReleaseNode[] | undefined>;
 
-  constructor(private readonly model: ReleaseTreeModel, private readonly now: () => number = Date.now) {
+  /** `from..to` → commits `to` has that `from` lacks; undefined while counting, null when unknown. */
+  private readonly ahead = new Map<string, number | null | undefined>();
+
+  constructor(
+    private readonly model: ReleaseTreeModel,
+    private readonly commits?: CommitCounter,
+    private readonly now: () => number = Date.now,
+  ) {
     this.onDidChangeTreeData = model.onDidChange;
+  }
+
+  /**
+   * How many commits this environment runs that the next rung up does not, from the local repository.
+   * Counted in the background the first time it is asked; the node is re-rendered when the count arrives.
+   */
+  private commitsAhead(node: EnvironmentNode): number | undefined {
+    const above = rungAbove(node.project, node.environment.name);
+    const from = above?.current?.commit;
+    const to = node.environment.current?.commit;
+    if (!this.commits || !from || !to || from === to) return undefined;
+    const key = `${from}..${to}`;
+    if (this.ahead.has(key)) return this.ahead.get(key) ?? undefined;
+    this.ahead.set(key, undefined);
+    void this.commits.count(from, to).then(
+      (counted) => {
+        this.ahead.set(key, counted ? counted.added : null);
+        if (counted?.added) this.model.touch(node);
+      },
+      () => this.ahead.set(key, null),
+    );
+    return undefined;
   }
 
   getChildren(node?: ReleaseNode): Promise<ReleaseNode[]> {
@@ -55,7 +85,8 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     item.id = node.id;
     const state = environmentState(env);
     item.iconPath = stateIcon(state, env);
-    item.description = environmentDescription(env, this.now());
+    const ahead = this.commitsAhead(node);
+    item.description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead} commits` : '');
     item.tooltip = environmentTooltip(node, state, this.now());
     item.contextValue = environmentContext(node);
     item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
