@@ -52,8 +52,20 @@ export const Rollout = z.object({
   percent: z.number().int().min(0).max(100),
   steps: z.array(RolloutStep),
   paused: z.boolean(),
+  /** When the current step's soak ends (null while applying a step or paused); absent from older servers. */
+  soak_ends_at: Timestamp.nullable().optional(),
 });
 export type Rollout = z.infer<typeof Rollout>;
+
+/** The engine's health checks of a deployment over time; absent when nothing was checked (and from older servers). */
+export const DeploymentHealth = z.object({
+  /** null until the first check or verdict. */
+  healthy: z.boolean().nullable(),
+  consecutive_failures: z.number().int().min(0),
+  last_checked_at: Timestamp.nullable(),
+  last_error: z.string().nullable(),
+});
+export type DeploymentHealth = z.infer<typeof DeploymentHealth>;
 
 export const Deployment = z.object({
   id: z.string(),
@@ -72,6 +84,7 @@ export const Deployment = z.object({
   updated_at: Timestamp,
   error_message: z.string().nullable(),
   rollout: Rollout.nullable(),
+  health: DeploymentHealth.optional(),
 });
 export type Deployment = z.infer<typeof Deployment>;
 

@@ -49,7 +49,7 @@ export async function reportStatus(
   ctx: OperationContext, project: string, environment: string, body: PatchDeploymentBody,
 ): Promise<Deployment> {
   const { env, candidate } = await lockEnvironmentWithCandidate(ctx, project, environment, body.release_candidate_version);
-  const state = await ctx.writer.deploymentState(env.id, candidate.version);
+  const state = await ctx.writer.deploymentState(env, { candidate: candidate.version });
   const existing = state.activeOfCandidate;
   if (!existing) {
     const deployment = await ctx.writer.insertDeployment({
@@ -148,7 +148,7 @@ async function startDeployment(
 ): Promise<Deployment> {
   checkProtected(ctx, env);
   if (env.spec.frozen) throw new ApiError(400, ENVIRONMENT_FROZEN);
-  const { current, active } = await ctx.writer.deploymentState(env.id, null);
+  const { current, active } = await ctx.writer.deploymentState(env, { active: true });
   checkExpectedCurrent(expectedCurrent, current);
   if (active) {
     throw new ApiError(409, `A deployment is already active in ${env.spec.name}`, { active: active.id, current: current?.release_candidate_version ?? null });

@@ -3,7 +3,7 @@
 import { TERMINAL_STATUSES, type Deployment, type Environment, type Project, type Release } from '../../api/schemas';
 import type { SqlClient } from './database';
 import {
-  CANDIDATE_COLUMNS, DEPLOYMENT_COLUMNS, ENVIRONMENT_COLUMNS, PROJECT_COLUMNS, iso, toCandidateRecord,
+  CANDIDATE_COLUMNS, DEPLOYMENT_COLUMNS, ENVIRONMENT_COLUMNS, deploymentColumns, PROJECT_COLUMNS, iso, toCandidateRecord,
   toDeployment, toEnvironmentRecord, toProjectRecord, toReleases, toTokenRecord,
   type CandidateRecord, type CandidateRow, type DeploymentRow, type EnvironmentRecord, type EnvironmentRow,
   type EventRow, type ProjectRecord, type ProjectRow, type ReleaseRow, type TokenRecord, type TokenRow,
@@ -148,20 +148,26 @@ export class StoreReader {
   }
 
   /**
-   * What the operations decide on, in one round trip: the current (newest successful) deployment,
-   * the active (newest non-terminal) one, and the newest non-terminal one of `candidateVersion`.
+   * What the operations decide on, in one round trip: the current (newest successful) deployment and,
+   * when asked for, the active (newest non-terminal) one and the newest non-terminal one of a candidate.
+   * The hot path of every deploy and status report, so it joins nothing: the names come from `env`.
    */
-  async deploymentState(environmentId: string, candidateVersion: string | null): Promise<DeploymentState> {
-    const rows = await this.sql.query<DeploymentRow & { slot: string }>(
-      `(SELECT 'current' AS slot, ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM}
-         WHERE d.environment_id = $1 AND d.status = 'success' ORDER BY d.id DESC LIMIT 1)
-       UNION ALL
-       (SELECT 'active' AS slot, ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM}
-         WHERE d.environment_id = $1 AND d.status NOT IN (${TERMINAL_SQL}) ORDER BY d.id DESC LIMIT 1)
-       UNION ALL
-       (SELECT 'candidate' AS slot, ${DEPLOYMENT_COLUMNS} FROM ${DEPLOYMENTS_FROM}
-         WHERE d.environment_id = $1 AND d.release_candidate_version = $2 AND d.status NOT IN (${TERMINAL_SQL})
-         ORDER BY d.id DESC LIMIT 1)`, [environmentId, candidateVersion]);
+  async deploymentState(env: EnvironmentRecord, wanted: { active?: boolean; candidate?: string }): Promise<DeploymentState> {
+    const columns = deploymentColumns('$2::text', '$3::text');
+    const params: unknown[] = [env.id, env.project, env.spec.name];
+    const branches = [`(SELECT 'current' AS slot, ${columns} FROM deployments d
+      WHERE d.environment_id = $1 AND d.status = 'success' ORDER BY d.id DESC LIMIT 1)`];
+    if (wanted.active) {
+      branches.push(`(SELECT 'active' AS slot, ${columns} FROM deployments d
+        WHERE d.environment_id = $1 AND d.status NOT IN (${TERMINAL_SQL}) ORDER BY d.id DESC LIMIT 1)`);
+    }
+    if (wanted.candidate !== undefined) {
+      params.push(wanted.candidate);
+      branches.push(`(SELECT 'candidate' AS slot, ${columns} FROM deployments d
+        WHERE d.environment_id = $1 AND d.release_candidate_version = $4 AND d.status NOT IN (${TERMINAL_SQL})
+        ORDER BY d.id DESC LIMIT 1)`);
+    }
+    const rows = await this.sql.query<DeploymentRow & { slot: string }>(branches.join(' UNION ALL '), params);
     const bySlot = new Map(rows.map((row) => [row.slot, toDeployment(row)]));
     return { current: bySlot.get('current'), active: bySlot.get('active'), activeOfCandidate: bySlot.get('candidate') };
   }

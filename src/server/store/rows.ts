@@ -16,12 +16,17 @@ function isoOrNull(value: DbTimestamp | null): string | null {
   return value === null ? null : iso(value);
 }
 
-/** Every query that returns deployments selects exactly these, with `d`, `e`, `p` in scope. */
-export const DEPLOYMENT_COLUMNS = `
-  d.id::text AS id, p.name AS project, e.name AS environment_name, d.environment_id::text AS environment_id,
+/** The deployment columns, with `d` in scope and the two names given as SQL expressions. */
+export function deploymentColumns(projectName: string, environmentName: string): string {
+  return `
+  d.id::text AS id, ${projectName} AS project, ${environmentName} AS environment_name, d.environment_id::text AS environment_id,
   d.release_version, d.release_candidate_version, d.commit_sha AS commit,
   d.from_release_version, d.from_release_candidate_version, d.status, d.kind, d.actor,
   d.deploy_start_at, d.deploy_end_at, d.updated_at, d.error_message, d.rollout`;
+}
+
+/** Every query that returns deployments selects exactly these, with `d`, `e`, `p` in scope. */
+export const DEPLOYMENT_COLUMNS = deploymentColumns('p.name', 'e.name');
 
 export interface DeploymentRow {
   id: string;
