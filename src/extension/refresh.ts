@@ -76,6 +76,10 @@ export class RefreshController implements vscode.Disposable {
 
   private schedule(delay?: number): void {
     this.clearPoll();
+    // Polling is for a focused window only; the event stream (when there is one) keeps an unfocused
+    // window current, and regaining focus refreshes at once (onDidChangeWindowState above).
+    const inBurst = this.lastActionAt !== undefined && Date.now() - this.lastActionAt < defaultPollPolicy.burstWindowSeconds * 1000;
+    if (delay === undefined && !vscode.window.state.focused && !inBurst) return;
     const ms = delay ?? nextPollDelay({
       focused: vscode.window.state.focused,
       streaming: this.sessions.streamState === 'live',

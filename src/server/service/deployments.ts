@@ -99,6 +99,8 @@ export async function rollback(
     actor: ctx.principal.name, at: ctx.at, errorMessage: null, rollout: initialRollout(env),
   });
   ctx.writer.recordEvent('deployment.created', env.project, env.spec.name, ctx.at, deployment);
+  // The engine's cue, committed with the deployment: run its executor / walk its rollout (src/server/engine).
+  await ctx.writer.engine.scheduleStart(deployment, env, ctx.at);
   return deployment;
 }
 
@@ -158,6 +160,8 @@ async function startDeployment(
     actor: ctx.principal.name, at: ctx.at, errorMessage: null, rollout: initialRollout(env),
   });
   ctx.writer.recordEvent('deployment.created', env.project, env.spec.name, ctx.at, deployment);
+  // The engine's cue, committed with the deployment: run its executor / walk its rollout (src/server/engine).
+  await ctx.writer.engine.scheduleStart(deployment, env, ctx.at);
   return deployment;
 }
 

@@ -4,3 +4,7 @@ export { StoreReader, type Page, type StoredEvent } from './reader';
 export { StoreWriter, type CommittedEvent, type DeploymentChange, type NewDeployment, type ProjectFields } from './writer';
 export type { CandidateRecord, EnvironmentRecord, ProjectRecord, TokenRecord } from './rows';
 export { SCHEMA_FINGERPRINT } from './migrations';
+export {
+  EngineStatements, tryEngineLock, ENGINE_LOCK_KEY, type EngineLock, type EngineTask, type EngineTaskChange, type EngineTaskKind,
+  type EngineTaskState,
+} from './engine-tasks';

@@ -105,6 +105,35 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'the progressive-delivery engine: durable tasks, deployment health',
+    sql: `
+      ALTER TABLE deployments ADD COLUMN health jsonb;
+      -- The engine's timers and steps (src/server/engine): one row per deployment and kind, due at
+      -- due_at. A deploy task in state running has had its executor call recorded as started; after a
+      -- crash the next engine reconciles it (see src/server/engine/README.md).
+      CREATE TABLE engine_tasks (
+        id bigserial PRIMARY KEY,
+        deployment_id bigint NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+        environment_id bigint NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+        kind text NOT NULL CHECK (kind IN ('deploy', 'health', 'promote')),
+        state text NOT NULL CHECK (state IN ('scheduled', 'running', 'paused', 'waiting', 'done')),
+        step integer NOT NULL DEFAULT 0,
+        due_at timestamptz,
+        attempts integer NOT NULL DEFAULT 0,
+        claim text,
+        remaining_ms bigint,
+        data jsonb NOT NULL DEFAULT '{}'::jsonb,
+        note text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        CONSTRAINT engine_tasks_once UNIQUE (deployment_id, kind)
+      );
+      CREATE INDEX engine_tasks_due ON engine_tasks (due_at) WHERE state = 'scheduled';
+      CREATE INDEX engine_tasks_open ON engine_tasks (state, kind) WHERE state <> 'done';
+    `,
+  },
 ];
 
 /** Changes whenever the migration list does (tests key their pre-migrated template data dirs on it). */

@@ -1,7 +1,7 @@
 // Row shapes as the SQL below selects them, and their mapping to the API objects of src/api/schemas.
 // The columns are constrained by the schema (CHECKs, NOT NULLs), so the mapping trusts their types.
 import type {
-  AutoPromote, Candidate, DeploySpec, Deployment, DeploymentKind, DeploymentStatus, EnvironmentSpec,
+  AutoPromote, Candidate, DeploySpec, Deployment, DeploymentHealth, DeploymentKind, DeploymentStatus, EnvironmentSpec,
   HealthCheckSpec, Release, Role, Rollout, RolloutStep, Strategy, Tier,
 } from '../../api/schemas';
 
@@ -22,7 +22,7 @@ export function deploymentColumns(projectName: string, environmentName: string):
   d.id::text AS id, ${projectName} AS project, ${environmentName} AS environment_name, d.environment_id::text AS environment_id,
   d.release_version, d.release_candidate_version, d.commit_sha AS commit,
   d.from_release_version, d.from_release_candidate_version, d.status, d.kind, d.actor,
-  d.deploy_start_at, d.deploy_end_at, d.updated_at, d.error_message, d.rollout`;
+  d.deploy_start_at, d.deploy_end_at, d.updated_at, d.error_message, d.rollout, d.health`;
 }
 
 /** Every query that returns deployments selects exactly these, with `d`, `e`, `p` in scope. */
@@ -46,6 +46,8 @@ export interface DeploymentRow {
   updated_at: DbTimestamp;
   error_message: string | null;
   rollout: unknown;
+  /** The engine's health record (migration 2); null until something was checked. */
+  health: unknown;
 }
 
 export function toDeployment(row: DeploymentRow): Deployment {
@@ -66,6 +68,7 @@ export function toDeployment(row: DeploymentRow): Deployment {
     updated_at: iso(row.updated_at),
     error_message: row.error_message,
     rollout: (row.rollout ?? null) as Rollout | null,
+    ...(row.health === null || row.health === undefined ? {} : { health: row.health as DeploymentHealth }),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type Role, type Rollout,
 } from '../../api/schemas';
 import type { SqlClient } from './database';
+import { EngineStatements } from './engine-tasks';
 import { StoreReader, type StoredEvent } from './reader';
 import {
   DEPLOYMENT_COLUMNS, ENVIRONMENT_COLUMNS, PROJECT_COLUMNS, toDeployment, toEnvironmentRecord, toProjectRecord,
@@ -64,6 +65,11 @@ export class StoreWriter extends StoreReader {
 
   constructor(sql: SqlClient) {
     super(sql);
+  }
+
+  /** The progressive-delivery engine's statements, in this transaction. */
+  get engine(): EngineStatements {
+    return new EngineStatements(this.sql);
   }
 
   /** Records an event in this transaction; subscribers see it only after the commit. */

@@ -1,0 +1,537 @@
+// Aviator Releases as a release backend. Aviator documents exactly five REST calls, and this class sends
+// nothing else (test/unit/client/aviator.test.ts checks that from a request log):
+//   1. POST  /api/releases/{project}/releases/{rc}                  create a release candidate
+//   2. POST  /api/releases/{project}/environments/{env}/deployments  create a deployment
+//   3. PATCH /api/releases/{project}/environments/{env}/deployments  report a deployment's status
+//   4. GET   /api/releases/{project}/environments/{env}/deployments  an environment's deployments, newest first
+//   5. POST  /api/releases/{project}/environments/{env}/rollback     roll back
+// Nothing lists projects or environments, nothing promotes, nothing streams events. So projects and their
+// ladders come from configuration (core/projectConfig: `.flightdeck.json` and/or a setting), what is live
+// comes from each environment's deployment list, a promote is a create-deployment of the candidate live
+// in the rung below, and freshness comes from polling (capabilities.events is false).
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import {
+  ErrorBody, TERMINAL_STATUSES,
+  type Candidate, type CreateDeploymentBody, type Deployment, type DeploymentStatus, type Environment, type Healthz,
+  type PatchDeploymentBody, type Project, type PromoteBody, type Release, type RollbackBody,
+} from '../api/schemas';
+import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, type ConfiguredEnvironment, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
+import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
+import { readDeployment, readDeploymentList, type WireContext } from './aviatorWire';
+import { BackendError, kindForStatus } from './errors';
+
+export const AVIATOR_SAAS_URL = 'https://api.aviator.co';
+
+/** What Aviator lacks, in words the UI can show next to a hidden or disabled action. */
+export const AVIATOR_UNSUPPORTED = {
+  events: 'Aviator has no event stream: the view polls for changes.',
+  pauseResumeAbort: 'Aviator has no call to pause, resume or abort a deployment: use its web app or your pipeline.',
+  freeze: 'Aviator has no call to freeze or unfreeze an environment: use its web app.',
+  createProject: `Aviator has no call to create or change a project: create it in Aviator, then name it in ${PROJECT_CONFIG_FILE}.`,
+  healthVerdict: 'Aviator has no call to report a health verdict.',
+} as const;
+
+export type AviatorCapabilities = BackendCapabilities & {
+  /** Why each missing capability is missing (AVIATOR_UNSUPPORTED). */
+  readonly reasons: typeof AVIATOR_UNSUPPORTED;
+};
+
+/**
+ * An environment Aviator could not answer for: an unknown project or environment (its 404 message, e.g.
+ * `Release environment not found`), or one the token may not read. `current` and `active` are null and
+ * `error` says why in the server's words, so the tree can show the environment with that message instead
+ * of failing the whole view. Flightdeck's server never sets it.
+ */
+export type AviatorEnvironment = Environment & { error?: string };
+
+/** The error an environment of `listProjects()` carries, if any. */
+export function environmentError(environment: Environment): string | undefined {
+  const error = (environment as AviatorEnvironment).error;
+  return typeof error === 'string' ? error : undefined;
+}
+
+export interface AviatorOptions extends BackendConnection {
+  /** The configured projects, read on every listing so that edits to `.flightdeck.json` apply at once. */
+  projects: () => ProjectConfig | Promise<ProjectConfig>;
+  /** First request per environment (the usual case: something succeeded recently). Default 10. */
+  firstPageSize?: number;
+  /** Then pages of this size (Aviator's maximum is 100), at most `maxPages` of them. Defaults 100 and 5. */
+  pageSize?: number;
+  maxPages?: number;
+  /** Environments fetched at once while listing (be kind to Aviator's rate limits). Default 6. */
+  concurrency?: number;
+  now?: () => number;
+}
+
+const seg = encodeURIComponent;
+const MAX_PER_PAGE = 100;
+
+export class AviatorBackend implements ReleaseBackend {
+  readonly kind = 'aviator' as const;
+  readonly capabilities: AviatorCapabilities = {
+    events: false,
+    promote: true, // emulated: a create-deployment of the candidate live in the source environment
+    pauseResumeAbort: false,
+    freeze: false,
+    createProject: false,
+    reasons: AVIATOR_UNSUPPORTED,
+  };
+  readonly baseUrl: string;
+  private readonly http: AxiosInstance;
+  private readonly firstPageSize: number;
+  private readonly pageSize: number;
+  private readonly maxPages: number;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly createdAt: string;
+  /** Which environment each deployment id was seen in (getDeployment has no call of its own). */
+  private readonly seenIn = new Map<string, string>();
+  private readonly firstSeenAt = new Map<string, string>();
+  /** Candidates created through this backend (listReleases has no call of its own either). */
+  private readonly createdCandidates = new Map<string, Candidate[]>();
+
+  constructor(private readonly options: AviatorOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.firstPageSize = clampPage(options.firstPageSize ?? 10);
+    this.pageSize = clampPage(options.pageSize ?? MAX_PER_PAGE);
+    this.maxPages = Math.max(1, Math.floor(options.maxPages ?? 5));
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 6));
+    this.now = options.now ?? Date.now;
+    this.createdAt = new Date(this.now()).toISOString();
+    this.http = axios.create({
+      baseURL: this.baseUrl,
+      timeout: options.timeoutMs ?? 15_000,
+      headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
+      validateStatus: () => true,
+      adapter: 'fetch',
+      responseType: 'text',
+      transformResponse: (data: unknown) => data,
+    });
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Aviator has no health call. This checks what the extension needs, reachability and the token, with
+   * endpoint 4 on the first configured environment (one deployment). Its 404 still proves both.
+   */
+  async health(): Promise<Healthz> {
+    const first = (await this.config()).projects[0];
+    const env = first?.environments[0];
+    if (first && env) {
+      try {
+        await this.fetchDeployments(first.name, env.name, 1, 1);
+      } catch (error) {
+        if (!(error instanceof BackendError) || error.kind !== 'not_found') throw error;
+      }
+    }
+    return { ok: true, version: 'aviator' };
+  }
+
+  /**
+   * Every configured project, environments in the configured ladder order. For each environment:
+   * `current` is the newest `success` in its deployment list, paging until one is found (at most
+   * firstPageSize + maxPages × pageSize deployments back; beyond that it reads as nothing deployed), and
+   * `active` the newest non-terminal deployment among those read. An environment Aviator does not know
+   * (404) or will not show (403, 400) carries `error` (see AviatorEnvironment); a 401, a network failure
+   * or a malformed answer fails the whole listing, as with Flightdeck's server.
+   */
+  async listProjects(): Promise<Project[]> {
+    const config = await this.config();
+    if (config.projects.length === 0 && config.problems.length > 0) {
+      throw new BackendError('invalid', `The project configuration has problems: ${config.problems.slice(0, 3).join('; ')}`);
+    }
+    return this.buildProjects(config.projects);
+  }
+
+  async getProject(project: string): Promise<Project> {
+    const configured = await this.configuredProject(project);
+    const [built] = await this.buildProjects([configured]);
+    if (!built) throw notConfigured(project);
+    return built;
+  }
+
+  listDeployments(project: string, environment: string, page = 1, perPage = 10): Promise<Deployment[]> {
+    return this.fetchDeployments(project, environment, page, clampPage(perPage));
+  }
+
+  /**
+   * Aviator cannot list releases. Derived from what can be seen: the candidates in the newest `pageSize`
+   * deployments of each configured environment of the project, plus candidates created through this
+   * backend, grouped by release, newest first. A candidate never deployed anywhere (and not created here)
+   * is missing; `created_at` is the first time it was seen deployed.
+   */
+  async listReleases(project: string, page = 1, perPage = 10): Promise<Release[]> {
+    const configured = await this.configuredProject(project);
+    const candidates = new Map<string, Candidate>();
+    const note = (c: Candidate): void => {
+      const known = candidates.get(c.release_candidate_version);
+      if (!known || Date.parse(c.created_at) < Date.parse(known.created_at)) candidates.set(c.release_candidate_version, { ...c, commit: c.commit || known?.commit || '' });
+    };
+    for (const c of this.createdCandidates.get(project) ?? []) note(c);
+    const lists = await this.pool(configured.environments, (env) => this.fetchDeployments(project, env.name, 1, this.pageSize).catch((error: unknown) => {
+      if (error instanceof BackendError && perEnvironmentError(error)) return [];
+      throw error;
+    }));
+    for (const d of lists.flat()) {
+      note({ release_candidate_version: d.release_candidate_version, commit: d.commit, created_at: d.deploy_start_at, build_status: 'ready' });
+    }
+    const releases = new Map<string, Release>();
+    for (const c of candidates.values()) {
+      const version = releaseVersionOf(c.release_candidate_version);
+      const release = releases.get(version) ?? { project, release_version: version, created_at: c.created_at, candidates: [] };
+      release.candidates.push(c);
+      if (Date.parse(c.created_at) < Date.parse(release.created_at)) release.created_at = c.created_at;
+      releases.set(version, release);
+    }
+    const sorted = [...releases.values()]
+      .map((r) => ({ ...r, candidates: r.candidates.sort((a, b) => rcNumber(b.release_candidate_version) - rcNumber(a.release_candidate_version)) }))
+      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
+    const size = clampPage(perPage);
+    const start = (Math.max(1, Math.floor(page)) - 1) * size;
+    return sorted.slice(start, start + size);
+  }
+
+  /**
+   * Aviator has no call for one deployment: looks for it in the list of the environment it was seen in
+   * (else every configured environment of the project), paging as far as `current` does.
+   */
+  async getDeployment(project: string, id: string): Promise<Deployment> {
+    const known = this.seenIn.get(key(project, id));
+    const environments = known ? [known] : (await this.configuredProject(project)).environments.map((e) => e.name);
+    for (const environment of environments) {
+      const { found } = await this.scan(project, environment, (list) => list.find((d) => d.id === id));
+      if (found) return found;
+    }
+    throw new BackendError('not_found', 'Deployment not found', 404);
+  }
+
+  // ── changing ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Endpoint 1. Not part of ReleaseBackend; for the CLI and tests. */
+  async createCandidate(project: string, candidate: string, body: { commit: string; repo?: string; trigger_build_workflow?: boolean }): Promise<void> {
+    await this.request('POST', `/api/releases/${seg(project)}/releases/${seg(candidate)}`, body);
+    const list = this.createdCandidates.get(project) ?? [];
+    if (!list.some((c) => c.release_candidate_version === candidate)) {
+      list.push({ release_candidate_version: candidate, commit: body.commit.toLowerCase(), created_at: new Date(this.now()).toISOString(), build_status: 'ready' });
+    }
+    this.createdCandidates.set(project, list);
+  }
+
+  /** Endpoint 3: what a pipeline reports. Not part of ReleaseBackend; for the CLI and tests. */
+  async reportStatus(project: string, environment: string, body: PatchDeploymentBody): Promise<Deployment> {
+    const json = await this.request('PATCH', this.deploymentsPath(project, environment), body);
+    return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, body.release_candidate_version);
+  }
+
+  /**
+   * Endpoint 2. Aviator has no `expected_current` precondition, so it is checked here, just before the
+   * call, from the environment's deployment list: that narrows the window in which a stale screen can
+   * act on a changed environment, but cannot close it as Flightdeck's server does (it checks in the same
+   * transaction). The body sent is only what Aviator documents.
+   */
+  async deploy(project: string, environment: string, body: CreateDeploymentBody): Promise<Deployment> {
+    if (body.expected_current !== undefined) await this.checkExpectedCurrent(project, environment, body.expected_current);
+    return this.createDeployment(project, environment, body.release_candidate_version);
+  }
+
+  /**
+   * Emulated (Aviator has no promote): the candidate live in the source environment (`from_environment`,
+   * else the rung below in the configured ladder) is deployed with endpoint 2. `release_candidate_version`
+   * and `expected_current`, when given, are checked client-side just before (see deploy()). The
+   * deployment Aviator records has kind `deploy`: it cannot tell a promote from a deploy.
+   */
+  async promote(project: string, environment: string, body: PromoteBody): Promise<Deployment> {
+    const configured = await this.configuredProject(project);
+    const index = configured.environments.findIndex((e) => e.name === environment);
+    if (index < 0) throw notConfigured(project, environment);
+    if (body.from_environment === environment) throw new BackendError('invalid', 'An environment cannot be promoted from itself', 400);
+    const source = body.from_environment ?? configured.environments[index - 1]?.name;
+    if (source === undefined) throw new BackendError('invalid', `Environment ${environment} has no environment below it to promote from`, 400);
+    if (body.from_environment !== undefined && !configured.environments.some((e) => e.name === source)) throw notConfigured(project, source);
+    const [from, to] = await Promise.all([
+      this.state(project, source),
+      body.expected_current !== undefined ? this.state(project, environment) : Promise.resolve(undefined),
+    ]);
+    if (!from.current) throw new BackendError('invalid', `Environment ${source} has nothing deployed to promote`, 400);
+    const candidate = from.current.release_candidate_version;
+    if (body.release_candidate_version !== undefined && body.release_candidate_version !== candidate) {
+      throw new BackendError('conflict', `Environment ${source} runs ${candidate}, not ${body.release_candidate_version}`, 409);
+    }
+    if (to && body.expected_current !== undefined) expectCurrent(body.expected_current, to.current);
+    return this.createDeployment(project, environment, candidate);
+  }
+
+  /**
+   * Endpoint 5. `force` and `to_release_candidate_version` are sent as given; `expected_current` is
+   * checked client-side just before, as in deploy().
+   */
+  async rollback(project: string, environment: string, body: RollbackBody): Promise<Deployment> {
+    if (body.expected_current !== undefined) await this.checkExpectedCurrent(project, environment, body.expected_current);
+    const sent = {
+      ...(body.force !== undefined ? { force: body.force } : {}),
+      ...(body.to_release_candidate_version !== undefined ? { to_release_candidate_version: body.to_release_candidate_version } : {}),
+    };
+    const json = await this.request('POST', `/api/releases/${seg(project)}/environments/${seg(environment)}/rollback`, sent);
+    return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, body.to_release_candidate_version);
+  }
+
+  putProject(): Promise<Project> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.createProject));
+  }
+  patchEnvironment(): Promise<Environment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.freeze));
+  }
+  pause(): Promise<Deployment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
+  }
+  resume(): Promise<Deployment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
+  }
+  abort(): Promise<Deployment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
+  }
+  /** Not part of ReleaseBackend (Flightdeck's endpoint 14 has no client method yet); here for symmetry. */
+  reportHealth(): Promise<Deployment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.healthVerdict));
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  private async config(): Promise<ProjectConfig> {
+    return (await this.options.projects()) ?? EMPTY_PROJECT_CONFIG;
+  }
+
+  private async configuredProject(project: string): Promise<ConfiguredProject> {
+    const found = (await this.config()).projects.find((p) => p.name === project);
+    if (!found) throw notConfigured(project);
+    return found;
+  }
+
+  private async buildProjects(projects: readonly ConfiguredProject[]): Promise<Project[]> {
+    const jobs = projects.flatMap((project) => project.environments.map((env, position) => ({ project, env, position })));
+    const environments = await this.pool(jobs, ({ project, env, position }) => this.buildEnvironment(project.name, env, position));
+    let next = 0;
+    return projects.map((project) => {
+      const envs = environments.slice(next, next + project.environments.length);
+      next += project.environments.length;
+      const starts = envs.flatMap((e) => [e.current?.deploy_start_at, e.active?.deploy_start_at]).filter((t): t is string => t !== undefined);
+      return {
+        name: project.name,
+        repo: project.repo,
+        description: project.description,
+        // Aviator does not say when a project was created: the start of the oldest deployment shown,
+        // else when this backend was made.
+        created_at: starts.sort()[0] ?? this.createdAt,
+        environments: envs,
+      };
+    });
+  }
+
+  private async buildEnvironment(project: string, env: ConfiguredEnvironment, position: number): Promise<AviatorEnvironment> {
+    const base: Environment = {
+      name: env.name,
+      tier: env.tier,
+      position,
+      strategy: env.strategy,
+      protected: false,
+      frozen: false,
+      steps: null,
+      auto_promote: null,
+      health_check: null,
+      deploy: { type: 'none', command: null, url: null },
+      current: null,
+      active: null,
+    };
+    try {
+      const { current, active } = await this.state(project, env.name);
+      return { ...base, current, active };
+    } catch (error) {
+      if (error instanceof BackendError && perEnvironmentError(error)) return { ...base, error: error.message };
+      throw error;
+    }
+  }
+
+  /** `current` (newest success) and `active` (newest non-terminal) of one environment. */
+  private async state(project: string, environment: string): Promise<{ current: Deployment | null; active: Deployment | null }> {
+    const { list, found } = await this.scan(project, environment, (l) => l.find((d) => d.status === 'success'));
+    return { current: found ?? null, active: list.find((d) => !isTerminal(d.status)) ?? null };
+  }
+
+  /**
+   * Reads an environment's deployments newest first until `pick` finds something: one small page, then
+   * up to `maxPages` pages of `pageSize`. Returns everything read and what was found.
+   */
+  private async scan<T>(project: string, environment: string, pick: (list: Deployment[]) => T | undefined): Promise<{ list: Deployment[]; found: T | undefined }> {
+    const first = await this.fetchDeployments(project, environment, 1, this.firstPageSize);
+    let found = pick(first);
+    if (found !== undefined || first.length < this.firstPageSize) return { list: first, found };
+    let list: Deployment[] = [];
+    for (let page = 1; page <= this.maxPages; page++) {
+      const batch = await this.fetchDeployments(project, environment, page, this.pageSize);
+      // Page 1 of the bigger size repeats the small first page; the list stays newest first.
+      list = page === 1 ? batch : list.concat(batch);
+      found = pick(list);
+      if (found !== undefined || batch.length < this.pageSize) break;
+    }
+    return { list, found };
+  }
+
+  private async checkExpectedCurrent(project: string, environment: string, expected: string | null): Promise<void> {
+    const { current } = await this.state(project, environment);
+    expectCurrent(expected, current);
+  }
+
+  private async createDeployment(project: string, environment: string, candidate: string): Promise<Deployment> {
+    const json = await this.request('POST', this.deploymentsPath(project, environment), { release_candidate_version: candidate });
+    return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, candidate);
+  }
+
+  /** Aviator documents an empty 201: the deployment just made is then the newest of that candidate. */
+  private async findNewest(project: string, environment: string, candidate: string | undefined): Promise<Deployment> {
+    const list = await this.fetchDeployments(project, environment, 1, this.firstPageSize);
+    const found = candidate === undefined ? list[0] : list.find((d) => d.release_candidate_version === candidate);
+    if (!found) throw new BackendError('malformed', `Aviator accepted the request but ${project}/${environment} does not list the deployment yet`);
+    return found;
+  }
+
+  private async fetchDeployments(project: string, environment: string, page: number, perPage: number): Promise<Deployment[]> {
+    const url = `${this.deploymentsPath(project, environment)}?page=${Math.max(1, Math.floor(page))}&per_page=${perPage}`;
+    const json = await this.request('GET', url);
+    const read = readDeploymentList(json, this.context(project, environment));
+    if ('problem' in read) throw new BackendError('malformed', `Aviator sent a malformed answer to GET ${url.split('?')[0]} (${read.problem})`);
+    return read.deployments;
+  }
+
+  private deploymentsPath(project: string, environment: string): string {
+    return `/api/releases/${seg(project)}/environments/${seg(environment)}/deployments`;
+  }
+
+  private context(project: string, environment: string): WireContext {
+    return {
+      project,
+      environment,
+      firstSeen: (id) => {
+        const k = key(project, id);
+        let at = this.firstSeenAt.get(k);
+        if (!at) {
+          at = new Date(this.now()).toISOString();
+          this.firstSeenAt.set(k, at);
+        }
+        this.seenIn.set(k, environment);
+        return at;
+      },
+    };
+  }
+
+  /** Sends one request; answers below 400 come back as parsed JSON (undefined when empty or not JSON). */
+  private async request(method: string, url: string, body?: unknown): Promise<unknown> {
+    let response: AxiosResponse<string>;
+    try {
+      response = await this.http.request<string>({ method, url, data: body });
+    } catch (error) {
+      throw new BackendError('network', `Cannot reach Aviator at ${this.baseUrl}: ${networkReason(error)}`);
+    }
+    const json = parseJson(response.data);
+    if (response.status >= 400) {
+      const parsed = ErrorBody.safeParse(json);
+      const kind = kindForStatus(response.status);
+      const message = parsed.success
+        ? parsed.data.error
+        : kind === 'unauthorized'
+          ? `Aviator did not accept the token (${response.status}): sign in with an Aviator API token (av_uat_…)`
+          : `Aviator answered ${response.status} ${response.statusText}`.trim();
+      throw new BackendError(kind, message, response.status, parsed.success ? parsed.data.current : undefined);
+    }
+    this.remember(json, url);
+    return json;
+  }
+
+  /** Notes where every deployment in an answer lives, for getDeployment. */
+  private remember(json: unknown, url: string): void {
+    const match = /^\/api\/releases\/([^/]+)\/environments\/([^/?]+)\//.exec(url);
+    if (!match?.[1] || !match[2]) return;
+    const project = decodeURIComponent(match[1]);
+    const environment = decodeURIComponent(match[2]);
+    for (const entry of Array.isArray(json) ? json : [json]) {
+      const id = (entry as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' || typeof id === 'number') this.seenIn.set(key(project, String(id)), environment);
+    }
+  }
+
+  /** Runs `fn` over `items` with at most `concurrency` at once; results in order. */
+  private async pool<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array<R>(items.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await fn(items[index] as T);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+    return results;
+  }
+}
+
+function expectCurrent(expected: string | null, current: Deployment | null): void {
+  const actual = current?.release_candidate_version ?? null;
+  if (expected !== actual) {
+    throw new BackendError('conflict', `The environment runs ${actual ?? 'nothing'}, not ${expected ?? 'nothing'}`, 409, actual);
+  }
+}
+
+/** Errors that belong to one environment (shown on it) rather than to the whole listing. */
+function perEnvironmentError(error: BackendError): boolean {
+  return error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'invalid';
+}
+
+function notConfigured(project: string, environment?: string): BackendError {
+  return environment === undefined
+    ? new BackendError('not_found', `Project ${project} is not configured: add it to ${PROJECT_CONFIG_FILE} or the setting flightdeck.aviator.projects (Aviator cannot list projects)`, 404)
+    : new BackendError('not_found', `Environment ${environment} of ${project} is not configured: add it to ${PROJECT_CONFIG_FILE} or the setting flightdeck.aviator.projects (Aviator cannot list environments)`, 404);
+}
+
+function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+function clampPage(size: number): number {
+  return Math.min(MAX_PER_PAGE, Math.max(1, Math.floor(size)));
+}
+
+function key(project: string, id: string): string {
+  return `${project}\n${id}`;
+}
+
+function releaseVersionOf(candidate: string): string {
+  const match = /^(.*)-rc\d+$/.exec(candidate);
+  return match?.[1] ?? candidate;
+}
+
+function rcNumber(candidate: string): number {
+  return Number(/-rc(\d+)$/.exec(candidate)?.[1] ?? 0);
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function networkReason(error: unknown): string {
+  let code: string | undefined;
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === 'string' && c !== 'ERR_NETWORK') code = c;
+  }
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
+  if (code === 'ENOTFOUND') return 'unknown host';
+  if (code) return code;
+  if (axios.isAxiosError(error)) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
