@@ -16,14 +16,17 @@ export interface WireContext {
   firstSeen: (id: string) => string;
 }
 
-const looseTime = z.unknown().transform((value): string | undefined => {
+// `.optional()` last: zod 4 treats a key whose schema ends in a transform as required.
+const loose = <T>(read: (value: unknown) => T | undefined) => z.unknown().transform(read).optional();
+
+const looseTime = loose((value): string | undefined => {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   // A timestamp without an offset (Python's isoformat) is UTC, as Aviator's servers run.
   const text = typeof value === 'string' && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value;
   const ms = typeof text === 'number' ? (text < 1e12 ? text * 1000 : text) : Date.parse(text);
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 });
-const looseText = z.unknown().transform((value) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined));
+const looseText = loose((value) => (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined));
 const statusSet: ReadonlySet<string> = new Set(DEPLOYMENT_STATUSES);
 
 export const WireDeployment = z.object({
@@ -36,14 +39,14 @@ export const WireDeployment = z.object({
   commit: looseText,
   from_release_version: looseText,
   from_release_candidate_version: looseText,
-  kind: z.unknown().transform((k) => { const parsed = DeploymentKind.safeParse(k); return parsed.success ? parsed.data : undefined; }),
+  kind: loose((k) => { const parsed = DeploymentKind.safeParse(k); return parsed.success ? parsed.data : undefined; }),
   actor: looseText,
   deploy_start_at: looseTime,
   created_at: looseTime,
   deploy_end_at: looseTime,
   updated_at: looseTime,
   error_message: looseText,
-  rollout: z.unknown().transform((r) => { const parsed = Rollout.safeParse(r); return parsed.success ? parsed.data : null; }),
+  rollout: loose((r) => { const parsed = Rollout.safeParse(r); return parsed.success ? parsed.data : undefined; }),
 });
 export type WireDeployment = z.output<typeof WireDeployment>;
 
@@ -66,7 +69,7 @@ export function toDeployment(wire: WireDeployment, context: WireContext): Deploy
     deploy_end_at: wire.deploy_end_at ?? null,
     updated_at: wire.updated_at ?? wire.deploy_end_at ?? start,
     error_message: wire.error_message ?? null,
-    rollout: wire.rollout,
+    rollout: wire.rollout ?? null,
   };
 }
 
