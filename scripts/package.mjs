@@ -197,6 +197,8 @@ async function check(name, fn) {
   }
 }
 
+/** A path as the user would type it: relative to the current folder when inside it. */
+const shown = (file) => (relative(process.cwd(), file).startsWith('..') ? file : relative(process.cwd(), file));
 const megabytes = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 
 /** `flightdeck serve` from `cli` on a fresh data dir: its /healthz body. */
@@ -254,7 +256,7 @@ async function vsixWithChecks({ outDir, baseImagesUrl, keep, isolate }) {
     console.log(output.trim().split('\n').map((line) => `  vsce │ ${line}`).join('\n'));
     const entries = readZip(vsix);
     const size = statSync(vsix).size;
-    console.log(`\nVSIX: ${relative(process.cwd(), vsix) || vsix} — ${megabytes(size)} (${entries.size} files, ${megabytes([...entries.values()].reduce((sum, b) => sum + b.length, 0))} unpacked)\n`);
+    console.log(`\nVSIX: ${shown(vsix)} — ${megabytes(size)} (${entries.size} files, ${megabytes([...entries.values()].reduce((sum, b) => sum + b.length, 0))} unpacked)\n`);
 
     await check('vsce package printed no warning', () => {
       const warnings = output.split('\n').filter((line) => /\bWARN(ING)?\b|\bERROR\b/i.test(line));
@@ -364,7 +366,7 @@ async function main() {
       const { tarball, info } = packCli({ stage, dist, outDir });
       const files = info.files.map((file) => file.path).sort();
       console.log(files.map((file) => `  ${file}`).join('\n'));
-      console.log(`npm tarball: ${tarball} — ${megabytes(info.size)} (${files.length} files, ${megabytes(info.unpackedSize)} unpacked)`);
+      console.log(`npm tarball: ${shown(tarball)} — ${megabytes(info.size)} (${files.length} files, ${megabytes(info.unpackedSize)} unpacked)`);
       const extra = files.filter((file) => !SHIPPED_CLI.includes(file));
       const missing = SHIPPED_CLI.filter((file) => !files.includes(file));
       if (extra.length || missing.length) {

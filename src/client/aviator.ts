@@ -12,8 +12,8 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import {
   ErrorBody, TERMINAL_STATUSES,
-  type Candidate, type CreateDeploymentBody, type Deployment, type DeploymentStatus, type Environment, type Healthz,
-  type PatchDeploymentBody, type Project, type PromoteBody, type Release, type RollbackBody,
+  type Candidate, type CreateDeploymentBody, type Deployment, type DeploymentStatus, type Environment, type EnvironmentPatchBody,
+  type Healthz, type PatchDeploymentBody, type Project, type ProjectSpecInput, type PromoteBody, type Release, type RollbackBody,
 } from '../api/schemas';
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, type ConfiguredEnvironment, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
@@ -276,19 +276,19 @@ export class AviatorBackend implements ReleaseBackend {
     return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, body.to_release_candidate_version);
   }
 
-  putProject(): Promise<Project> {
+  putProject(_project: string, _spec: ProjectSpecInput): Promise<Project> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.createProject));
   }
-  patchEnvironment(): Promise<Environment> {
+  patchEnvironment(_project: string, _environment: string, _body: EnvironmentPatchBody): Promise<Environment> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.freeze));
   }
-  pause(): Promise<Deployment> {
+  pause(_project: string, _deploymentId: string): Promise<Deployment> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
   }
-  resume(): Promise<Deployment> {
+  resume(_project: string, _deploymentId: string): Promise<Deployment> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
   }
-  abort(): Promise<Deployment> {
+  abort(_project: string, _deploymentId: string): Promise<Deployment> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
   }
   /** Not part of ReleaseBackend (Flightdeck's endpoint 14 has no client method yet); here for symmetry. */

@@ -6,6 +6,7 @@ import { registerErrorHandlers } from './http/errors';
 import { EventStreamHub } from './http/event-stream';
 import { registerJsonBodyParser } from './http/json-body';
 import { RouteRegistry } from './http/route';
+import { registerEngineRoutes } from './engine/routes';
 import { registerDeploymentRoutes } from './routes/deployments';
 import { registerEventRoutes, registerMetaRoutes } from './routes/meta';
 import { registerProjectRoutes } from './routes/projects';
@@ -48,5 +49,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerDeploymentRoutes(routes, options.service);
   registerEventRoutes(routes, hub);
   registerTokenRoutes(routes, options.service);
+  registerEngineRoutes(routes, options.service);
   return app;
 }

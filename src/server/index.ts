@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app';
 import { applyConfigFile } from './config-file';
+import { Engine, type EngineOptions } from './engine';
 import { ReleaseService } from './service/release-service';
 import { DEFAULT_DATA_DIR, Store } from './store';
 
@@ -29,6 +30,8 @@ export interface StartServerOptions {
   keepAliveMs?: number;
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
+  /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
+  engine?: Omit<EngineOptions, 'databaseUrl' | 'log'> | false;
 }
 
 export interface RunningServer {
@@ -37,6 +40,8 @@ export interface RunningServer {
   port: number;
   /** The service, for in-process users (the engine, tests). */
   service: ReleaseService;
+  /** The progressive-delivery engine (undefined when started with `engine: false`). */
+  engine: Engine | undefined;
   /** Stops accepting, lets in-flight requests finish, ends event streams, closes the database. */
   close(): Promise<void>;
 }
@@ -77,18 +82,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await app.listen({ host, port: options.port ?? 7700 });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port ?? 7700;
+    // Started once the server listens (a deploy script may call its API); stopped before the store closes.
+    const engine = options.engine === false
+      ? undefined
+      : new Engine(service, { ...options.engine, databaseUrl: options.databaseUrl, log: app.log });
+    engine?.start();
     let closing: Promise<void> | undefined;
     return {
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       host,
       port,
       service,
+      engine,
       close: () => closing ??= (async () => {
         try {
           await app.close();
         } finally {
-          service.dispose();
-          await store.close();
+          try {
+            await engine?.stop();
+          } finally {
+            service.dispose();
+            await store.close();
+          }
         }
       })(),
     };
@@ -102,3 +117,4 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 export { ReleaseService, type DeploymentChange, type DeploymentChangedListener } from './service/release-service';
 export { SERVER_PRINCIPAL, type Principal } from './service/principal';
 export { Store, type StoreOptions } from './store';
+export { Engine, type EngineOptions } from './engine';

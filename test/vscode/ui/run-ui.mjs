@@ -4,9 +4,17 @@
 //
 //   node test/vscode/ui/run-ui.mjs [--vsix <file>] [--scenario <name>]...
 //
-// --vsix installs the packaged extension (as a user would) instead of loading the repo root as a
-// development extension. Needs the built dist/cli.js (`node esbuild.mjs`) and code-server
-// (install-vscode.sh). Prints `UI-TIER: N passed, M failed` last; exit code 1 if anything failed.
+// Needs the built dist/cli.js (`node esbuild.mjs`) and code-server (install-vscode.sh). Prints
+// `UI-TIER: N passed, M failed` last; exit code 1 if anything failed.
+//
+// --vsix <file> runs the packaged extension as a user gets it (`npm run package` makes the file; the
+// `package` test tier runs `--scenario packaged`): code-server installs the VSIX into a fresh extensions
+// dir, `flightdeck demo` from the *installed* dist/cli.js writes the demo data and repository,
+// `flightdeck.server.url` stays empty and FLIGHTDECK_EMBEDDED_DATA_DIR names that data, so the extension
+// starts its own embedded server from its installed files. The runner starts no server of its own;
+// `ui.serverUrl` is the embedded server's (from the state file the extension writes), and `ui.token` an
+// admin token the runner put into the data beforehand. Without --scenario it runs every scenario.
+// Screenshots then go to test-results/ui-vsix/. Scenarios in VSIX_ONLY run only with --vsix.
 //
 // A scenario is `export default async function (ui) { ... }`; `ui` is described at makeUi() below.
 //
@@ -15,7 +23,7 @@
 //      FLIGHTDECK_UI_CLI (another cli.js to serve), FLIGHTDECK_VSCODE_EXTENSION_PATH (another extension folder).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,7 +41,9 @@ const { values: args } = parseArgs({
 const EXTENSION_PATH = resolve(process.env.FLIGHTDECK_VSCODE_EXTENSION_PATH || REPO_ROOT);
 const CLI = resolve(process.env.FLIGHTDECK_UI_CLI || join(REPO_ROOT, 'dist', 'cli.js'));
 const SCENARIO_DIR = join(REPO_ROOT, 'test', 'vscode', 'ui', 'scenarios');
-const SHOT_DIR = join(REPO_ROOT, 'test-results', 'ui');
+const SHOT_DIR = join(REPO_ROOT, 'test-results', args.vsix ? 'ui-vsix' : 'ui');
+/** Scenarios that check the installed VSIX itself (its embedded server, its files): only with --vsix. */
+const VSIX_ONLY = new Set(['packaged']);
 const SCENARIO_TIMEOUT_MS = Number(process.env.FLIGHTDECK_UI_TIMEOUT_MS || 180_000);
 const keepTemp = process.env.FLIGHTDECK_KEEP_TMP === '1';
 const PROJECT = 'payments';
@@ -49,8 +59,8 @@ const cleanups = []; // run in reverse order on the way out
 // ── the release server ──────────────────────────────────────────────────────────────────────────────
 
 /** `flightdeck serve` on a free loopback port with a fresh data dir; resolves once it prints its URL. */
-async function startReleaseServer({ dataDir, token }) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
+async function startReleaseServer({ dataDir, token, cli = CLI }) {
+  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir], {
     cwd: REPO_ROOT,
     env: { ...process.env, FLIGHTDECK_ADMIN_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +91,7 @@ async function startReleaseServer({ dataDir, token }) {
     await delay(100);
   }
   await stop();
-  throw new KnownFailure(`the release server (${relative(REPO_ROOT, CLI)} serve) did not print "listening on http://HOST:PORT"`
+  throw new KnownFailure(`the release server (${relative(REPO_ROOT, cli)} serve) did not print "listening on http://HOST:PORT"`
     + `${exitCode !== undefined ? ` and exited with ${exitCode}` : ' within 60 s'}:\n${output}`);
 }
 
@@ -151,9 +161,9 @@ function makeWorkspace(dir) {
 /** A failure whose message says it all (setup problems, timeouts): reported without a stack. */
 class KnownFailure extends Error {}
 
-function runDemo(demoArgs, env) {
+function runDemo(demoArgs, env, cli = CLI) {
   try {
-    execFileSync(process.execPath, [CLI, 'demo', ...demoArgs],
+    execFileSync(process.execPath, [cli, 'demo', ...demoArgs],
       { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 120_000 });
   } catch (error) {
     throw new KnownFailure(`\`flightdeck demo ${demoArgs.join(' ')}\` failed (${error.signal ?? `exit code ${error.status}`}); its output is above`);
@@ -186,13 +196,79 @@ async function startBackend(runDir, token) {
   return { server, workspace };
 }
 
+// ── the packaged extension (--vsix) ────────────────────────────────────────────────────────────────
+
+/**
+ * code-server with the VSIX installed and the demo data its embedded server will serve (see the top of
+ * this file). Returns what runScenario needs, with `server.url` read from the extension's state file.
+ */
+async function startPackaged(runDir) {
+  const dataDir = join(runDir, 'data');
+  const workspace = join(runDir, 'payments');
+  const codeServer = await startCodeServer({
+    vsixPath: args.vsix,
+    // Empty server URL (the default, said out loud): the extension runs its embedded server.
+    userSettings: { 'flightdeck.server.url': '', 'workbench.colorTheme': 'Default Dark Modern' },
+    // FLIGHTDECK_SERVER and FLIGHTDECK_TOKEN emptied: this machine's own must not point it elsewhere.
+    env: { FLIGHTDECK_EMBEDDED_DATA_DIR: dataDir, FLIGHTDECK_SERVER: '', FLIGHTDECK_TOKEN: '', ...TEST_GIT_ENV },
+  });
+  cleanups.push(() => codeServer.stop());
+
+  // The installed extension: <extensions dir>/<publisher>.<name>-<version>/, as code-server unpacked it.
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+  const extensionsDir = join(codeServer.tempDir, 'extensions');
+  const extensionDir = readdirSync(extensionsDir).map((name) => join(extensionsDir, name)).find((dir) => {
+    try {
+      const installed = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      return installed.publisher === manifest.publisher && installed.name === manifest.name;
+    } catch {
+      return false;
+    }
+  });
+  if (!extensionDir) throw new KnownFailure(`code-server installed ${args.vsix}, but ${extensionsDir} has no ${manifest.publisher}.${manifest.name}`);
+  const installed = JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8'));
+  const cli = join(extensionDir, 'dist', 'cli.js');
+  note(`installed ${basename(extensionDir)} (version ${installed.version}) from ${args.vsix}`);
+
+  note('seeding with the installed `flightdeck demo --data-dir`');
+  runDemo(['--data-dir', dataDir, '--repo-dir', workspace], TEST_GIT_ENV, cli);
+  // An admin token in the data for ui.api: a throwaway server (PGlite: one process per data dir, so it
+  // is stopped before the extension starts its own) bootstraps one and makes a lasting one.
+  const bootstrap = randomBytes(24).toString('hex');
+  const once = await startReleaseServer({ dataDir, token: bootstrap, cli });
+  let token;
+  try {
+    ({ token } = await api(once, bootstrap, 'POST', '/api/tokens', { name: 'ui-runner', role: 'admin' }));
+  } finally {
+    await once.stop();
+  }
+
+  const stateFile = join(runDir, `${basename(dataDir)}.server.json`); // EmbeddedServer's, beside the data dir
+  const server = {
+    get url() {
+      let state;
+      try {
+        state = JSON.parse(readFileSync(stateFile, 'utf8'));
+      } catch {
+        throw new Error(`the extension has not started its embedded server yet (no ${stateFile})`);
+      }
+      return state.url;
+    },
+  };
+  const packaged = { vsix: resolve(args.vsix), extensionDir, cli, version: installed.version, dataDir, stateFile };
+  return { codeServer, workspace, server, token, packaged };
+}
+
 // ── the workbench helpers given to scenarios ───────────────────────────────────────────────────────
 
 /**
  * ui.page                       the Playwright page showing the workbench
  * ui.project                    the seeded project's name ("payments")
- * ui.serverUrl                  the release server's URL
+ * ui.workspace                  the workspace folder (the demo's git repository)
+ * ui.serverUrl                  the release server's URL (--vsix: the embedded server's, once it runs)
  * ui.token                      its admin token (FLIGHTDECK_ADMIN_TOKEN; the extension has it as FLIGHTDECK_TOKEN)
+ * ui.packaged                   --vsix only: { vsix, extensionDir, cli, version, dataDir, stateFile } of
+ *                               the installed extension and its embedded server's data; else undefined
  * ui.api(method, route, body?)  a call to the release server with that token; the parsed JSON, or throws
  * ui.palette(text)              run a command from the command palette (F1) by its title
  * ui.openViewContainer(title)   click the activity-bar entry (only if its sidebar is not already showing)
@@ -206,7 +282,7 @@ async function startBackend(runDir, token) {
  */
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function makeUi(page, { scenario, server, token }) {
+function makeUi(page, { scenario, server, token, packaged, workspace }) {
   let firstFailureSaved = false;
   let retired = false; // set when the scenario is over (e.g. timed out): late checks are not counted
   /**
@@ -222,8 +298,11 @@ function makeUi(page, { scenario, server, token }) {
   const ui = {
     page,
     project: PROJECT,
-    serverUrl: server.url,
+    /** The workspace folder: the demo's git repository. */
+    workspace,
+    get serverUrl() { return server.url; }, // read when used: with --vsix the extension starts it later
     token,
+    packaged,
     api: (method, route, body) => api(server, token, method, route, body),
     log: (message) => note(`${scenario}: ${message}`),
 
@@ -340,14 +419,14 @@ function makeUi(page, { scenario, server, token }) {
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────
 
-async function runScenario(browser, { codeServer, workspace, server, token }, file) {
+async function runScenario(browser, { codeServer, workspace, server, token, packaged }, file) {
   const scenario = basename(file, '.mjs');
   console.log(`\n▶ ${scenario}`);
   // A fresh page per scenario: each starts from a new workbench window. User settings persist across
   // scenarios (a theme chosen by one is still there in the next): set what the pictures depend on.
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   page.on('pageerror', (error) => { if (process.env.FLIGHTDECK_UI_VERBOSE === '1') console.error('[page error]', error.message); });
-  const { ui, retire } = makeUi(page, { scenario, server, token });
+  const { ui, retire } = makeUi(page, { scenario, server, token, packaged, workspace });
   const checksBefore = passed + failed;
   try {
     await page.goto(codeServer.workbenchUrl({ folder: workspace }));
@@ -379,7 +458,7 @@ async function runScenario(browser, { codeServer, workspace, server, token }, fi
 
 async function main() {
   const scenarioFiles = readdirSync(SCENARIO_DIR).filter((name) => name.endsWith('.mjs')).sort()
-    .filter((name) => !args.scenario || args.scenario.includes(basename(name, '.mjs')))
+    .filter((name) => (args.scenario ? args.scenario.includes(basename(name, '.mjs')) : args.vsix || !VSIX_ONLY.has(basename(name, '.mjs'))))
     .map((name) => join(SCENARIO_DIR, name));
   if (scenarioFiles.length === 0) throw new KnownFailure(`no scenarios to run in ${relative(REPO_ROOT, SCENARIO_DIR)}`);
   mkdirSync(SHOT_DIR, { recursive: true });
@@ -389,11 +468,21 @@ async function main() {
   const removeRunDir = () => { if (!keepTemp) rmSync(runDir, { recursive: true, force: true }); };
   cleanups.push(removeRunDir);
   process.once('exit', removeRunDir); // also when we die of an error before the cleanups run
+  if (args.vsix) {
+    if (!existsSync(args.vsix)) throw new KnownFailure(`no VSIX at ${args.vsix} (npm run package makes one)`);
+    const packaged = await startPackaged(runDir);
+    note(`code-server at ${packaged.codeServer.url} (VSIX ${args.vsix}; the extension's embedded server, data in ${packaged.packaged.dataDir})`);
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    for (const file of scenarioFiles) await runScenario(browser, packaged, file);
+    return;
+  }
+
   const token = randomBytes(24).toString('hex');
   const { server, workspace } = await startBackend(runDir, token);
 
   const codeServer = await startCodeServer({
-    ...(args.vsix ? { vsixPath: args.vsix } : { extensionDevelopmentPath: EXTENSION_PATH }),
+    extensionDevelopmentPath: EXTENSION_PATH,
     userSettings: {
       'flightdeck.server.url': server.url,
       'workbench.colorTheme': 'Default Dark Modern',
@@ -402,7 +491,7 @@ async function main() {
     env: { FLIGHTDECK_TOKEN: token, ...TEST_GIT_ENV },
   });
   cleanups.push(() => codeServer.stop());
-  note(`code-server at ${codeServer.url} (${args.vsix ? `VSIX ${args.vsix}` : `development extension: ${EXTENSION_PATH}`})`);
+  note(`code-server at ${codeServer.url} (development extension: ${EXTENSION_PATH})`);
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());

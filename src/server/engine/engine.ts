@@ -1,0 +1,455 @@
+// The progressive-delivery engine: one loop that claims due tasks from the database (engine_tasks) and
+// runs them — rollout steps and their executors, health checks, auto-promotions — plus sweeps for work
+// nobody scheduled (pipeline-reported deployments) and for stuck deployments. All timers live in the
+// database, so a restarted server resumes every rollout where it stopped. With PostgreSQL, only the
+// server holding the engine's advisory lock runs it; with PGlite, the one process is the engine.
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import { ApiError } from '../errors';
+import { promote } from '../service/deployments';
+import { SERVER_PRINCIPAL } from '../service/principal';
+import type { ReleaseService } from '../service/release-service';
+import { isTerminal } from '../service/status-machine';
+import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
+import { checkHealth, runStep, type StepOutcome } from './executors';
+import { failAndRollBack, isWatched, recordHealth, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
+import { beginStep, finishStep } from './steps';
+
+export interface EngineLog {
+  info(object: object, message: string): void;
+  warn(object: object, message: string): void;
+  error(object: object, message: string): void;
+}
+
+export interface EngineOptions {
+  /** PostgreSQL: the engine runs only while it holds the advisory lock, taken on its own connection. */
+  databaseUrl?: string | undefined;
+  /** Longest sleep between two looks at the database (other servers' changes wake nobody here). */
+  pollMs?: number;
+  /** How often to look for unscheduled work (pipeline-reported deployments). */
+  sweepMs?: number;
+  /** Non-terminal this long without progress → error (API.md: 60 minutes). */
+  stuckAfterMs?: number;
+  /** How often a server without the engine lock tries to take it. */
+  lockRetryMs?: number;
+  /** How long a shutdown lets running executors finish before stopping them. */
+  stopGraceMs?: number;
+  /** Tasks claimed per look. */
+  batchSize?: number;
+  log?: EngineLog;
+}
+
+/** A step claimed this many times without finishing (the server died each time) is given up. */
+export const MAX_STEP_ATTEMPTS = 2;
+const PROMOTE_RETRY_MS = 15_000;
+const STUCK_SWEEP_EVERY_MS = 30_000;
+
+const QUIET: EngineLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class Engine {
+  private readonly claim = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly pollMs: number;
+  private readonly sweepMs: number;
+  private readonly stuckAfterMs: number;
+  private readonly lockRetryMs: number;
+  private readonly stopGraceMs: number;
+  private readonly batchSize: number;
+  private readonly log: EngineLog;
+  private running = false;
+  private leader = false;
+  private lock: EngineLock | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private wakeRequested = false;
+  private lastSweep = 0;
+  private lastStuckSweep = 0;
+  private readonly inflight = new Set<Promise<void>>();
+  /** Environments with a deploy task in hand: their next deploy task waits (one executor per environment). */
+  private readonly busy = new Map<string, Promise<void>>();
+  private executors = new AbortController();
+  private checks = new AbortController();
+  private unsubscribe: (() => void) | undefined;
+  private leadership: Promise<void> | undefined;
+
+  constructor(private readonly service: ReleaseService, private readonly options: EngineOptions = {}) {
+    this.pollMs = options.pollMs ?? 200;
+    this.sweepMs = options.sweepMs ?? 1_000;
+    this.stuckAfterMs = options.stuckAfterMs ?? 60 * 60_000;
+    this.lockRetryMs = options.lockRetryMs ?? 2_000;
+    this.stopGraceMs = options.stopGraceMs ?? 5_000;
+    this.batchSize = options.batchSize ?? 200;
+    this.log = options.log ?? QUIET;
+  }
+
+  /** Whether this server runs the engine now (holds the lock). */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    // Whatever this server commits may have scheduled work: look at once.
+    this.unsubscribe = this.service.onDeploymentChanged(() => this.wake());
+    this.leadership = this.lead();
+  }
+
+  /** Looks for due work now (after a change was committed). */
+  wake(): void {
+    if (!this.running || !this.leader) return;
+    if (this.ticking) {
+      this.wakeRequested = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Stops claiming; lets executors finish for a grace period, then stops them (their steps stay resumable). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+    this.checks.abort();
+    const grace = setTimeout(() => this.executors.abort(), this.stopGraceMs);
+    try {
+      await this.leadership;
+      await this.drain();
+    } finally {
+      clearTimeout(grace);
+      this.leader = false;
+      await this.lock?.release();
+      this.lock = undefined;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.ticking) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  // ── leadership ─────────────────────────────────────────────────────────────────────────────────
+
+  private async lead(): Promise<void> {
+    if (this.service.store.dialect === 'postgres') {
+      const url = this.options.databaseUrl;
+      if (!url) throw new Error('The engine needs the database URL to take its lock');
+      while (this.running && !this.lock) {
+        try {
+          this.lock = await tryEngineLock(url);
+        } catch (error) {
+          this.log.warn({ err: error }, 'engine: could not try the engine lock');
+        }
+        if (!this.lock && this.running) await new Promise((resolve) => setTimeout(resolve, this.lockRetryMs));
+      }
+      if (!this.lock) return;
+      if (!this.running) {
+        await this.lock.release();
+        this.lock = undefined;
+        return;
+      }
+      void this.lock.lost.then((error) => this.demote(error));
+    }
+    this.leader = true;
+    this.log.info({ claim: this.claim }, 'engine: running');
+    await this.reconcile();
+    this.schedule(0);
+  }
+
+  /** The lock's connection broke: another server may take over, so stop everything at once. */
+  private demote(error: Error): void {
+    if (!this.leader || !this.running) return;
+    this.log.warn({ err: error }, 'engine: lost the engine lock; stopping');
+    this.leader = false;
+    clearTimeout(this.timer);
+    this.executors.abort();
+    this.checks.abort();
+    this.lock = undefined;
+    void this.drain().then(() => {
+      if (!this.running) return;
+      this.executors = new AbortController();
+      this.checks = new AbortController();
+      this.leadership = this.lead();
+    });
+  }
+
+  /**
+   * Tasks a previous engine left running. Health checks and promotions run again (harmless: a
+   * promotion commits with its task). A step's executor call was recorded as started but not as
+   * finished: it is run again once (FLIGHTDECK_ATTEMPT=2: deploy commands must be idempotent, as
+   * "set traffic to P %" is); interrupted a second time, the deployment errors and rolls back.
+   */
+  private async reconcile(): Promise<void> {
+    const left = await this.service.store.write((w) => w.engine.runningTasks());
+    for (const task of left) {
+      await this.service.store.write(async (w) => {
+        const at = new Date();
+        const env = await w.engine.lockEnvironmentById(task.environmentId);
+        const locked = await w.engine.lockTask(task.deploymentId, task.kind);
+        if (!env || !locked || locked.state !== 'running' || locked.claim !== task.claim) return;
+        const deployment = (await w.engine.deploymentById(task.deploymentId))?.deployment;
+        if (task.kind !== 'deploy' || !deployment || isTerminal(deployment.status) || locked.attempts < MAX_STEP_ATTEMPTS) {
+          await w.engine.updateTask(locked.id, { state: 'scheduled', dueAt: at, claim: null, note: `reclaimed after ${locked.claim ?? 'a stopped engine'}` }, at);
+          if (task.kind === 'deploy') this.log.warn({ deployment: task.deploymentId, step: locked.step, attempt: locked.attempts + 1 }, 'engine: re-running an interrupted step');
+          return;
+        }
+        const step = stepsOf(deployment)[locked.step];
+        await failAndRollBack(w, env, deployment, 'error',
+          `The server stopped ${locked.attempts} times while applying step ${locked.step + 1} (${step?.percent ?? 100}%); its outcome is unknown`, at);
+        this.log.error({ deployment: deployment.id }, 'engine: a step was interrupted twice; the deployment errors');
+      });
+    }
+  }
+
+  // ── the loop ───────────────────────────────────────────────────────────────────────────────────
+
+  private schedule(delayMs: number): void {
+    if (!this.running || !this.leader) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, delayMs));
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.running || !this.leader || this.ticking) return;
+    this.ticking = true;
+    this.wakeRequested = false;
+    let delay = this.pollMs;
+    try {
+      const now = Date.now();
+      if (now - this.lastSweep >= this.sweepMs) {
+        this.lastSweep = now;
+        await this.sweep(new Date(now));
+      }
+      const { tasks, nextDue } = await this.service.store.write(async (w) => {
+        const claimed = await w.engine.claimDue(new Date(), this.batchSize, this.claim, [...this.busy.keys()]);
+        return { tasks: claimed, nextDue: await w.engine.nextDueAt() };
+      });
+      for (const task of tasks) this.dispatch(task);
+      if (tasks.length >= this.batchSize) delay = 0;
+      else if (nextDue) delay = Math.min(this.pollMs, nextDue.getTime() - Date.now());
+    } catch (error) {
+      if (this.running) this.log.error({ err: error }, 'engine: a look at the database failed');
+    } finally {
+      this.ticking = false;
+    }
+    if (this.wakeRequested) delay = 0;
+    this.schedule(delay);
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => {
+      if (this.running) this.log.error({ err: error }, 'engine: a task failed');
+    }).finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  private dispatch(task: EngineTask): void {
+    switch (task.kind) {
+      case 'deploy': {
+        // One deploy task per environment at a time: a rollback waits for the executor it replaces.
+        const before = this.busy.get(task.environmentId) ?? Promise.resolve();
+        const run = before.then(() => this.runDeploy(task));
+        const settled: Promise<void> = run.then(() => undefined, () => undefined).finally(() => {
+          if (this.busy.get(task.environmentId) === settled) this.busy.delete(task.environmentId);
+          this.wake();
+        });
+        this.busy.set(task.environmentId, settled);
+        this.track(run);
+        return;
+      }
+      case 'health':
+        this.track(this.runHealth(task));
+        return;
+      case 'promote':
+        this.track(this.runPromote(task));
+        return;
+    }
+  }
+
+  // ── deploy steps ───────────────────────────────────────────────────────────────────────────────
+
+  private async runDeploy(task: EngineTask): Promise<void> {
+    const begun = await this.service.store.write((w) => beginStep(w, task, this.claim, new Date()));
+    if (begun.action !== 'run') return;
+    let outcome: StepOutcome;
+    try {
+      outcome = await runStep({
+        env: begun.env, deployment: begun.deployment, percent: begun.percent, attempt: begun.attempt, delivery: begun.delivery,
+        signal: this.executors.signal,
+      });
+    } catch (error) {
+      outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (outcome.kind === 'interrupted' && !this.leader) return; // the next engine reconciles it
+    await this.service.store.write((w) => finishStep(w, task, this.claim, outcome, new Date()));
+  }
+
+  // ── health checks ──────────────────────────────────────────────────────────────────────────────
+
+  private async runHealth(task: EngineTask): Promise<void> {
+    const found = await this.service.store.write(async (w) => {
+      const byId = await w.engine.deploymentById(task.deploymentId);
+      const env = byId && await w.engine.environmentById(byId.environmentId);
+      return byId && env ? { deployment: byId.deployment, env } : undefined;
+    });
+    const spec = found?.env.spec.health_check;
+    if (!found || !spec) {
+      await this.finishTask(task, 'nothing to check');
+      return;
+    }
+    const result = found.deployment.status === 'pending'
+      ? undefined // not started yet: nothing new to check
+      : await checkHealth(spec, found.env, found.deployment, this.checks.signal);
+    const interrupted = this.checks.signal.aborted;
+    await this.service.store.write(async (w) => {
+      const at = new Date();
+      const env = await w.engine.lockEnvironmentById(task.environmentId);
+      const locked = await w.engine.lockTask(task.deploymentId, 'health');
+      if (!env || !locked || locked.state !== 'running' || locked.claim !== this.claim) return;
+      const deployment = (await w.engine.deploymentById(task.deploymentId))?.deployment;
+      const healthCheck = env.spec.health_check;
+      if (!deployment || !healthCheck || !(await isWatched(w, env, deployment, at))) {
+        await w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note: 'no longer watched' }, at);
+        return;
+      }
+      const next = new Date(at.getTime() + healthCheck.interval_seconds * 1000);
+      if (interrupted || !result) {
+        await w.engine.updateTask(locked.id, { state: 'scheduled', claim: null, dueAt: interrupted ? at : next }, at);
+        return;
+      }
+      const recorded = await recordHealth(w, env, deployment, result.healthy, result.error, at);
+      const failures = recorded.health?.consecutive_failures ?? 0;
+      if (!result.healthy && failures >= healthCheck.failure_threshold) {
+        await failAndRollBack(w, env, recorded, 'failure',
+          `Health check failed ${failures} times in a row: ${result.error ?? 'unhealthy'}`, at);
+        return;
+      }
+      await w.engine.updateTask(locked.id, { state: 'scheduled', claim: null, dueAt: next }, at);
+    });
+  }
+
+  // ── auto-promotion ─────────────────────────────────────────────────────────────────────────────
+
+  private async runPromote(task: EngineTask): Promise<void> {
+    await this.service.store.write(async (w) => {
+      const at = new Date();
+      const locked = await w.engine.lockTask(task.deploymentId, 'promote');
+      if (!locked || locked.state !== 'running' || locked.claim !== this.claim) return;
+      const done = (note: string): Promise<void> => w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note }, at);
+      const later = (ms: number, note: string): Promise<void> =>
+        w.engine.updateTask(locked.id, { state: 'scheduled', claim: null, dueAt: new Date(at.getTime() + ms), note }, at);
+      const byId = await w.engine.deploymentById(task.deploymentId);
+      const env = byId && await w.engine.environmentById(byId.environmentId);
+      const autoPromote = env?.spec.auto_promote;
+      if (!byId || !env || !autoPromote) return done('no auto-promotion');
+      const deployment = byId.deployment;
+      if (deployment.status !== 'success' || (await w.currentDeployment(env.id))?.id !== deployment.id) return done('no longer current');
+      const healthCheck = env.spec.health_check;
+      if (healthCheck && deployment.health?.healthy !== true) {
+        // Promote only what was seen healthy; wait for the checks while it is watched.
+        const endedAt = new Date(deployment.deploy_end_at ?? at);
+        if (at < watchedUntil(env, endedAt)) return later(healthCheck.interval_seconds * 1000, 'waiting for a healthy check');
+        return done('not healthy: not promoted');
+      }
+      const target = await w.findEnvironment(env.project, autoPromote.to);
+      if (!target) return done(`environment ${autoPromote.to} is gone`);
+      const state = await w.deploymentState(target, { active: true });
+      if (state.current?.release_candidate_version === deployment.release_candidate_version
+        || state.active?.release_candidate_version === deployment.release_candidate_version) {
+        return done(`${autoPromote.to} already runs ${deployment.release_candidate_version}`);
+      }
+      try {
+        const promoted = await promote({ writer: w, principal: SERVER_PRINCIPAL, at }, env.project, autoPromote.to, {
+          from_environment: env.spec.name, release_candidate_version: deployment.release_candidate_version,
+        });
+        this.log.info({ deployment: deployment.id, promoted: promoted.id, to: autoPromote.to }, 'engine: auto-promoted');
+        return done(`promoted to ${autoPromote.to} as deployment ${promoted.id}`);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        // Busy (a deployment is active there): try again while this one stays current.
+        if (error.statusCode === 409) return later(PROMOTE_RETRY_MS, error.message);
+        return done(`not promoted: ${error.message}`);
+      }
+    });
+  }
+
+  private async finishTask(task: EngineTask, note: string): Promise<void> {
+    await this.service.store.write(async (w) => {
+      const locked = await w.engine.lockTask(task.deploymentId, task.kind);
+      if (locked?.state === 'running' && locked.claim === this.claim) {
+        await w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note }, new Date());
+      }
+    });
+  }
+
+  // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Work nobody scheduled: deployments a pipeline reports (endpoint 3), and stuck ones. */
+  private async sweep(now: Date): Promise<void> {
+    const store = this.service.store;
+    const found = await store.write(async (w) => ({
+      active: await w.engine.unwatchedActiveDeployments(100),
+      // Current deployments that ended within the longest watch an environment may ask for.
+      recent: await w.engine.recentCurrentDeployments(new Date(now.getTime() - 31 * 24 * 3600_000)),
+      ended: await w.engine.openTasksOfEndedDeployments(100),
+    }));
+    for (const id of found.active) {
+      await store.write((w) => w.engine.insertTask(id, 'health', { state: 'scheduled', dueAt: now }, now));
+    }
+    for (const recent of found.recent) {
+      if (now >= watchedUntil(recent.environment, recent.endedAt)) continue;
+      if ((recent.environment.spec.health_check && !recent.hasHealth) || (recent.environment.spec.auto_promote && !recent.hasPromote)) {
+        await store.write(async (w) => {
+          const deployment = (await w.engine.deploymentById(recent.deploymentId))?.deployment;
+          if (deployment?.status === 'success') await afterSuccess(w, recent.environment, deployment, now);
+        });
+      }
+    }
+    for (const { task } of found.ended) await this.settleEnded(task);
+    if (now.getTime() - this.lastStuckSweep >= STUCK_SWEEP_EVERY_MS) {
+      this.lastStuckSweep = now.getTime();
+      await this.sweepStuck(now);
+    }
+  }
+
+  /** A waiting (webhook) or paused deploy task whose deployment ended: a reported failure rolls back. */
+  private async settleEnded(task: EngineTask): Promise<void> {
+    await this.service.store.write(async (w) => {
+      const at = new Date();
+      const env = await w.engine.lockEnvironmentById(task.environmentId);
+      const locked = await w.engine.lockTask(task.deploymentId, 'deploy');
+      const deployment = (await w.engine.deploymentById(task.deploymentId))?.deployment;
+      if (!env || !locked || !deployment || (locked.state !== 'waiting' && locked.state !== 'paused') || !isTerminal(deployment.status)) return;
+      await w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note: `deployment ended ${deployment.status}` }, at);
+      if (locked.state !== 'waiting') return;
+      if (deployment.status === 'success') await afterSuccess(w, env, deployment, at);
+      else if (deployment.status === 'failure' || deployment.status === 'error') {
+        await w.engine.finishTasks(deployment.id, ['health', 'promote'], `deployment ended ${deployment.status}`, at);
+        await rollBackAfter(w, env, deployment, at);
+      }
+    });
+  }
+
+  /** Non-terminal for `stuckAfterMs` without progress (and not held by the engine) → error. */
+  async sweepStuck(now: Date): Promise<string[]> {
+    const cutoff = new Date(now.getTime() - this.stuckAfterMs);
+    const ids = await this.service.store.write((w) => w.engine.stuckDeployments(cutoff, 100));
+    const errored: string[] = [];
+    for (const id of ids) {
+      const changed = await this.service.store.write(async (w: StoreWriter) => {
+        const byId = await w.engine.deploymentById(id);
+        const env = byId && await w.engine.lockEnvironmentById(byId.environmentId);
+        const deployment = env && (await w.engine.deploymentById(id))?.deployment;
+        if (!env || !deployment || isTerminal(deployment.status) || new Date(deployment.updated_at) >= cutoff) return false;
+        const minutes = Math.round(this.stuckAfterMs / 60_000);
+        await updateAndAnnounce(w, env, id, {
+          status: 'error', endAt: new Date(), errorMessage: `No progress for ${minutes} minutes: the deployment was marked as errored`,
+        }, new Date());
+        await w.engine.finishTasks(id, ['deploy', 'health', 'promote'], 'stuck', new Date());
+        return true;
+      });
+      if (changed) errored.push(id);
+    }
+    return errored;
+  }
+}

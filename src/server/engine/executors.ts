@@ -1,0 +1,189 @@
+// The deploy executors (API.md "Deploy executors"): `command` runs an executable without a shell,
+// `webhook` POSTs the deployment JSON to a URL, `none` does nothing (the pipeline reports). One call
+// applies one rollout step (FLIGHTDECK_PERCENT), or the whole deployment for other strategies (100).
+import * as path from 'node:path';
+import type { Deployment, DeploySpec, HealthCheckSpec } from '../../api/schemas';
+import type { EnvironmentRecord } from '../store';
+import { lastLines, runProcess } from './process';
+
+export const DEFAULT_DEPLOY_TIMEOUT_SECONDS = 900;
+export const DEFAULT_HEALTH_TIMEOUT_SECONDS = 10;
+/** A webhook is tried this many times (with backoff between) before the step fails. */
+export const WEBHOOK_DELIVERIES = 5;
+const WEBHOOK_ATTEMPT_TIMEOUT_MS = 10_000;
+const WEBHOOK_BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000];
+
+export interface StepCall {
+  env: EnvironmentRecord;
+  deployment: Deployment;
+  /** The rollout step's percent, else 100. */
+  percent: number;
+  /** 1, or 2 when a crash interrupted the first call of this step (FLIGHTDECK_ATTEMPT). */
+  attempt: number;
+  /** Which delivery of a webhook this is (1-based). */
+  delivery: number;
+  signal: AbortSignal;
+}
+
+export type StepOutcome =
+  | { kind: 'applied' }
+  | { kind: 'failed'; status: 'failure' | 'error'; message: string }
+  /** The webhook did not answer: deliver again after `afterMs`. */
+  | { kind: 'retry'; afterMs: number; message: string }
+  /** The server is shutting down: the step stays to be run again. */
+  | { kind: 'interrupted' };
+
+/** `cwd` of a command: the spec's (relative to the config file's directory), else that directory, else ours. */
+export function workingDirectory(spec: { cwd?: string | null | undefined }, env: EnvironmentRecord): string {
+  const base = env.configDir ?? process.cwd();
+  return spec.cwd ? path.resolve(base, spec.cwd) : base;
+}
+
+/** The variables every command of the engine sees, on top of the server's own environment. */
+export function commandEnvironment(env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    FLIGHTDECK_PROJECT: env.project,
+    FLIGHTDECK_ENVIRONMENT: env.spec.name,
+    FLIGHTDECK_VERSION: deployment.release_candidate_version,
+    FLIGHTDECK_COMMIT: deployment.commit,
+    FLIGHTDECK_DEPLOYMENT_ID: deployment.id,
+    FLIGHTDECK_PERCENT: String(percent),
+    FLIGHTDECK_ATTEMPT: String(attempt),
+  };
+}
+
+export async function runStep(call: StepCall): Promise<StepOutcome> {
+  const spec = call.env.spec.deploy;
+  switch (spec.type) {
+    case 'none':
+      return { kind: 'applied' };
+    case 'command':
+      return runCommandStep(spec, call);
+    case 'webhook':
+      return deliverWebhook(spec, call);
+  }
+}
+
+async function runCommandStep(spec: DeploySpec, call: StepCall): Promise<StepOutcome> {
+  const command = spec.command ?? '';
+  const timeoutSeconds = spec.timeout_seconds ?? DEFAULT_DEPLOY_TIMEOUT_SECONDS;
+  const result = await runProcess({
+    command,
+    args: spec.args ?? [],
+    cwd: workingDirectory(spec, call.env),
+    env: commandEnvironment(call.env, call.deployment, call.percent, call.attempt),
+    timeoutMs: timeoutSeconds * 1000,
+    signal: call.signal,
+  });
+  switch (result.kind) {
+    case 'aborted':
+      return { kind: 'interrupted' };
+    case 'spawn-error':
+      return { kind: 'failed', status: 'failure', message: result.message };
+    case 'timeout': {
+      const tail = lastLines(result.stderr || result.stdout, 5);
+      return { kind: 'failed', status: 'error', message: `${command} timed out after ${timeoutSeconds} s${tail ? `:\n${tail}` : ''}` };
+    }
+    case 'exit': {
+      if (result.code === 0) return { kind: 'applied' };
+      const how = result.code === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with code ${result.code}`;
+      const tail = lastLines(result.stderr) || lastLines(result.stdout);
+      return { kind: 'failed', status: 'failure', message: `${command} ${how}${tail ? `:\n${tail}` : ''}` };
+    }
+  }
+}
+
+async function deliverWebhook(spec: DeploySpec, call: StepCall): Promise<StepOutcome> {
+  const url = spec.url ?? '';
+  let problem: string;
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'flightdeck-engine',
+        // Receivers deduplicate on this: a delivery interrupted by a crash is sent again.
+        'x-flightdeck-delivery': `${call.deployment.id}.${call.deployment.rollout?.step ?? 0}.${call.attempt}`,
+        'x-flightdeck-percent': String(call.percent),
+      },
+      body: JSON.stringify(call.deployment),
+      redirect: 'manual',
+      signal: AbortSignal.any([call.signal, AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS)]),
+    });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status >= 200 && response.status < 300) return { kind: 'applied' };
+    problem = `POST ${url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    // The receiver refuses the request itself: sending it again would not help.
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      return { kind: 'failed', status: 'failure', message: problem };
+    }
+  } catch (error) {
+    if (call.signal.aborted) return { kind: 'interrupted' };
+    problem = `POST ${url} failed: ${describeFetchError(error)}`;
+  }
+  if (call.delivery >= WEBHOOK_DELIVERIES) {
+    return { kind: 'failed', status: 'failure', message: `${problem} (${call.delivery} deliveries)` };
+  }
+  return { kind: 'retry', afterMs: WEBHOOK_BACKOFF_MS[call.delivery - 1] ?? 16_000, message: problem };
+}
+
+// ── health checks ────────────────────────────────────────────────────────────────────────────────
+
+export interface HealthResult {
+  healthy: boolean;
+  error: string | null;
+}
+
+/** One health check: the URL answers 2xx, or the command exits 0, within the timeout. */
+export async function checkHealth(
+  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal,
+): Promise<HealthResult> {
+  const timeoutSeconds = spec.timeout_seconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS;
+  if (spec.url !== null) {
+    try {
+      const response = await fetch(spec.url, {
+        headers: { 'user-agent': 'flightdeck-health' },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutSeconds * 1000)]),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      if (response.status >= 200 && response.status < 300) return { healthy: true, error: null };
+      return { healthy: false, error: `GET ${spec.url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
+    } catch (error) {
+      return { healthy: false, error: `GET ${spec.url} failed: ${describeFetchError(error)}` };
+    }
+  }
+  const command = spec.command ?? '';
+  const result = await runProcess({
+    command,
+    args: spec.args ?? [],
+    cwd: workingDirectory(spec, env),
+    env: commandEnvironment(env, deployment, deployment.rollout?.percent ?? 100, 1),
+    timeoutMs: timeoutSeconds * 1000,
+    signal,
+  });
+  switch (result.kind) {
+    case 'exit':
+      if (result.code === 0) return { healthy: true, error: null };
+      return {
+        healthy: false,
+        error: `${command} exited with ${result.code ?? result.signal ?? 'nothing'}${lastLines(result.stderr || result.stdout, 3) ? `: ${lastLines(result.stderr || result.stdout, 3)}` : ''}`,
+      };
+    case 'timeout':
+      return { healthy: false, error: `${command} timed out after ${timeoutSeconds} s` };
+    case 'aborted':
+      return { healthy: false, error: 'interrupted' };
+    case 'spawn-error':
+      return { healthy: false, error: result.message };
+  }
+}
+
+function describeFetchError(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return 'timed out';
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
+    return error.message;
+  }
+  return String(error);
+}

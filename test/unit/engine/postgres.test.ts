@@ -1,0 +1,64 @@
+// Several servers on one PostgreSQL database: one engine runs (the advisory lock), every step runs
+// exactly once whichever server took the request, and another server takes over when it stops.
+// Needs FLIGHTDECK_TEST_DATABASE_URL; skipped with the reason otherwise.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import type { EnvironmentSpecInput } from '../../../src/api/schemas';
+import { postgresSkipReason, startTestServer, type TestServer } from '../helpers/server';
+import {
+  commandDeploy, createProject, deploy, getDeployment, readCalls, tempDir, waitFor, waitForStatus, writeDeployScript,
+} from './helpers';
+
+void describe('two servers on one PostgreSQL database', async () => {
+  const skip = await postgresSkipReason();
+  if (skip) {
+    console.log(`# engine PostgreSQL suite skipped: ${skip}`);
+    void it.skip(`PostgreSQL: ${skip}`);
+    return;
+  }
+
+  void it('runs each step exactly once, and the other server takes over when the engine stops', async () => {
+    const dir = tempDir();
+    const script = writeDeployScript(dir);
+    const log = path.join(dir, 'pg.log');
+    let a: TestServer | undefined;
+    let b: TestServer | undefined;
+    try {
+      a = await startTestServer({ backend: 'postgres' });
+      b = await startTestServer({ backend: 'postgres', ...(a.databaseUrl ? { databaseUrl: a.databaseUrl } : {}) });
+      const env = (name: string, position: number): EnvironmentSpecInput => ({
+        name, tier: 'production', position, strategy: 'rollout', deploy: commandDeploy(script, log),
+        steps: [{ percent: 1, soak_seconds: 1 }, { percent: 20, soak_seconds: 1 }, { percent: 100, soak_seconds: 0 }],
+      });
+      const project = await createProject(a, [env('east', 0), env('west', 1), env('north', 2)]);
+      // Requests through both servers; whichever holds the engine lock applies the steps.
+      const started = [
+        await deploy(a, project, 'east', '1.0.0-rc1'),
+        await deploy(b, project, 'west', '1.0.0-rc1'),
+        await deploy(b, project, 'north', '1.0.0-rc2'),
+      ];
+      for (const d of started) {
+        const done = await waitForStatus(b, project, d.id, ['success', 'failure', 'error'], 30_000);
+        assert.equal(done.status, 'success', done.error_message ?? '');
+      }
+      for (const name of ['east', 'west', 'north']) {
+        assert.deepEqual(readCalls(log).filter((c) => c.environment === name).map((c) => c.percent), [1, 20, 100], `${name}: each step once`);
+      }
+
+      // Stop the server that runs the engine (a, which started first) mid-rollout: b takes over.
+      const rolling = await deploy(b, project, 'east', '1.0.0-rc2');
+      await waitFor('the first step', async () => ((await getDeployment(b as TestServer, project, rolling.id)).rollout?.percent === 1 ? true : undefined));
+      await a.stop();
+      const done = await waitForStatus(b, project, rolling.id, ['success', 'failure', 'error'], 30_000);
+      assert.equal(done.status, 'success', done.error_message ?? '');
+      const east = readCalls(log).filter((c) => c.environment === 'east' && c.version === '1.0.0-rc2');
+      assert.deepEqual(east.map((c) => c.percent), [1, 20, 100], 'no step lost or repeated across the takeover');
+    } finally {
+      await b?.stop();
+      await a?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,143 @@
+// The rollout strategy: steps in order with their soaks, an event at every step, pause / resume
+// (the soak clock stops), abort (fails and rolls back), and the stuck rule.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas';
+import { Engine } from '../../../src/server';
+import { startTestServer, type TestServer } from '../helpers/server';
+import {
+  commandDeploy, createProject, deploy, deploySuccessfully, deployments, getDeployment, readCalls, tempDir, waitFor,
+  waitForStatus, writeDeployScript,
+} from './helpers';
+
+function rolloutEnv(script: string, log: string, soak = 1): EnvironmentSpecInput {
+  return {
+    name: 'rollout', tier: 'production', position: 0, strategy: 'rollout', deploy: commandDeploy(script, log),
+    steps: [{ percent: 1, soak_seconds: soak }, { percent: 25, soak_seconds: soak }, { percent: 100, soak_seconds: 0 }],
+  };
+}
+
+void describe('rollouts', () => {
+  let server: TestServer;
+  let dir: string;
+  let script: string;
+  before(async () => {
+    server = await startTestServer({ backend: 'pglite' });
+    dir = tempDir();
+    script = writeDeployScript(dir);
+  });
+  after(async () => {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  void it('walks its steps in order, soaking between them, with an event at every step', async () => {
+    const log = path.join(dir, 'walk.log');
+    const project = await createProject(server, [rolloutEnv(script, log)]);
+    const seen: Deployment[] = [];
+    const stop = server.service.events.subscribe((events) => {
+      for (const event of events) if (event.project === project && event.deployment) seen.push(event.deployment);
+    });
+    try {
+      const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
+      assert.deepEqual(created.rollout, { step: 0, percent: 0, paused: false, steps: [{ percent: 1, soak_seconds: 1 }, { percent: 25, soak_seconds: 1 }, { percent: 100, soak_seconds: 0 }] });
+      const soaking = await waitFor('the first step to be live', async () => {
+        const d = await getDeployment(server, project, created.id);
+        return d.rollout?.percent === 1 ? d : undefined;
+      });
+      assert.equal(soaking.status, 'in_progress');
+      assert.equal(soaking.rollout?.step, 0);
+      assert.ok(soaking.rollout?.soak_ends_at, 'an exact soak deadline for the stage panel');
+      const done = await waitForStatus(server, project, created.id, ['success', 'failure', 'error']);
+      assert.equal(done.status, 'success', done.error_message ?? '');
+      assert.deepEqual({ step: done.rollout?.step, percent: done.rollout?.percent }, { step: 2, percent: 100 });
+
+      const calls = readCalls(log);
+      assert.deepEqual(calls.map((c) => c.percent), [1, 25, 100]);
+      for (let i = 1; i < calls.length; i++) {
+        const gap = (calls[i]?.at ?? 0) - (calls[i - 1]?.at ?? 0);
+        assert.ok(gap >= 950, `step ${i + 1} waited for the soak of step ${i} (${gap} ms)`);
+      }
+      // Each step is announced as it begins (percent still the previous one) and once it is live.
+      const live = seen.filter((d) => d.status === 'in_progress').map((d) => `${d.rollout?.step}:${d.rollout?.percent}`);
+      assert.deepEqual([...new Set(live)], ['0:0', '0:1', '1:1', '1:25', '2:25']);
+      assert.equal(seen.at(-1)?.status, 'success');
+    } finally {
+      stop();
+    }
+  });
+
+  void it('pause holds the percent and stops the soak clock; resume completes', async () => {
+    const log = path.join(dir, 'pause.log');
+    const project = await createProject(server, [rolloutEnv(script, log, 2)]);
+    const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
+    await waitFor('the first step', async () => ((await getDeployment(server, project, created.id)).rollout?.percent === 1 ? true : undefined));
+    const paused = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/pause`);
+    assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    assert.equal(paused.body.rollout?.paused, true);
+    assert.equal(paused.body.rollout?.soak_ends_at, null);
+    // Twice as long as the soak: nothing moves.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    const held = await getDeployment(server, project, created.id);
+    assert.deepEqual({ status: held.status, percent: held.rollout?.percent, paused: held.rollout?.paused }, { status: 'in_progress', percent: 1, paused: true });
+    assert.deepEqual(readCalls(log).map((c) => c.percent), [1]);
+    const resumedAt = Date.now();
+    const resumed = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/resume`);
+    assert.equal(resumed.status, 200);
+    assert.equal(resumed.body.rollout?.paused, false);
+    assert.ok(resumed.body.rollout?.soak_ends_at);
+    const done = await waitForStatus(server, project, created.id, ['success', 'failure', 'error']);
+    assert.equal(done.status, 'success');
+    const calls = readCalls(log);
+    assert.deepEqual(calls.map((c) => c.percent), [1, 25, 100]);
+    assert.ok((calls[1]?.at ?? 0) - resumedAt < 2_500, 'the soak went on for what was left of it, not a new one');
+    // Pausing what is not an active rollout is a conflict.
+    assert.equal((await server.request('POST', `/api/releases/${project}/deployments/${created.id}/pause`)).status, 409);
+    assert.equal((await server.request('POST', `/api/releases/${project}/deployments/99999/pause`)).status, 404);
+  });
+
+  void it('abort fails the rollout and rolls back to the previous current candidate', async () => {
+    const log = path.join(dir, 'abort.log');
+    const project = await createProject(server, [rolloutEnv(script, log, 0)]);
+    await deploySuccessfully(server, project, 'rollout', '1.0.0-rc1');
+    const project2Env = rolloutEnv(script, log, 30);
+    const put = await server.request('PUT', `/api/releases/${project}`, { repo: 'acme/engine', environments: [project2Env] });
+    assert.equal(put.status, 200);
+    const rolling = await deploy(server, project, 'rollout', '1.0.0-rc2');
+    await waitFor('the first step', async () => ((await getDeployment(server, project, rolling.id)).rollout?.percent === 1 ? true : undefined));
+    const viewer = await server.createToken('viewer');
+    assert.equal((await server.request('POST', `/api/releases/${project}/deployments/${rolling.id}/abort`, undefined, { token: viewer })).status, 403);
+    const aborted = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${rolling.id}/abort`);
+    assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
+    assert.equal(aborted.body.status, 'failure');
+    assert.match(aborted.body.error_message ?? '', /^Aborted by admin at step 1 of 3 \(1% live\)/);
+    const rollback = await waitFor('the rollback', async () => {
+      const list = await deployments(server, project, 'rollout');
+      return list[0]?.kind === 'auto_rollback' && list[0].status === 'success' ? list[0] : undefined;
+    });
+    assert.equal(rollback.release_candidate_version, '1.0.0-rc1');
+    assert.equal(rollback.actor, 'flightdeck');
+    assert.equal(rollback.rollout?.percent, 100, 'a rollback goes to 100 % at once');
+    assert.deepEqual(readCalls(log).map((c) => `${c.version}@${c.percent}`), [
+      '1.0.0-rc1@1', '1.0.0-rc1@25', '1.0.0-rc1@100', '1.0.0-rc2@1', '1.0.0-rc1@100',
+    ]);
+  });
+
+  void it('a deployment without progress for the stuck limit becomes error', async () => {
+    const project = await createProject(server, [{ name: 'manual', tier: 'production', position: 0, strategy: 'standard' }]);
+    const reported = await server.request<Deployment>('PATCH', `/api/releases/${project}/environments/manual/deployments`, {
+      release_candidate_version: '1.0.0-rc1', status: 'in_progress',
+    });
+    assert.equal(reported.status, 200);
+    // The sweep with a short limit, run by an engine of our own over the same service.
+    const engine = new Engine(server.service, { stuckAfterMs: 60 * 60_000 });
+    assert.deepEqual(await engine.sweepStuck(new Date(Date.now() + 59 * 60_000)), []);
+    const errored = await engine.sweepStuck(new Date(Date.now() + 61 * 60_000));
+    assert.ok(errored.includes(reported.body.id));
+    const after = await getDeployment(server, project, reported.body.id);
+    assert.equal(after.status, 'error');
+    assert.match(after.error_message ?? '', /No progress for 60 minutes/);
+  });
+});

@@ -1,0 +1,130 @@
+// The extension as users install it (`run-ui.mjs --vsix <file>`; VSIX_ONLY there): installed from the
+// VSIX into a fresh code-server, no server configured, so it starts its own embedded server from its
+// installed dist/cli.js on the demo data (FLIGHTDECK_EMBEDDED_DATA_DIR). Then the tree shows the project,
+// a commit hover answers, and the stage panel renders with the packaged webview bundle, stylesheet
+// and codicons. Screenshots: packaged-sidebar, packaged-hover, packaged-stage (in test-results/ui-vsix/).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DELAY = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export default async function packaged(ui) {
+  const { page } = ui;
+  if (!ui.packaged) throw new Error('this scenario checks an installed VSIX: run it with `run-ui.mjs --vsix <file>`');
+  const { extensionDir, cli, version, dataDir, stateFile } = ui.packaged;
+  const folder = new URL(page.url()).searchParams.get('folder');
+  const git = (...args) => execFileSync('git', ['-C', folder, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+  await ui.check('the Releases view lists the demo project, served by the extension\'s own embedded server', async () => {
+    await ui.openViewContainer('Flightdeck');
+    // The first start of PGlite on a data dir takes a few seconds more than a running server.
+    const rows = await ui.waitForTreeRow('Releases', ui.project, 90_000);
+    ui.log(`rows: ${JSON.stringify(rows)}`);
+  });
+
+  await ui.check('the embedded server is the installed dist/cli.js serving the demo data dir', () => {
+    if (!existsSync(stateFile)) throw new Error(`no ${stateFile}: the extension did not start an embedded server`);
+    const { pid, url } = JSON.parse(readFileSync(stateFile, 'utf8'));
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    ui.log(`embedded server ${url}: pid ${pid}: ${argv.map((a) => a.replace(extensionDir, '<extension>')).join(' ')}`);
+    if (argv[1] !== cli || argv[2] !== 'serve') throw new Error(`pid ${pid} runs ${argv.join(' ')}, not ${cli} serve`);
+    if (!argv.includes(dataDir)) throw new Error(`pid ${pid} does not serve ${dataDir}: ${argv.join(' ')}`);
+    if (!url.startsWith('http://127.0.0.1:')) throw new Error(`it listens on ${url}, not on 127.0.0.1`);
+  });
+
+  await ui.check(`/healthz of the embedded server reports the package's version (${version})`, async () => {
+    const repoVersion = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')).version;
+    const health = await (await fetch(`${ui.serverUrl}/healthz`)).json();
+    ui.log(`/healthz: ${JSON.stringify(health)}`);
+    if (health.version !== version || version !== repoVersion) {
+      throw new Error(`healthz ${health.version}, installed package.json ${version}, repository package.json ${repoVersion}`);
+    }
+  });
+
+  await ui.check('the tree shows the ladder: dogfood, canary, rollout and production', async () => {
+    for (const environment of ['dogfood', 'canary', 'rollout', 'production']) await ui.waitForTreeRow('Releases', environment, 15_000);
+  });
+  await page.mouse.move(1, 1);
+  await ui.screenshot('packaged-sidebar');
+
+  // ── a commit hover: a SHA typed into an untitled editor ────────────────────────────────────────
+  // A commit live in canary but not in production in the demo (src/idempotency.js came with 1.2.0-rc1).
+  const sha = git('log', '-1', '--format=%H', '--', existsSync(join(folder, 'src/idempotency.js')) ? 'src/idempotency.js' : '.');
+  const short = sha.slice(0, 7);
+  const subject = git('show', '-s', '--format=%s', sha);
+  const hoverWidget = page.locator('.monaco-hover:visible', { hasText: 'Copy SHA' }).first();
+  await ui.check(`hovering ${short} in an editor says where that commit is deployed`, async () => {
+    await ui.palette('File: New Untitled Text File');
+    await page.locator('.monaco-editor textarea').first().waitFor({ timeout: 10_000 });
+    await DELAY(300);
+    await page.keyboard.type(`Is ${short} in production yet?`, { delay: 5 });
+    await DELAY(400);
+    const rect = await page.evaluate((token) => {
+      for (const view of document.querySelectorAll('.monaco-editor .view-lines .view-line')) {
+        const walker = document.createTreeWalker(view, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const at = node.textContent.indexOf(token);
+          if (at < 0) continue;
+          const range = document.createRange();
+          range.setStart(node, at + 2);
+          range.setEnd(node, at + 3);
+          const r = range.getBoundingClientRect();
+          return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+        }
+      }
+      return null;
+    }, short);
+    if (!rect) throw new Error(`"${short}" is not on screen`);
+    await page.mouse.move(rect.x + 30, rect.y + 40);
+    await page.mouse.move(rect.x, rect.y, { steps: 5 });
+    await hoverWidget.waitFor({ timeout: 15_000 });
+    await DELAY(400);
+    const text = (await hoverWidget.innerText()).replace(/\s+/g, ' ');
+    ui.log(`hover: ${text.slice(0, 300)}`);
+    for (const expected of [short, subject, 'canary', 'production']) {
+      if (!text.includes(expected)) throw new Error(`the hover does not say "${expected}": ${text}`);
+    }
+  });
+  await ui.screenshot('packaged-hover');
+  await page.keyboard.press('Escape');
+  await ui.palette('View: Revert and Close Editor').catch(() => {});
+
+  // ── the stage panel ────────────────────────────────────────────────────────────────────────────
+  // The webview runs under a strict CSP and loads only packaged files: a missing one shows up here.
+  const problems = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to|Failed to load resource|404/i.test(text)) problems.push(text.slice(0, 200));
+  });
+  const webview = () => page.frameLocator('iframe.webview').frameLocator('#active-frame');
+  await ui.check('Open Stage… renders the production stage from the packaged webview bundle', async () => {
+    await ui.palette('Flightdeck: Open Stage…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('production');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'production' }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press('Enter');
+    await webview().locator('.stage-header .env', { hasText: 'production' }).waitFor({ timeout: 30_000 });
+    await webview().locator('#cards').waitFor({ timeout: 30_000 });
+    const title = await webview().locator('.stage-header .title').innerText();
+    if (!title.includes(ui.project)) throw new Error(`the header says "${title}"`);
+    await webview().locator('.freshness.tone-live').waitFor({ timeout: 15_000 }).catch(() => {});
+  });
+  await ui.check('the panel\'s stylesheet and codicon font (media/stage.css, dist/codicons/) are loaded', async () => {
+    const loaded = await webview().locator('body').evaluate(async () => {
+      await document.fonts.ready;
+      const sheets = [...document.styleSheets].map((sheet) => sheet.href ?? '').filter(Boolean);
+      return { sheets, codicon: document.fonts.check('16px codicon') && [...document.fonts].some((f) => f.family.includes('codicon') && f.status === 'loaded') };
+    });
+    ui.log(`stylesheets: ${loaded.sheets.map((h) => h.replace(/^.*\/extension\//, '')).join(', ')}; codicon font loaded: ${loaded.codicon}`);
+    for (const name of ['stage.css', 'codicon.css']) {
+      if (!loaded.sheets.some((href) => href.includes(name))) throw new Error(`${name} is not loaded: ${loaded.sheets.join(', ')}`);
+    }
+    if (!loaded.codicon) throw new Error('the codicon font did not load');
+    if (problems.length) throw new Error(`console: ${[...new Set(problems)].slice(0, 5).join('\n')}`);
+  });
+  await page.mouse.move(1, 1);
+  await DELAY(500);
+  await ui.screenshot('packaged-stage');
+}
