@@ -165,6 +165,8 @@ export const Environment = z.object({
   ...environmentSpecFields,
   current: Deployment.nullable(),
   active: Deployment.nullable(),
+  /** Set by a client-side backend that could not read this environment (Aviator: unknown environment). */
+  error: z.string().optional(),
 });
 export type Environment = z.infer<typeof Environment>;
 

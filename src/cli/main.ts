@@ -11,14 +11,16 @@ Usage:
   flightdeck serve [--host 127.0.0.1] [--port 7700] [--data-dir DIR | --database-url URL] [--config FILE]
   flightdeck demo [--data-dir DIR] [--repo-dir DIR]      prepare a demo project (used by npm start)
   flightdeck token create --role viewer|deployer|admin --name NAME [--server URL | --data-dir DIR | --database-url URL]
-  flightdeck status [PROJECT] [--json]
-  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--json]
-  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--json]
+  flightdeck status [PROJECT] [--json] [--kind aviator [--projects FILE]]
+  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--json] [--kind aviator [--projects FILE]]
+  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--json] [--kind aviator [--projects FILE]]
   flightdeck watch PROJECT [ENV] [--since ID] [--json]
   flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
 
 Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then http://127.0.0.1:7700)
-with the token in $FLIGHTDECK_TOKEN.
+with the token in $FLIGHTDECK_TOKEN. --kind aviator (or FLIGHTDECK_KIND=aviator) talks to Aviator Releases
+instead (default URL https://api.aviator.co), whose projects are named in --projects FILE (default
+.flightdeck.json); watch needs Flightdeck's event stream.
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,15 @@
 // `flightdeck status | promote | rollback | watch`: the same client code the extension uses, with
 // terminal output for people and `--json` for scripts.
+import { readFileSync } from 'node:fs';
 import type { Deployment, Environment, Project } from '../api/schemas';
+import { AVIATOR_SAAS_URL, AviatorBackend } from '../client/aviator';
+import type { ReleaseBackend } from '../client/backend';
 import { openEventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
 import { formatAge, shortSha } from '../core/format';
 import { ladder } from '../core/ladder';
-import { optionString, parseArgs, UsageError } from './args';
+import { PROJECT_CONFIG_FILE, parseProjectConfigText } from '../core/projectConfig';
+import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -19,13 +23,43 @@ export function serverUrl(explicit: string | undefined, env: NodeJS.ProcessEnv):
   return explicit ?? (env.FLIGHTDECK_SERVER || DEFAULT_SERVER);
 }
 
-function backendFor(explicitServer: string | undefined, env: NodeJS.ProcessEnv): FlightdeckHttpBackend {
-  return new FlightdeckHttpBackend({ baseUrl: serverUrl(explicitServer, env), token: env.FLIGHTDECK_TOKEN || undefined });
+/** `--server URL --kind flightdeck|aviator --projects FILE`, shared by status, promote and rollback. */
+const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
+
+/**
+ * `--kind aviator` (or FLIGHTDECK_KIND=aviator): Aviator Releases at `--server` (default FLIGHTDECK_SERVER,
+ * then Aviator's SaaS URL), with the projects it cannot list read from `--projects FILE` (default
+ * `.flightdeck.json` in the current directory).
+ */
+function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): ReleaseBackend {
+  const kind = optionString(args, 'kind') ?? (env.FLIGHTDECK_KIND || 'flightdeck');
+  const explicitServer = optionString(args, 'server');
+  const token = env.FLIGHTDECK_TOKEN || undefined;
+  if (kind === 'aviator') {
+    const file = optionString(args, 'projects') ?? PROJECT_CONFIG_FILE;
+    return new AviatorBackend({
+      baseUrl: explicitServer ?? (env.FLIGHTDECK_SERVER || AVIATOR_SAAS_URL),
+      token,
+      projects: () => {
+        let text: string;
+        try {
+          text = readFileSync(file, 'utf8');
+        } catch (error) {
+          throw new UsageError(`Aviator cannot list projects: cannot read ${file} (${error instanceof Error ? error.message : String(error)}); name them there or pass --projects FILE`);
+        }
+        const config = parseProjectConfigText(text, file);
+        if (config.problems.length > 0) throw new UsageError(config.problems.join('\n'));
+        return config;
+      },
+    });
+  }
+  if (kind !== 'flightdeck') throw new UsageError(`--kind must be flightdeck or aviator, not ${kind}`);
+  return new FlightdeckHttpBackend({ baseUrl: serverUrl(explicitServer, env), token });
 }
 
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ['server'], flags: ['json'] });
-  const backend = backendFor(optionString(args, 'server'), io.env);
+  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS], flags: ['json'] });
+  const backend = backendFor(args, io.env);
   const name = args.positionals[0];
   const projects = name ? [await backend.getProject(name)] : await backend.listProjects();
   if (args.options.has('json')) {
@@ -66,12 +100,12 @@ function describeDeployment(verb: string, d: Deployment): string {
 }
 
 export async function runPromote(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ['server', 'from', 'expect'], flags: ['json'] });
+  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'from', 'expect'], flags: ['json'] });
   const [project, environment] = args.positionals;
   if (!project || !environment) throw new UsageError('usage: flightdeck promote PROJECT ENV [--from ENV] [--expect RC]');
   const from = optionString(args, 'from');
   const expect = optionString(args, 'expect');
-  const deployment = await backendFor(optionString(args, 'server'), io.env).promote(project, environment, {
+  const deployment = await backendFor(args, io.env).promote(project, environment, {
     ...(from !== undefined ? { from_environment: from } : {}),
     ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
   });
@@ -80,12 +114,12 @@ export async function runPromote(argv: string[], io: CliIo): Promise<number> {
 }
 
 export async function runRollback(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: ['server', 'to', 'expect'], flags: ['json', 'force'] });
+  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'to', 'expect'], flags: ['json', 'force'] });
   const [project, environment] = args.positionals;
   if (!project || !environment) throw new UsageError('usage: flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC]');
   const to = optionString(args, 'to');
   const expect = optionString(args, 'expect');
-  const deployment = await backendFor(optionString(args, 'server'), io.env).rollback(project, environment, {
+  const deployment = await backendFor(args, io.env).rollback(project, environment, {
     ...(to !== undefined ? { to_release_candidate_version: to } : {}),
     ...(args.options.has('force') ? { force: true } : {}),
     ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),

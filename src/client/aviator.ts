@@ -42,12 +42,11 @@ export type AviatorCapabilities = BackendCapabilities & {
  * `error` says why in the server's words, so the tree can show the environment with that message instead
  * of failing the whole view. Flightdeck's server never sets it.
  */
-export type AviatorEnvironment = Environment & { error?: string };
+export type AviatorEnvironment = Environment;
 
 /** The error an environment of `listProjects()` carries, if any. */
 export function environmentError(environment: Environment): string | undefined {
-  const error = (environment as AviatorEnvironment).error;
-  return typeof error === 'string' ? error : undefined;
+  return environment.error;
 }
 
 export interface AviatorOptions extends BackendConnection {

@@ -1,10 +1,12 @@
 // Typed access to Flightdeck's settings, so no other file spells a setting's key.
 import * as vscode from 'vscode';
+import { AVIATOR_SAAS_URL } from '../client/aviator';
 
 export type ServerKind = 'flightdeck' | 'aviator';
 
 export interface FlightdeckConfig {
-  /** Explicit server URL from the setting, else FLIGHTDECK_SERVER, else undefined (embedded). */
+  /** Explicit server URL from the setting, else FLIGHTDECK_SERVER, else Aviator's SaaS URL when the kind is
+   * `aviator`, else undefined (embedded). */
   serverUrl: string | undefined;
   serverKind: ServerKind;
   pollSeconds: number;
@@ -16,9 +18,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConf
   const fromEnv = (env.FLIGHTDECK_SERVER ?? '').trim();
   const kind = config.get<string>('server.kind', 'flightdeck');
   const poll = config.get<number>('refresh.pollSeconds', 30);
+  const serverKind: ServerKind = kind === 'aviator' ? 'aviator' : 'flightdeck';
   return {
-    serverUrl: fromSetting || fromEnv || undefined,
-    serverKind: kind === 'aviator' ? 'aviator' : 'flightdeck',
+    serverUrl: fromSetting || fromEnv || (serverKind === 'aviator' ? AVIATOR_SAAS_URL : undefined),
+    serverKind,
     pollSeconds: Number.isFinite(poll) ? Math.min(3600, Math.max(5, poll)) : 30,
   };
 }

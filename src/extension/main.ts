@@ -2,6 +2,7 @@
 // VS Code. Activation does no network I/O itself; the first refresh is started and not awaited.
 import * as vscode from 'vscode';
 import { registerActionCommands } from './actions';
+import { ProjectConfigSource, registerAviator } from './aviator';
 import { registerConnectionCommands, registerCopyCommands } from './commands';
 import { affectsConnection, readConfig } from './config';
 import { EmbeddedServer } from './embeddedServer';
@@ -37,13 +38,14 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const knownSecrets: string[] = [];
   const log = createLogger(channel, () => knownSecrets);
   const embedded = new EmbeddedServer(context, log);
-  const sessions = new SessionManager(context.secrets, context.globalState, embedded, log);
+  const projectConfig = new ProjectConfigSource(log);
+  const sessions = new SessionManager(context.secrets, context.globalState, embedded, log, projectConfig);
   const model = new ReleaseTreeModel(sessions);
   const workspace = new WorkspaceRepositories(log);
   const provider = new ReleaseTreeProvider(model, workspace.commitCounter());
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
   const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds);
-  context.subscriptions.push(channel, embedded, sessions, model, view, refresh);
+  context.subscriptions.push(channel, embedded, projectConfig, sessions, model, view, refresh);
   const statusBar = new ReleaseStatusBar(model, workspace);
   context.subscriptions.push(
     workspace,
@@ -52,6 +54,11 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
     ...registerCopyCommands(),
     ...registerActionCommands({ sessions, model, refresh, log, commits: workspace.commitCounter() }),
     registerCreateProject({ sessions, workspace, refresh }),
+    ...registerAviator({
+      source: projectConfig, workspace, log,
+      isActive: () => readConfig().serverKind === 'aviator',
+      onDidChange: () => void refresh.now(),
+    }),
   );
   const stage = registerStage({ context, sessions, model, log, repositories: workspace });
   const { disposables: insightDisposables, ...commits } = registerCommitInsights({ context, model, workspace, log });

@@ -5,6 +5,7 @@ import type { ReleaseEvent } from '../api/schemas';
 import type { ReleaseBackend } from '../client/backend';
 import { openEventStream, type EventStream, type StreamState } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
+import { createAviatorBackend, type ProjectConfigSource } from './aviator';
 import { readConfig } from './config';
 import type { EmbeddedServer } from './embeddedServer';
 import type { Logger } from './log';
@@ -42,6 +43,8 @@ export class SessionManager implements vscode.Disposable {
     private readonly state: vscode.Memento,
     private readonly embedded: EmbeddedServer,
     private readonly log: Logger,
+    /** The projects an Aviator backend cannot list: `.flightdeck.json` and the setting. */
+    private readonly projectConfig: ProjectConfigSource,
   ) {}
 
   /** The session, connecting first if needed. Throws with a readable message when it cannot. */
@@ -85,7 +88,9 @@ export class SessionManager implements vscode.Disposable {
       const token = stored ?? fromEnv;
       this.log.info(`Connecting to ${config.serverUrl} (${config.serverKind})`);
       return {
-        backend: new FlightdeckHttpBackend({ baseUrl: config.serverUrl, token }),
+        backend: config.serverKind === 'aviator'
+          ? createAviatorBackend({ baseUrl: config.serverUrl, token, source: this.projectConfig })
+          : new FlightdeckHttpBackend({ baseUrl: config.serverUrl, token }),
         embedded: false,
         token,
         tokenSource: stored ? 'secret' : fromEnv ? 'env' : 'none',

@@ -2,6 +2,7 @@
 // the contextValue that decides which actions the menus offer on each node.
 import * as vscode from 'vscode';
 import type { Deployment, Environment } from '../../api/schemas';
+import { environmentError } from '../../client/aviator';
 import { formatAge, shortSha } from '../../core/format';
 import { activeRolloutPercent, environmentState, rungAbove, rungBelow, type EnvironmentState } from '../../core/ladder';
 import type { CommitCounter } from '../actions';
@@ -81,6 +82,8 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
 
   private environmentItem(node: EnvironmentNode): vscode.TreeItem {
     const env = node.environment;
+    const error = environmentError(env);
+    if (error) return unavailableEnvironmentItem(node, error);
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     const state = environmentState(env);
@@ -104,6 +107,21 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     item.contextValue = 'flightdeck.deployment';
     return item;
   }
+}
+
+/** An environment the backend could not answer for (Aviator: unknown project or environment): its message, no actions. */
+function unavailableEnvironmentItem(node: EnvironmentNode, error: string): vscode.TreeItem {
+  const env = node.environment;
+  const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+  item.description = error;
+  const md = new vscode.MarkdownString('', true);
+  md.appendMarkdown(`**${escape(node.project.name)} / ${escape(env.name)}** — ${env.strategy}, ${env.tier}\n\n$(warning) ${escape(error)}`);
+  item.tooltip = md;
+  item.contextValue = 'flightdeck.unavailable';
+  item.accessibilityInformation = { label: `${env.name}: ${error}` };
+  return item;
 }
 
 /** `1.4.0-rc2 · 2h ago`; while deploying, what moves where comes first (the sidebar is narrow). */
