@@ -40,7 +40,7 @@ const HISTORY: Step[] = [
   { kind: 'merge', subject: 'Multi-currency support', author: 'ada', file: 'src/currency.js', line: "exports.currencies = ['EUR', 'USD', 'GBP'];", candidate: '1.2.0-rc1' },
   { kind: 'commit', subject: 'Cache exchange rates for 60 s', author: 'grace', file: 'src/currency.js', line: '// rates change slowly; one fetch a minute is enough' },
   { kind: 'merge', subject: 'Webhooks for settled payments', author: 'linus', file: 'src/webhooks.js', line: 'exports.notify = (event) => queue.push(event);', candidate: '1.3.0-rc1' },
-  { kind: 'commit', subject: 'Tighten webhook signature check', author: 'margaret', file: 'src/webhooks.js', line: '// compare signatures in constant time' },
+  { kind: 'commit', subject: 'Tighten webhook signature check', author: 'margaret', file: 'src/webhooks.js', line: '// compare signatures in constant time', candidate: '1.3.1-rc1' },
 ];
 
 export function createDemoRepository(dir: string, startEpochSeconds: number): DemoCandidate[] {

@@ -89,8 +89,11 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     const state = environmentState(env);
     item.iconPath = stateIcon(state, env);
     const ahead = this.commitsAhead(node);
-    item.description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead} commits` : '');
+    // `+N`: commits this rung runs that the next rung up does not yet (the tooltip says so in words).
+    item.description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead}` : '');
     item.tooltip = environmentTooltip(node, state, this.now());
+    const above = rungAbove(node.project, env.name);
+    if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escape(above.name)}\n\n`);
     item.contextValue = environmentContext(node);
     item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
     item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };

@@ -18,7 +18,7 @@ export interface StepCall {
   deployment: Deployment;
   /** The rollout step's percent, else 100. */
   percent: number;
-  /** 1, or 2 when a crash interrupted the first call of this step (FLIGHTDECK_ATTEMPT). */
+  /** 1, or 2 when a crash interrupted the first call of this step (FLIGHTDECK_ATTEMPT, beyond API.md's list). */
   attempt: number;
   /** Which delivery of a webhook this is (1-based). */
   delivery: number;
@@ -50,6 +50,8 @@ export function commandEnvironment(env: EnvironmentRecord, deployment: Deploymen
     FLIGHTDECK_DEPLOYMENT_ID: deployment.id,
     FLIGHTDECK_PERCENT: String(percent),
     FLIGHTDECK_ATTEMPT: String(attempt),
+    // Beyond API.md's list: deploy | promote | rollback | auto_rollback.
+    FLIGHTDECK_KIND: deployment.kind,
   };
 }
 

@@ -1,0 +1,107 @@
+// Engine benchmark: `npm run bench:engine` (tsx bench/engine.bench.ts).
+//   500 concurrent rollouts (10 projects × 50 rollout environments, executor `none`) of 4 steps with
+//   1 s soaks, on a fresh PGlite data dir, engine and server in this process. For every step it measures
+//   the lag between the step's due time (the deployment's creation for the first step, the previous
+//   step's `soak_ends_at` for the others) and its application (the commit announcing it), and samples
+//   this process's CPU (process.cpuUsage) and memory while the rollouts run.
+// Goal: p99 lag < 100 ms at < 50 % of one core.
+// env: BENCH_ROLLOUTS (default 500), BENCH_SOAK_SECONDS (default 1).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ProjectSpec, type Deployment, type ProjectSpecInput } from '../src/api/schemas';
+import { SERVER_PRINCIPAL, startServer } from '../src/server';
+
+const ROLLOUTS = Number(process.env.BENCH_ROLLOUTS ?? 500);
+const SOAK = Number(process.env.BENCH_SOAK_SECONDS ?? 1);
+const PER_PROJECT = 50;
+const STEPS = [{ percent: 1, soak_seconds: SOAK }, { percent: 10, soak_seconds: SOAK }, { percent: 50, soak_seconds: SOAK }, { percent: 100, soak_seconds: 0 }];
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-engine-bench-'));
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, version: 'bench', logLevel: 'silent' });
+  const service = server.service;
+  try {
+    const projects: string[] = [];
+    for (let p = 0; p * PER_PROJECT < ROLLOUTS; p++) {
+      const name = `bench-${p}`;
+      const count = Math.min(PER_PROJECT, ROLLOUTS - p * PER_PROJECT);
+      const spec: ProjectSpecInput = {
+        repo: 'acme/bench',
+        environments: Array.from({ length: count }, (_, i) => ({
+          name: `region-${i}`, tier: 'production' as const, position: i, strategy: 'rollout' as const, steps: STEPS,
+          deploy: { type: 'none' as const, command: null, url: null },
+        })),
+      };
+      await service.putProject(name, ProjectSpec.parse(spec));
+      await service.createCandidate(name, '1.0.0-rc1', { commit: 'b'.repeat(40) });
+      projects.push(name);
+    }
+
+    // Due time of each deployment's next step, and the lags measured.
+    const due = new Map<string, number>();
+    const lags: number[] = [];
+    const finished = new Set<string>();
+    let allDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => { allDone = resolve; });
+    const seenStep = new Map<string, number>();
+    service.events.subscribe((events) => {
+      const now = Date.now();
+      for (const event of events) {
+        const d: Deployment | undefined = event.deployment;
+        if (!d?.rollout || event.type !== 'deployment.updated') continue;
+        // One event per applied step (executor `none`): the step's percent is live.
+        const applied = d.status === 'success' ? d.rollout.steps.length - 1 : d.rollout.step;
+        if ((seenStep.get(d.id) ?? -1) >= applied) continue;
+        seenStep.set(d.id, applied);
+        const dueAt = due.get(d.id);
+        if (dueAt !== undefined) lags.push(now - dueAt);
+        if (d.rollout.soak_ends_at) due.set(d.id, Date.parse(d.rollout.soak_ends_at));
+        if (d.status === 'success') {
+          finished.add(d.id);
+          if (finished.size === ROLLOUTS) allDone();
+        }
+      }
+    });
+
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = Date.now();
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
+    for (const project of projects) {
+      for (let i = 0; i < PER_PROJECT && due.size < ROLLOUTS; i++) {
+        const created = await service.createDeployment(SERVER_PRINCIPAL, project, `region-${i}`, { release_candidate_version: '1.0.0-rc1' });
+        // The first step is due when the deployment is created.
+        due.set(created.id, Date.parse(created.deploy_start_at));
+      }
+    }
+    const createdIn = Date.now() - wallBefore;
+    const timeout = setTimeout(() => allDone(), 120_000);
+    await done;
+    clearTimeout(timeout);
+    clearInterval(sampler);
+    const wall = Date.now() - wallBefore;
+    const cpu = process.cpuUsage(cpuBefore);
+    const sorted = [...lags].sort((a, b) => a - b);
+    const cpuPercent = ((cpu.user + cpu.system) / 1000 / wall) * 100;
+    const p99 = percentile(sorted, 99);
+    console.log(`engine bench: ${ROLLOUTS} rollouts × ${STEPS.length} steps, ${SOAK} s soaks, executor none, PGlite`);
+    console.log(`  created all in ${createdIn} ms; ${finished.size}/${ROLLOUTS} finished in ${(wall / 1000).toFixed(1)} s`);
+    console.log(`  step lag (due → applied), ${sorted.length} steps: p50 ${percentile(sorted, 50)} ms, p95 ${percentile(sorted, 95)} ms, p99 ${p99} ms, max ${sorted.at(-1)} ms`);
+    console.log(`  CPU ${cpuPercent.toFixed(1)} % of one core (user ${(cpu.user / 1000).toFixed(0)} ms, system ${(cpu.system / 1000).toFixed(0)} ms over ${wall} ms); peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB`);
+    console.log(`  goal p99 < 100 ms at < 50 % of one core: ${p99 < 100 && cpuPercent < 50 ? 'met' : 'NOT met'}`);
+  } finally {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
