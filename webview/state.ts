@@ -312,9 +312,16 @@ export function soakStatus(active: Deployment | null, now: number): SoakStatus |
   if (rollout.percent < step.percent) return { kind: 'applying', percent: step.percent };
   const next = rollout.steps[rollout.step + 1];
   if (!next && step.soak_seconds === 0) return { kind: 'finishing' };
-  const started = Date.parse(active.updated_at);
-  const elapsed = Number.isNaN(started) ? 0 : Math.max(0, (now - started) / 1000);
-  return { kind: 'soaking', remainingSeconds: Math.max(0, Math.ceil(step.soak_seconds - elapsed)), totalSeconds: step.soak_seconds, nextPercent: next?.percent ?? null };
+  // The engine says when the soak ends; an older server does not, and the last update is the estimate.
+  const endsAt = rollout.soak_ends_at ? Date.parse(rollout.soak_ends_at) : Number.NaN;
+  let remaining: number;
+  if (!Number.isNaN(endsAt)) {
+    remaining = (endsAt - now) / 1000;
+  } else {
+    const started = Date.parse(active.updated_at);
+    remaining = step.soak_seconds - (Number.isNaN(started) ? 0 : Math.max(0, (now - started) / 1000));
+  }
+  return { kind: 'soaking', remainingSeconds: Math.max(0, Math.ceil(remaining)), totalSeconds: step.soak_seconds, nextPercent: next?.percent ?? null };
 }
 
 export interface Segment {

@@ -13,7 +13,7 @@ import { isTerminal } from '../service/status-machine';
 import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
 import { checkHealth, runStep, type StepOutcome } from './executors';
 import { failAndRollBack, isWatched, recordHealth, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
-import { beginStep, finishStep } from './steps';
+import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
 
 export interface EngineLog {
   info(object: object, message: string): void;
@@ -36,6 +36,8 @@ export interface EngineOptions {
   stopGraceMs?: number;
   /** Tasks claimed per look. */
   batchSize?: number;
+  /** Shortest time between two looks: what is due within it is applied in one transaction. */
+  minGapMs?: number;
   log?: EngineLog;
 }
 
@@ -54,11 +56,14 @@ export class Engine {
   private readonly lockRetryMs: number;
   private readonly stopGraceMs: number;
   private readonly batchSize: number;
+  private readonly minGapMs: number;
   private readonly log: EngineLog;
   private running = false;
   private leader = false;
   private lock: EngineLock | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  private lastTickAt = 0;
   private ticking = false;
   private wakeRequested = false;
   private lastSweep = 0;
@@ -78,6 +83,7 @@ export class Engine {
     this.lockRetryMs = options.lockRetryMs ?? 2_000;
     this.stopGraceMs = options.stopGraceMs ?? 5_000;
     this.batchSize = options.batchSize ?? 200;
+    this.minGapMs = options.minGapMs ?? 50;
     this.log = options.log ?? QUIET;
   }
 
@@ -89,8 +95,12 @@ export class Engine {
   start(): void {
     if (this.running) return;
     this.running = true;
-    // Whatever this server commits may have scheduled work: look at once.
-    this.unsubscribe = this.service.onDeploymentChanged(() => this.wake());
+    // A new deployment (deploy, promote, rollback; auto-promotions and auto-rollbacks too) has its first
+    // step due now: look at once. Other changes (a resume, a report) are seen within pollMs; the
+    // engine's own step updates need no look.
+    this.unsubscribe = this.service.onDeploymentChanged((change) => {
+      if (change.type === 'created') this.wake();
+    });
     this.leadership = this.lead();
   }
 
@@ -110,6 +120,7 @@ export class Engine {
     this.running = false;
     this.unsubscribe?.();
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.checks.abort();
     const grace = setTimeout(() => this.executors.abort(), this.stopGraceMs);
     try {
@@ -162,6 +173,7 @@ export class Engine {
     this.log.warn({ err: error }, 'engine: lost the engine lock; stopping');
     this.leader = false;
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.executors.abort();
     this.checks.abort();
     this.lock = undefined;
@@ -203,16 +215,29 @@ export class Engine {
 
   // ── the loop ───────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Arms the next look, unless one is armed for earlier (a stream of commits must not postpone it),
+   * and never sooner than minGapMs after the last one began: steps due close together share a batch.
+   */
   private schedule(delayMs: number): void {
     if (!this.running || !this.leader) return;
+    const now = Date.now();
+    const at = Math.max(now + Math.max(0, delayMs), this.lastTickAt + this.minGapMs);
+    delayMs = at - now;
+    if (this.timer !== undefined && this.timerAt <= at) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, delayMs));
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.tick();
+    }, Math.max(0, delayMs));
   }
 
   private async tick(): Promise<void> {
     if (!this.running || !this.leader || this.ticking) return;
     this.ticking = true;
     this.wakeRequested = false;
+    this.lastTickAt = Date.now();
     let delay = this.pollMs;
     try {
       const now = Date.now();
@@ -220,12 +245,38 @@ export class Engine {
         this.lastSweep = now;
         await this.sweep(new Date(now));
       }
-      const { tasks, nextDue } = await this.service.store.write(async (w) => {
-        const claimed = await w.engine.claimDue(new Date(), this.batchSize, this.claim, [...this.busy.keys()]);
-        return { tasks: claimed, nextDue: await w.engine.nextDueAt() };
+      const { tasks, executors, nextDue } = await this.service.store.write(async (w) => {
+        const at = new Date();
+        const busy = [...this.busy.keys()];
+        // Environments first, then tasks: the order every other transaction locks them in.
+        await w.engine.lockEnvironmentsById(await w.engine.dueDeployEnvironments(at, this.batchSize, busy));
+        const claimed = await w.engine.claimDue(at, this.batchSize, this.claim, busy);
+        // Deploy steps begin in this same transaction (one commit for the whole batch): a step without
+        // an executor is applied right here; a step with one is recorded as started, and its executor
+        // runs once this commits. One step per environment per batch; a second one waits its turn.
+        const run: Array<{ task: EngineTask; begun: Extract<BeginResult, { action: 'run' }> }> = [];
+        const others: EngineTask[] = [];
+        const steps: EngineTask[] = [];
+        const environments = new Set<string>();
+        for (const task of claimed) {
+          if (task.kind !== 'deploy') {
+            others.push(task);
+          } else if (environments.has(task.environmentId)) {
+            await w.engine.updateTask(task.id, { state: 'scheduled', claim: null, dueAt: at, attempts: Math.max(0, task.attempts - 1) }, at);
+          } else {
+            environments.add(task.environmentId);
+            steps.push(task);
+          }
+        }
+        for (const task of await applyStepsInBatch(w, steps, at)) {
+          const begun = await beginStep(w, task, this.claim, at);
+          if (begun.action === 'run') run.push({ task, begun });
+        }
+        return { tasks: others, executors: run, nextDue: await w.engine.nextDueAt() };
       });
+      for (const { task, begun } of executors) this.dispatchExecutor(task, begun);
       for (const task of tasks) this.dispatch(task);
-      if (tasks.length >= this.batchSize) delay = 0;
+      if (tasks.length + executors.length >= this.batchSize) delay = 0;
       else if (nextDue) delay = Math.min(this.pollMs, nextDue.getTime() - Date.now());
     } catch (error) {
       if (this.running) this.log.error({ err: error }, 'engine: a look at the database failed');
@@ -243,20 +294,21 @@ export class Engine {
     this.inflight.add(tracked);
   }
 
+  /** Runs a begun step's executor; its environment takes no other deploy task meanwhile. */
+  private dispatchExecutor(task: EngineTask, begun: Extract<BeginResult, { action: 'run' }>): void {
+    const run = this.runExecutor(task, begun);
+    const settled: Promise<void> = run.then(() => undefined, () => undefined).finally(() => {
+      if (this.busy.get(task.environmentId) === settled) this.busy.delete(task.environmentId);
+      this.wake();
+    });
+    this.busy.set(task.environmentId, settled);
+    this.track(run);
+  }
+
   private dispatch(task: EngineTask): void {
     switch (task.kind) {
-      case 'deploy': {
-        // One deploy task per environment at a time: a rollback waits for the executor it replaces.
-        const before = this.busy.get(task.environmentId) ?? Promise.resolve();
-        const run = before.then(() => this.runDeploy(task));
-        const settled: Promise<void> = run.then(() => undefined, () => undefined).finally(() => {
-          if (this.busy.get(task.environmentId) === settled) this.busy.delete(task.environmentId);
-          this.wake();
-        });
-        this.busy.set(task.environmentId, settled);
-        this.track(run);
-        return;
-      }
+      case 'deploy':
+        return; // begun in the claiming transaction (tick)
       case 'health':
         this.track(this.runHealth(task));
         return;
@@ -268,9 +320,7 @@ export class Engine {
 
   // ── deploy steps ───────────────────────────────────────────────────────────────────────────────
 
-  private async runDeploy(task: EngineTask): Promise<void> {
-    const begun = await this.service.store.write((w) => beginStep(w, task, this.claim, new Date()));
-    if (begun.action !== 'run') return;
+  private async runExecutor(task: EngineTask, begun: Extract<BeginResult, { action: 'run' }>): Promise<void> {
     let outcome: StepOutcome;
     try {
       outcome = await runStep({
@@ -430,26 +480,34 @@ export class Engine {
     });
   }
 
-  /** Non-terminal for `stuckAfterMs` without progress (and not held by the engine) → error. */
+  /** Non-terminal for `stuckAfterMs` without progress (and not held by the engine) → error, in one transaction. */
   async sweepStuck(now: Date): Promise<string[]> {
     const cutoff = new Date(now.getTime() - this.stuckAfterMs);
-    const ids = await this.service.store.write((w) => w.engine.stuckDeployments(cutoff, 100));
-    const errored: string[] = [];
-    for (const id of ids) {
-      const changed = await this.service.store.write(async (w: StoreWriter) => {
-        const byId = await w.engine.deploymentById(id);
-        const env = byId && await w.engine.lockEnvironmentById(byId.environmentId);
-        const deployment = env && (await w.engine.deploymentById(id))?.deployment;
-        if (!env || !deployment || isTerminal(deployment.status) || new Date(deployment.updated_at) >= cutoff) return false;
-        const minutes = Math.round(this.stuckAfterMs / 60_000);
+    const minutes = Math.round(this.stuckAfterMs / 60_000);
+    return this.service.store.write(async (w: StoreWriter) => {
+      const ids = await w.engine.stuckDeployments(cutoff, 100);
+      if (ids.length === 0) return [];
+      const found = await w.engine.deploymentsById(ids);
+      const byEnvironment = new Map<string, string>();
+      for (const id of ids) {
+        const located = await w.engine.deploymentById(id);
+        if (located) byEnvironment.set(id, located.environmentId);
+      }
+      const envs = await w.engine.lockEnvironmentsById([...new Set(byEnvironment.values())]);
+      const after = await w.engine.deploymentsById(ids);
+      const errored: string[] = [];
+      const at = new Date();
+      for (const id of ids) {
+        const env = envs.get(byEnvironment.get(id) ?? '');
+        const deployment = after.get(id) ?? found.get(id);
+        if (!env || !deployment || isTerminal(deployment.status) || new Date(deployment.updated_at) >= cutoff) continue;
         await updateAndAnnounce(w, env, id, {
-          status: 'error', endAt: new Date(), errorMessage: `No progress for ${minutes} minutes: the deployment was marked as errored`,
-        }, new Date());
-        await w.engine.finishTasks(id, ['deploy', 'health', 'promote'], 'stuck', new Date());
-        return true;
-      });
-      if (changed) errored.push(id);
-    }
-    return errored;
+          status: 'error', endAt: at, errorMessage: `No progress for ${minutes} minutes: the deployment was marked as errored`,
+        }, at);
+        await w.engine.finishTasks(id, ['deploy', 'health', 'promote'], 'stuck', at);
+        errored.push(id);
+      }
+      return errored;
+    });
   }
 }

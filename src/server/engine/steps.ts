@@ -78,6 +78,55 @@ export async function beginStep(w: StoreWriter, task: EngineTask, claim: string,
   return { action: 'run', env, deployment: started, percent: step.percent, attempt: locked.attempts, delivery };
 }
 
+/**
+ * The loop's hot path: steps without an executor, a whole batch in a constant number of statements
+ * (one commit for all). Returns the tasks that take the one-by-one path of beginStep: an executor to
+ * run, a deployment that ended, is paused or canceling, or health checks / an auto-promotion to schedule.
+ */
+export async function applyStepsInBatch(w: StoreWriter, tasks: readonly EngineTask[], at: Date): Promise<EngineTask[]> {
+  if (tasks.length === 0) return [];
+  const envs = await w.engine.lockEnvironmentsById([...new Set(tasks.map((t) => t.environmentId))]);
+  const found = await w.engine.deploymentsById(tasks.map((t) => t.deploymentId));
+  const rest: EngineTask[] = [];
+  const changes: Array<{ id: string; status: string | null; end: boolean; rollout: Deployment['rollout'] }> = [];
+  const taskChanges: Parameters<StoreWriter['engine']['updateTasksInBatch']>[0][number][] = [];
+  for (const task of tasks) {
+    const env = envs.get(task.environmentId);
+    const deployment = found.get(task.deploymentId);
+    if (!env || !deployment || env.spec.deploy.type !== 'none' || isTerminal(deployment.status)
+      || deployment.status === 'canceling' || deployment.rollout?.paused || task.state !== 'running') {
+      rest.push(task);
+      continue;
+    }
+    const steps = stepsOf(deployment);
+    const index = task.step;
+    const step = steps[index];
+    const starting = deployment.status === 'pending' || deployment.status === 'unknown';
+    const finishing = !step || (index + 1 >= steps.length && step.soak_seconds === 0);
+    if ((starting && env.spec.health_check) || (finishing && (env.spec.health_check || env.spec.auto_promote)) || (!finishing && !deployment.rollout)) {
+      rest.push(task);
+      continue;
+    }
+    if (finishing || !step) {
+      const rollout = deployment.rollout
+        ? { ...deployment.rollout, step: Math.max(0, deployment.rollout.steps.length - 1), percent: 100, soak_ends_at: null }
+        : null;
+      changes.push({ id: deployment.id, status: 'success', end: true, rollout });
+      taskChanges.push({ id: task.id, state: 'done', step: index, dueAt: null, note: 'succeeded' });
+    } else {
+      const due = new Date(at.getTime() + step.soak_seconds * 1000);
+      const rollout = deployment.rollout ? { ...deployment.rollout, step: index, percent: step.percent, soak_ends_at: due.toISOString() } : null;
+      changes.push({ id: deployment.id, status: starting ? 'in_progress' : null, end: false, rollout });
+      taskChanges.push({ id: task.id, state: 'scheduled', step: index + 1, dueAt: due, note: null });
+    }
+  }
+  for (const updated of await w.engine.updateDeploymentsInBatch(changes, at)) {
+    w.recordEvent('deployment.updated', updated.project, updated.environment_name, at, updated);
+  }
+  await w.engine.updateTasksInBatch(taskChanges, at);
+  return rest;
+}
+
 /** Health checks start with the deployment. */
 async function startWatching(w: StoreWriter, env: EnvironmentRecord, deployment: Deployment, at: Date): Promise<void> {
   if (!env.spec.health_check) return;

@@ -165,6 +165,19 @@ export class EngineStatements {
     return rows.map(toTask).sort((a, b) => (a.dueAt?.getTime() ?? 0) - (b.dueAt?.getTime() ?? 0));
   }
 
+  /**
+   * The environments of deploy tasks due by `now` (not in `busy`), to lock before claiming: every
+   * change to an environment's deployments locks the environment first, then tasks.
+   */
+  async dueDeployEnvironments(now: Date, limit: number, busyEnvironments: readonly string[]): Promise<string[]> {
+    const rows = await this.sql.query<{ id: string }>(
+      `SELECT DISTINCT environment_id::text AS id FROM (
+         SELECT environment_id FROM engine_tasks
+         WHERE state = 'scheduled' AND due_at <= $1 AND kind = 'deploy' AND NOT (environment_id = ANY($3::bigint[]))
+         ORDER BY due_at LIMIT $2) due`, [now, limit, [...busyEnvironments]]);
+    return rows.map((row) => row.id);
+  }
+
   /** When the earliest scheduled task is due, if any is. */
   async nextDueAt(): Promise<Date | undefined> {
     const rows = await this.sql.query<{ due: Date | string | null }>(
@@ -248,6 +261,63 @@ export class EngineStatements {
     const rows = await this.sql.query<EnvironmentRow>(
       `SELECT ${ENVIRONMENT_COLUMNS} FROM environments e JOIN projects p ON p.id = e.project_id WHERE e.id = $1`, [environmentId]);
     return rows[0] && toEnvironmentRecord(rows[0]);
+  }
+
+  // ── batches (a loop tick applies many steps in one transaction) ──────────────────────────────
+
+  /** Locks environment rows by id, in id order (so two callers cannot deadlock). */
+  async lockEnvironmentsById(environmentIds: readonly string[]): Promise<Map<string, EnvironmentRecord>> {
+    if (environmentIds.length === 0) return new Map();
+    const rows = await this.sql.query<EnvironmentRow>(
+      `SELECT ${ENVIRONMENT_COLUMNS} FROM environments e JOIN projects p ON p.id = e.project_id
+       WHERE e.id = ANY($1::bigint[]) ORDER BY e.id FOR UPDATE OF e`, [[...environmentIds]]);
+    return new Map(rows.map((row) => [row.id, toEnvironmentRecord(row)]));
+  }
+
+  async deploymentsById(deploymentIds: readonly string[]): Promise<Map<string, Deployment>> {
+    if (deploymentIds.length === 0) return new Map();
+    const rows = await this.sql.query<DeploymentRow>(
+      `SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d JOIN environments e ON e.id = d.environment_id
+       JOIN projects p ON p.id = d.project_id WHERE d.id = ANY($1::bigint[])`, [[...deploymentIds]]);
+    return new Map(rows.map((row) => [row.id, toDeployment(row)]));
+  }
+
+  /**
+   * Updates many deployments in one statement (their environments locked): the rollout always, the
+   * status when given, the end when `end` is true. Returns the new rows in the order given.
+   */
+  async updateDeploymentsInBatch(
+    changes: ReadonlyArray<{ id: string; status: string | null; end: boolean; rollout: unknown }>, at: Date,
+  ): Promise<Deployment[]> {
+    if (changes.length === 0) return [];
+    const rows = await this.sql.query<DeploymentRow>(
+      `WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, status text, "end" boolean, rollout jsonb)),
+       d AS (
+         UPDATE deployments d SET status = COALESCE(r.status, d.status),
+           deploy_end_at = CASE WHEN r."end" THEN $2::timestamptz ELSE d.deploy_end_at END,
+           rollout = r.rollout, updated_at = $2
+         FROM r WHERE d.id = r.id RETURNING d.*)
+       SELECT ${DEPLOYMENT_COLUMNS} FROM d JOIN environments e ON e.id = d.environment_id JOIN projects p ON p.id = d.project_id`,
+      [JSON.stringify(changes), at]);
+    const byId = new Map(rows.map((row) => [row.id, toDeployment(row)]));
+    return changes.map((change) => {
+      const updated = byId.get(change.id);
+      if (!updated) throw new Error(`Deployment ${change.id} vanished during its update`);
+      return updated;
+    });
+  }
+
+  /** Moves many tasks on in one statement: out of `running`, with their next step and due time. */
+  async updateTasksInBatch(
+    changes: ReadonlyArray<{ id: string; state: EngineTaskState; step: number; dueAt: Date | null; note: string | null }>, at: Date,
+  ): Promise<void> {
+    if (changes.length === 0) return;
+    await this.sql.query(
+      `UPDATE engine_tasks t SET state = r.state, step = r.step, due_at = r.due_at, claim = NULL, attempts = 0,
+         remaining_ms = NULL, data = '{}'::jsonb, note = r.note, updated_at = $2
+       FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, state text, step integer, due_at timestamptz, note text)
+       WHERE t.id = r.id`,
+      [JSON.stringify(changes.map((c) => ({ ...c, due_at: c.dueAt?.toISOString() ?? null }))), at]);
   }
 
   /** A deployment with the id of its environment. */

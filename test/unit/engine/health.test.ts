@@ -36,7 +36,7 @@ void describe('health checks, automatic rollback and auto-promotion', () => {
       steps: [{ percent: 5, soak_seconds: 30 }, { percent: 100, soak_seconds: 0 }],
       health_check: { url: health.url, interval_seconds: 1, failure_threshold: 2 },
     }]);
-    // The first candidate goes live at once (a rollout has nothing to return to), then watch the second.
+    // The first candidate: its first step live, then reported successful (as a pipeline may); then the second.
     const first = await deploy(server, project, 'rollout', '1.0.0-rc1');
     await waitFor('the first step', async () => ((await getDeployment(server, project, first.id)).rollout?.percent === 5 ? true : undefined));
     await server.request('PATCH', `/api/releases/${project}/environments/rollout/deployments`, { release_candidate_version: '1.0.0-rc1', status: 'success' });

@@ -232,6 +232,12 @@ describe('rollout selectors', () => {
     assert.equal(soakStatus(deployment(), T0), null);
   });
 
+  it('prefers the soak end the engine reports over the estimate from the last update', () => {
+    const d = active(0, 10);
+    const exact = { ...d, rollout: { ...d.rollout!, soak_ends_at: iso(T0 + 120_000) } };
+    assert.deepEqual(soakStatus(exact, T0 + 60_000), { kind: 'soaking', remainingSeconds: 60, totalSeconds: 600, nextPercent: 50 });
+  });
+
   it('sizes segments by the traffic each step adds and marks done / current / todo', () => {
     assert.deepEqual(rolloutSegments(active(1, 50)).map((s) => [s.percent, s.width, s.state]), [[10, 10, 'done'], [50, 40, 'current'], [100, 50, 'todo']]);
     const finished = { ...active(2, 100), status: 'success' as const };
