@@ -4,8 +4,8 @@
 //   node scripts/test.mjs unit vscode        only these (in the canonical order)
 //   node scripts/test.mjs --no-build vscode  skip the build that vscode/ui otherwise get first
 //
-// Tiers: typecheck, lint, unit, build, vscode, ui (see TIERS). A tier counts checks: typecheck, lint and
-// build are one check each (exit code); unit, vscode and ui report their own counts. A tier that crashes
+// Tiers: typecheck, lint, unit, build, vscode, ui, package (see TIERS). A tier counts checks: typecheck,
+// lint and build are one check each (exit code); unit, vscode, ui and package report their own counts. A tier that crashes
 // or prints no count counts as 1 failed. The last line is exactly `N passed, M failed`; exit code 1 if
 // anything failed. Every tier runs even after a failure, so the summary is complete.
 //
@@ -76,6 +76,14 @@ const TIERS = [
     command: () => [process.execPath, 'test/vscode/ui/run-ui.mjs'],
     counts: summaryLine('UI-TIER:'),
     needsBuild: true,
+  },
+  {
+    // The shipped VSIX: built from its own clean production stage (so it needs no `build` first), its
+    // contents and manifest checked, then installed into a fresh code-server where the extension runs
+    // its embedded server from the packaged files (scripts/package.mjs --test).
+    name: 'package',
+    command: () => [process.execPath, 'scripts/package.mjs', '--test'],
+    counts: summaryLine('PACKAGE-TIER:'),
   },
 ];
 

@@ -2,7 +2,9 @@
 // VSIX into a fresh code-server, no server configured, so it starts its own embedded server from its
 // installed dist/cli.js on the demo data (FLIGHTDECK_EMBEDDED_DATA_DIR). Then the tree shows the project,
 // a commit hover answers, and the stage panel renders with the packaged webview bundle, stylesheet
-// and codicons. Screenshots: packaged-sidebar, packaged-hover, packaged-stage (in test-results/ui-vsix/).
+// and codicons, and its Promote asks VS Code for a confirmation (cancelled: nothing changes).
+// Screenshots (test-results/ui-vsix/): packaged-sidebar, packaged-hover, packaged-stage,
+// packaged-promote-confirm; docs/images/ holds copies of them for the README (see its README.md).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +47,9 @@ export default async function packaged(ui) {
   await ui.check('the tree shows the ladder: dogfood, canary, rollout and production', async () => {
     for (const environment of ['dogfood', 'canary', 'rollout', 'production']) await ui.waitForTreeRow('Releases', environment, 15_000);
   });
-  await page.mouse.move(1, 1);
+  // Away from the activity bar, whose tooltip would otherwise stay in the picture.
+  await page.mouse.move(900, 600);
+  await DELAY(1200);
   await ui.screenshot('packaged-sidebar');
 
   // ── a commit hover: a SHA typed into an untitled editor ────────────────────────────────────────
@@ -117,14 +121,34 @@ export default async function packaged(ui) {
       const sheets = [...document.styleSheets].map((sheet) => sheet.href ?? '').filter(Boolean);
       return { sheets, codicon: document.fonts.check('16px codicon') && [...document.fonts].some((f) => f.family.includes('codicon') && f.status === 'loaded') };
     });
-    ui.log(`stylesheets: ${loaded.sheets.map((h) => h.replace(/^.*\/extension\//, '')).join(', ')}; codicon font loaded: ${loaded.codicon}`);
+    ui.log(`stylesheets: ${loaded.sheets.map((h) => h.replace(/^.*\/extensions\/[^/]+\//, '<extension>/')).join(', ')}; codicon font loaded: ${loaded.codicon}`);
     for (const name of ['stage.css', 'codicon.css']) {
       if (!loaded.sheets.some((href) => href.includes(name))) throw new Error(`${name} is not loaded: ${loaded.sheets.join(', ')}`);
     }
     if (!loaded.codicon) throw new Error('the codicon font did not load');
     if (problems.length) throw new Error(`console: ${[...new Set(problems)].slice(0, 5).join('\n')}`);
   });
-  await page.mouse.move(1, 1);
-  await DELAY(500);
+  await page.mouse.move(900, 820);
+  await DELAY(800);
   await ui.screenshot('packaged-stage');
+
+  await ui.check('Promote in the panel asks for confirmation in a modal; Cancel changes nothing', async () => {
+    const before = (await ui.api('GET', `/api/releases/${ui.project}`)).environments.find((e) => e.name === 'production');
+    await webview().locator('vscode-button[data-key="promote"]').click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+    ui.log(`modal: ${text.slice(0, 200)}`);
+    if (!/Promote \S+ to production\?/.test(text)) throw new Error(`the modal says: ${text}`);
+    await page.mouse.move(900, 820);
+    await DELAY(300);
+    await ui.screenshot('packaged-promote-confirm');
+    await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+    await DELAY(500);
+    const after = (await ui.api('GET', `/api/releases/${ui.project}`)).environments.find((e) => e.name === 'production');
+    if (after.active || after.current?.release_candidate_version !== before.current?.release_candidate_version) {
+      throw new Error(`production changed: ${JSON.stringify(before.current)} → ${JSON.stringify(after.current)}, active ${JSON.stringify(after.active)}`);
+    }
+  });
 }

@@ -63,6 +63,18 @@ export default async function stage(ui) {
   });
 
   // ── 1. the production stage: promote preview with PR links, rollback preview, history ─────────
+  // The demo's history may leave production on rollout's candidate: then the pipeline reports production
+  // back on an earlier one, so that a promote has commits to bring.
+  await ui.check('production is behind rollout (reported by the pipeline if need be)', async () => {
+    const { environments } = await api('GET', `/api/releases/${project}`);
+    const rollout = environments.find((e) => e.name === 'rollout');
+    const production = environments.find((e) => e.name === 'production');
+    if (production.active) throw new Error(`production is busy deploying ${production.active.release_candidate_version}`);
+    if (production.current?.release_candidate_version !== rollout.current?.release_candidate_version) return;
+    for (const status of ['in_progress', 'success']) {
+      await api('PATCH', `/api/releases/${project}/environments/production/deployments`, { release_candidate_version: '1.1.0-rc2', status });
+    }
+  });
   await ui.check('Open Stage from the palette shows the production stage', async () => {
     await openStage('production');
     const title = await webview().locator('.stage-header .title').innerText();
