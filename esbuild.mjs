@@ -2,7 +2,7 @@
 // (browser iife), the `flightdeck` command (Node), and the VS Code test suites (run inside the extension host).
 // Flags: --watch, --production (minified, no sourcemaps), --tests (also build test/vscode suites into out/).
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, mkdirSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -68,6 +68,8 @@ function copyCodicons() {
   for (const name of ['codicon.css', 'codicon.ttf']) copyFileSync(join(from, name), join('dist/codicons', name));
 }
 
+// A production build must not leave a dev build's source maps beside it.
+if (production && existsSync('dist')) for (const name of readdirSync('dist')) if (name.endsWith('.map')) rmSync(join('dist', name));
 copyPgliteAssets();
 copyCodicons();
 if (watch) {

@@ -7,6 +7,7 @@ import { registerConnectionCommands, registerCopyCommands } from './commands';
 import { affectsConnection, readConfig } from './config';
 import { EmbeddedServer } from './embeddedServer';
 import { createLogger } from './log';
+import { aboutLine, registerAbout } from './about';
 import { registerCreateProject } from './createProject';
 import { registerCommitInsights, type CommitInsightsApi } from './hover';
 import { registerStage, type StagePanelManager } from './stage';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const channel = vscode.window.createOutputChannel('Flightdeck', { log: true });
   const knownSecrets: string[] = [];
   const log = createLogger(channel, () => knownSecrets);
+  log.info(aboutLine());
   const embedded = new EmbeddedServer(context, log);
   const projectConfig = new ProjectConfigSource(log);
   const sessions = new SessionManager(context.secrets, context.globalState, embedded, log, projectConfig);
@@ -54,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
     ...registerCopyCommands(),
     ...registerActionCommands({ sessions, model, refresh, log, commits: workspace.commitCounter() }),
     registerCreateProject({ sessions, workspace, refresh }),
+    registerAbout({ context, sessions }),
     ...registerAviator({
       source: projectConfig, workspace, log,
       isActive: () => readConfig().serverKind === 'aviator',

@@ -96,7 +96,8 @@ async function startReleaseServer({ dataDir, token, cli = CLI }) {
 }
 
 async function api(server, token, method, route, body) {
-  const response = await fetch(server.url + route, {
+  const base = server.whenUp ? await server.whenUp() : server.url;
+  const response = await fetch(base + route, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -253,6 +254,24 @@ async function startPackaged(runDir) {
         throw new Error(`the extension has not started its embedded server yet (no ${stateFile})`);
       }
       return state.url;
+    },
+    /**
+     * The URL once a live server is in the state file. A window's extension host shares the server of
+     * the window that started it, which stops it when that window closes (the scenario before ended):
+     * the new window then starts its own a moment later, after its next refresh fails.
+     */
+    async whenUp(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        try {
+          const { url, pid } = JSON.parse(readFileSync(stateFile, 'utf8'));
+          process.kill(pid, 0);
+          if ((await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })).ok) return url;
+        } catch (error) {
+          if (Date.now() > deadline) throw new Error(`no embedded server is up after ${timeoutMs / 1000} s (${stateFile}: ${error.message})`);
+        }
+        await delay(250);
+      }
     },
   };
   const packaged = { vsix: resolve(args.vsix), extensionDir, cli, version: installed.version, dataDir, stateFile };

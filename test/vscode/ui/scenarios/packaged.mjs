@@ -25,9 +25,22 @@ export default async function packaged(ui) {
     ui.log(`rows: ${JSON.stringify(rows)}`);
   });
 
-  await ui.check('the embedded server is the installed dist/cli.js serving the demo data dir', () => {
-    if (!existsSync(stateFile)) throw new Error(`no ${stateFile}: the extension did not start an embedded server`);
-    const { pid, url } = JSON.parse(readFileSync(stateFile, 'utf8'));
+  await ui.check('the embedded server is the installed dist/cli.js serving the demo data dir', async () => {
+    // The live one: after an earlier scenario's window closed, the server it owned stops and this
+    // window's extension starts its own (the runner's ui.api waits for that the same way).
+    let state;
+    const deadline = Date.now() + 60_000;
+    while (!state && Date.now() < deadline) {
+      try {
+        const read = JSON.parse(readFileSync(stateFile, 'utf8'));
+        process.kill(read.pid, 0);
+        state = read;
+      } catch {
+        await DELAY(250); // not (yet) written, or its server is gone
+      }
+    }
+    if (!state) throw new Error(`no live server in ${stateFile}: the extension did not start an embedded server`);
+    const { pid, url } = state;
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     ui.log(`embedded server ${url}: pid ${pid}: ${argv.map((a) => a.replace(extensionDir, '<extension>')).join(' ')}`);
     if (argv[1] !== cli || argv[2] !== 'serve') throw new Error(`pid ${pid} runs ${argv.join(' ')}, not ${cli} serve`);
@@ -37,12 +50,31 @@ export default async function packaged(ui) {
 
   await ui.check(`/healthz of the embedded server reports the package's version (${version})`, async () => {
     const repoVersion = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')).version;
+    await ui.api('GET', '/api/releases'); // waits for the live server, as above
     const health = await (await fetch(`${ui.serverUrl}/healthz`)).json();
     ui.log(`/healthz: ${JSON.stringify(health)}`);
     if (health.version !== version || version !== repoVersion) {
       throw new Error(`healthz ${health.version}, installed package.json ${version}, repository package.json ${repoVersion}`);
     }
   });
+
+  // "Flightdeck: About" (src/extension/about.ts), checked once the manifest contributes it.
+  const contributes = JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8')).contributes ?? {};
+  const about = (contributes.commands ?? []).find((c) => c.command === 'flightdeck.about');
+  if (!about) ui.log('no flightdeck.about command in the manifest: the About check is skipped');
+  else {
+    await ui.check(`"${about.category}: ${about.title}" shows the version and the embedded server's`, async () => {
+      await ui.palette(`${about.category}: ${about.title}`);
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+      ui.log(`about: ${text}`);
+      await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+      if (!text.includes(`Flightdeck ${version} (VS Code`) || !text.includes(`Release server ${version}: the embedded server at ${ui.serverUrl}`)) {
+        throw new Error(`the dialog says: ${text}`);
+      }
+    });
+  }
 
   await ui.check('the tree shows the ladder: dogfood, canary, rollout and production', async () => {
     for (const environment of ['dogfood', 'canary', 'rollout', 'production']) await ui.waitForTreeRow('Releases', environment, 15_000);
@@ -102,15 +134,27 @@ export default async function packaged(ui) {
     if (/Content Security Policy|Refused to|Failed to load resource|404/i.test(text)) problems.push(text.slice(0, 200));
   });
   const webview = () => page.frameLocator('iframe.webview').frameLocator('#active-frame');
-  await ui.check('Open Stage… renders the production stage from the packaged webview bundle', async () => {
+  async function openStage(environment) {
+    // One panel at a time: each open panel has an iframe.webview of its own. An untitled editor left by
+    // an earlier scenario would ask to be saved: it is not ours to keep.
+    await ui.palette('View: Close All Editors');
+    const save = page.locator('.monaco-dialog-box');
+    if (await save.waitFor({ timeout: 1000 }).then(() => true, () => false)) {
+      await save.locator('.monaco-button', { hasText: /Don't Save/ }).click();
+    }
+    await DELAY(300);
     await ui.palette('Flightdeck: Open Stage…');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('production');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'production' }).first().waitFor({ timeout: 15_000 });
+    await input.fill(environment);
+    await page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${environment}\\s*$`) }) })
+      .first().waitFor({ timeout: 15_000 });
     await page.keyboard.press('Enter');
-    await webview().locator('.stage-header .env', { hasText: 'production' }).waitFor({ timeout: 30_000 });
+    await webview().locator('.stage-header .env', { hasText: environment }).waitFor({ timeout: 30_000 });
     await webview().locator('#cards').waitFor({ timeout: 30_000 });
+  }
+  await ui.check('Open Stage… renders the production stage from the packaged webview bundle', async () => {
+    await openStage('production');
     const title = await webview().locator('.stage-header .title').innerText();
     if (!title.includes(ui.project)) throw new Error(`the header says "${title}"`);
     await webview().locator('.freshness.tone-live').waitFor({ timeout: 15_000 }).catch(() => {});
@@ -133,22 +177,37 @@ export default async function packaged(ui) {
   await ui.screenshot('packaged-stage');
 
   await ui.check('Promote in the panel asks for confirmation in a modal; Cancel changes nothing', async () => {
-    const before = (await ui.api('GET', `/api/releases/${ui.project}`)).environments.find((e) => e.name === 'production');
+    // The first environment whose panel offers Promote now (the demo's data moves on as it evolves).
+    let environment;
+    for (const candidate of ['production', 'rollout', 'canary']) {
+      if (candidate !== 'production') await openStage(candidate);
+      const promote = webview().locator('vscode-button[data-key="promote"]');
+      await promote.waitFor({ timeout: 10_000 });
+      if (await promote.getAttribute('disabled') === null) {
+        environment = candidate;
+        break;
+      }
+      ui.log(`${candidate}: Promote is disabled (${(await webview().locator('#reason-promote').innerText().catch(() => '?')).trim()})`);
+    }
+    if (!environment) throw new Error('no stage offers Promote');
+    const state = async () => {
+      const env = (await ui.api('GET', `/api/releases/${ui.project}`)).environments.find((e) => e.name === environment);
+      return JSON.stringify({ current: env.current?.release_candidate_version, active: env.active?.id ?? null });
+    };
+    const before = await state();
     await webview().locator('vscode-button[data-key="promote"]').click();
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     const text = (await dialog.innerText()).replace(/\s+/g, ' ');
     ui.log(`modal: ${text.slice(0, 200)}`);
-    if (!/Promote \S+ to production\?/.test(text)) throw new Error(`the modal says: ${text}`);
+    if (!new RegExp(`Promote \\S+ to ${environment}\\?`).test(text)) throw new Error(`the modal says: ${text}`);
     await page.mouse.move(900, 820);
     await DELAY(300);
     await ui.screenshot('packaged-promote-confirm');
     await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     await DELAY(500);
-    const after = (await ui.api('GET', `/api/releases/${ui.project}`)).environments.find((e) => e.name === 'production');
-    if (after.active || after.current?.release_candidate_version !== before.current?.release_candidate_version) {
-      throw new Error(`production changed: ${JSON.stringify(before.current)} → ${JSON.stringify(after.current)}, active ${JSON.stringify(after.active)}`);
-    }
+    const after = await state();
+    if (after !== before) throw new Error(`${environment} changed: ${before} → ${after}`);
   });
 }
