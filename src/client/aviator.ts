@@ -18,6 +18,7 @@ import {
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, type ConfiguredEnvironment, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
 import { readDeployment, readDeploymentList, type WireContext } from './aviatorWire';
+import { networkReason, parseJson } from './http';
 import { BackendError, kindForStatus } from './errors';
 
 export const AVIATOR_SAAS_URL = 'https://api.aviator.co';
@@ -510,27 +511,4 @@ function releaseVersionOf(candidate: string): string {
 
 function rcNumber(candidate: string): number {
   return Number(/-rc(\d+)$/.exec(candidate)?.[1] ?? 0);
-}
-
-function parseJson(text: unknown): unknown {
-  if (typeof text !== 'string' || text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function networkReason(error: unknown): string {
-  let code: string | undefined;
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const c = (e as { code?: unknown }).code;
-    if (typeof c === 'string' && c !== 'ERR_NETWORK') code = c;
-  }
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timed out';
-  if (code === 'ENOTFOUND') return 'unknown host';
-  if (code) return code;
-  if (axios.isAxiosError(error)) return error.message;
-  return error instanceof Error ? error.message : String(error);
 }

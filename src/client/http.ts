@@ -101,7 +101,8 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
   }
 }
 
-function parseJson(text: unknown): unknown {
+/** The body as JSON, or undefined when it is empty or not JSON (the caller says what was expected). */
+export function parseJson(text: unknown): unknown {
   if (typeof text !== 'string' || text === '') return undefined;
   try {
     return JSON.parse(text);
@@ -110,7 +111,8 @@ function parseJson(text: unknown): unknown {
   }
 }
 
-function networkReason(error: unknown): string {
+/** Why nothing answered, in a few words (shared by every HTTP backend). */
+export function networkReason(error: unknown): string {
   // The fetch adapter reports ERR_NETWORK; the socket's own code (ECONNREFUSED …) is in the cause chain.
   let code: string | undefined;
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
