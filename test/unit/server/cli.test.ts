@@ -171,7 +171,7 @@ void describe('flightdeck token', () => {
 
   void it('rejects bad arguments', async () => {
     for (const argv of [[], ['list'], ['create', '--role', 'root', '--name', 'x'], ['create', '--role', 'viewer'], ['create', '--role', 'viewer', '--name', ' x'],
-      ['create', '--role', 'viewer', '--name', 'x', '--server', 'http://a', '--data-dir', '/tmp/x']]) {
+      ['create', '--role', 'viewer', '--name', 'x', '--server', 'http://a', '--data-dir', 'data-x']]) {
       await assert.rejects(runToken(argv, tokenIo()), UsageError, argv.join(' '));
     }
   });

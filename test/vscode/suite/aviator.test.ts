@@ -165,7 +165,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('shows the configured project with what each environment runs (from Aviator\'s deployment lists)', async function () {
-    if (!wired) this.skip();
+    assert.ok(wired, WIRING_MISSING);
     // Without the command (not wired), write the same file by hand so the rest can still be diagnosed.
     await vscode.workspace.fs.stat(configUri).then(undefined, () =>
       vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(defaultProjectConfig('payments', 'flightdeck-test/payments')))));
@@ -184,7 +184,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('promotes through the command: a create-deployment of the candidate live below', async function () {
-    if (!wired) this.skip();
+    assert.ok(wired, WIRING_MISSING);
     const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true });
     assert.ok(deployment, 'the promote returned the new deployment');
     assert.equal(deployment.release_candidate_version, '1.1.0-rc1');
@@ -199,7 +199,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('rolls back through the command with Aviator\'s rollback call', async function () {
-    if (!wired) this.skip();
+    assert.ok(wired, WIRING_MISSING);
     const before = proxy.log.length;
     const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true });
     assert.ok(deployment);
@@ -216,7 +216,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('follows edits to .flightdeck.json, and shows an environment Aviator does not know with its 404 message', async function () {
-    if (!wired) this.skip();
+    assert.ok(wired, WIRING_MISSING);
     const config = defaultProjectConfig('payments', 'flightdeck-test/payments');
     config.projects[0]?.environments.push({ name: 'staging-eu', tier: 'staging' });
     await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(config)));
@@ -233,7 +233,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('shows that message on the tree item (needs the provider change from the Aviator report)', async function () {
-    if (!wired) this.skip();
+    assert.ok(wired, WIRING_MISSING);
     const items = await environmentItems(api, 'payments');
     const item = items.get('staging-eu')?.item;
     assert.ok(item);
@@ -243,7 +243,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('sent nothing but Aviator\'s five endpoints', function () {
-    if (!wired) this.skip();
+    assert.ok(wired, WIRING_MISSING);
     const sent = proxy.log.slice(mark);
     assert.ok(sent.length > 0);
     const others = sent.filter((r) => !AVIATOR_ENDPOINTS.some(([m, p]) => r.method === m && p.test(r.path)));
