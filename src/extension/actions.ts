@@ -3,7 +3,7 @@
 // sends `expected_current` so a stale screen cannot act on a changed environment, explains a 409 by
 // refreshing and saying what changed, and follows the deployment it started.
 import * as vscode from 'vscode';
-import type { Deployment, Environment, Project } from '../api/schemas';
+import type { Deployment, Environment } from '../api/schemas';
 import { BackendError, describeError } from '../client/errors';
 import { plural } from '../core/format';
 import { rungBelow } from '../core/ladder';
@@ -11,7 +11,7 @@ import { rollbackTarget } from '../core/rollback';
 import type { Logger } from './log';
 import type { RefreshController } from './refresh';
 import type { SessionManager } from './session';
-import { isEnvironmentArgs, pickProject, resolveEnvironment, type EnvironmentTarget } from './targets';
+import { isEnvironmentArgs, pickEnvironmentIn, pickProject, resolveEnvironment, type EnvironmentTarget } from './targets';
 import type { ReleaseTreeModel } from './tree/model';
 import { followDeployment } from './follow';
 
@@ -154,7 +154,7 @@ async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<Deployme
     await deps.model.refresh();
     const project = await pickProject(deps.model, 'Flightdeck: Deploy Release Candidate', '1/3');
     if (!project) return undefined;
-    target = await pickEnvironmentIn(project);
+    target = await pickEnvironmentIn(project, 'Flightdeck: Deploy Release Candidate', '2/3');
   }
   if (!target) return undefined;
   const { project, environment } = target;
@@ -180,14 +180,6 @@ async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<Deployme
   });
   started(deps, deployment, 'Deploying');
   return deployment;
-}
-
-async function pickEnvironmentIn(project: Project): Promise<EnvironmentTarget | undefined> {
-  const picked = await vscode.window.showQuickPick(
-    project.environments.map((e) => ({ label: e.name, description: e.current?.release_candidate_version ?? 'nothing deployed', environment: e })),
-    { title: 'Flightdeck: Deploy Release Candidate (2/3)', placeHolder: `Environment in ${project.name}`, ignoreFocusOut: true },
-  );
-  return picked ? { project, environment: picked.environment } : undefined;
 }
 
 async function setFrozen(deps: ActionDeps, arg: unknown, frozen: boolean): Promise<Environment | undefined> {

@@ -61,7 +61,11 @@ export async function pickProject(model: ReleaseTreeModel, title: string, step?:
 
 export async function pickEnvironment(model: ReleaseTreeModel, title: string): Promise<EnvironmentTarget | undefined> {
   const project = await pickProject(model, title, '1/2');
-  if (!project) return undefined;
+  return project ? pickEnvironmentIn(project, title, '2/2') : undefined;
+}
+
+/** The environment step of a multi-step pick: the ladder, each rung with what runs there now. */
+export async function pickEnvironmentIn(project: Project, title: string, step: string): Promise<EnvironmentTarget | undefined> {
   const now = Date.now();
   const picked = await vscode.window.showQuickPick(
     ladder(project).map((e) => ({
@@ -70,7 +74,7 @@ export async function pickEnvironment(model: ReleaseTreeModel, title: string): P
       detail: [e.strategy, e.tier, e.frozen ? 'frozen' : '', e.protected ? 'protected' : '', e.active ? `deploying ${e.active.release_candidate_version}` : ''].filter(Boolean).join(' · '),
       environment: e,
     })),
-    { title: `${title} (2/2)`, placeHolder: `Environment in ${project.name}`, ignoreFocusOut: true },
+    { title: `${title} (${step})`, placeHolder: `Environment in ${project.name}`, ignoreFocusOut: true },
   );
   return picked ? { project, environment: picked.environment } : undefined;
 }
