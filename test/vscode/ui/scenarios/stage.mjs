@@ -244,9 +244,20 @@ export default async function stage(ui) {
   await ui.screenshot('stage-production-hc');
 
   // ── 5. a window reload brings the panel back (serializer + onWebviewPanel activation) ─────────
-  // The window-reload check lives in the VS Code tier (the serializer's path). In the full UI run, after
-  // "Developer: Reload Window" the reloaded extension host sometimes came up on its embedded server
-  // instead of the configured one: an open bug (issue #7's note), not something to hide behind a retry.
+  // The theme changes above make the workbench re-read User settings: a setting declared with a machine
+  // scope vanished from the reloaded window then, and it came back on the empty embedded server.
+  await ui.check('the panel survives a window reload and catches up, on the configured server', async () => {
+    await ui.palette('Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await webview().locator('.stage-header .env', { hasText: 'production' }).waitFor({ timeout: 60_000 });
+    await webview().locator('.freshness.tone-live').waitFor({ timeout: 30_000 });
+    const problem = await webview().locator('.notice.error').allTextContents();
+    if (problem.some((text) => /not found/i.test(text))) throw new Error(`the restored panel says: ${problem.join(' / ')}`);
+    await ui.waitForTreeRow('Releases', ui.project, 30_000);
+    await page.mouse.move(1, 1);
+    await DELAY(500);
+  });
+  await ui.screenshot('stage-restored-after-reload');
   await ui.setTheme('Default Dark Modern').catch(() => {});
 }
 
