@@ -6,9 +6,8 @@ import type { ActionName, CommitInfo, CommitRange, StageView, WebviewToHost } fr
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { badge, button, link, spinner, tag } from './components';
 import { h, icon, type Child } from './dom';
-import {
-  formatAge, formatDateTime, formatDuration, humanize, plural, shortSha, splitSubject,
-} from './format';
+import { formatAge, formatDateTime, formatDuration, humanize, plural, shortSha } from '../src/core/format';
+import { splitSubject } from './subjects';
 import {
   actionTitle, availability, describeEvent, deploymentTimeline, freshnessText, isTerminal, rolloutSegments, soakStatus,
   type Availability, type StageState,

@@ -5,7 +5,7 @@ import type {
   ActionName, ActionOutcome, Freshness, HostToWebview, StageIdentity, StagePersistedState, StageView,
 } from '../src/api/protocol';
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
-import { formatClock, formatDuration, humanize, plural } from './format';
+import { formatClock, formatDuration, humanize, plural } from '../src/core/format';
 
 /** Statuses after which a deployment never changes (API.md). Mirrors schemas' TERMINAL_STATUSES as a type-only import. */
 const TERMINAL: ReadonlySet<string> = new Set(['success', 'failure', 'canceled', 'error']);

@@ -1,4 +1,5 @@
-// Short human text for times and commits, shared by the tree, hovers, the webview and the CLI.
+// Short human text for times and commits, shared by the tree, hovers, the webview and the CLI. Pure and
+// platform-free (no DOM, no Node): the webview bundle imports it too.
 
 export function shortSha(commit: string | null | undefined, length = 7): string {
   return commit ? commit.slice(0, length) : '';
@@ -29,10 +30,24 @@ export function formatDuration(totalSeconds: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** "10:42" in the viewer's local time, for "offline — showing data from 10:42". */
-export function formatClock(epochMs: number): string {
+/** "10:42" (or "10:42:07") in the viewer's local time, for "offline — showing data from 10:42". */
+export function formatClock(epochMs: number, seconds = false): string {
   const d = new Date(epochMs);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return seconds ? `${hm}:${String(d.getSeconds()).padStart(2, '0')}` : hm;
+}
+
+/** "2026-11-23 10:42:07" in local time, for tooltips next to relative ages. */
+export function formatDateTime(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')} ${formatClock(ms, true)}`;
+}
+
+/** Status words as people say them: `in_progress` → "in progress", `auto_rollback` → "auto rollback". */
+export function humanize(word: string): string {
+  return word.replace(/_/g, ' ');
 }
 
 export function plural(count: number, word: string, pluralWord = `${word}s`): string {

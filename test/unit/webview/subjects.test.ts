@@ -1,7 +1,8 @@
 // The stage panel's text helpers, above all the pull request numbers parsed from commit subjects.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatAge, formatDuration, humanize, pullRequestOf, shortSha, splitSubject } from '../../../webview/format';
+import { formatAge, formatDuration, humanize, shortSha } from '../../../src/core/format';
+import { pullRequestOf, splitSubject } from '../../../webview/subjects';
 
 describe('pullRequestOf', () => {
   it('reads squash-merge subjects and merge commits', () => {
