@@ -2,13 +2,12 @@
 // serializer that brings panels back after a window reload.
 import * as vscode from 'vscode';
 import { STAGE_VIEW_TYPE, type StageIdentity } from '../../api/protocol';
-import { GitRepository } from '../../git';
 import type { Logger } from '../log';
 import type { SessionManager } from '../session';
 import { isEnvironmentArgs, pickEnvironment } from '../targets';
 import type { ReleaseTreeModel } from '../tree/model';
 import { StagePanelManager } from './manager';
-import type { CommitSource, RepositoryProvider } from './snapshot';
+import type { RepositoryProvider } from './snapshot';
 
 export { StagePanelManager } from './manager';
 export type { StagePanelProbe } from './panel';
@@ -19,11 +18,8 @@ export interface StageDeps {
   sessions: SessionManager;
   model: ReleaseTreeModel;
   log: Logger;
-  /**
-   * The workspace's git repositories (WorkspaceRepositories fits). Optional: without it the panel opens
-   * the workspace folders' repositories itself; without any repository it shows no commit lists.
-   */
-  repositories?: RepositoryProvider;
+  /** The workspace's git repositories; with none (no folder, or an untrusted one) the panel shows no commit lists. */
+  repositories: RepositoryProvider;
 }
 
 export type StageRegistration = vscode.Disposable[] & { manager: StagePanelManager };
@@ -33,7 +29,7 @@ export function registerStage(deps: StageDeps): StageRegistration {
     extensionUri: deps.context.extensionUri,
     sessions: deps.sessions,
     log: deps.log,
-    repositories: deps.repositories ?? new FolderRepositories(deps.log),
+    repositories: deps.repositories,
   });
   const disposables: vscode.Disposable[] = [
     manager,
@@ -69,27 +65,4 @@ function isNodeWithEnvironment(value: unknown): value is { project: { name: stri
   const node = value as { kind?: unknown; project?: { name?: unknown }; environment?: { name?: unknown } };
   return (node.kind === 'environment' || node.kind === 'deployment')
     && typeof node.project?.name === 'string' && typeof node.environment?.name === 'string';
-}
-
-/** The workspace folders' repositories, opened once each; for when the composition root passes none. */
-class FolderRepositories implements RepositoryProvider {
-  private readonly opened = new Map<string, Promise<CommitSource | undefined>>();
-
-  constructor(private readonly log: Logger) {}
-
-  async allRepositories(): Promise<CommitSource[]> {
-    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
-    const repos = await Promise.all(folders.map((folder) => {
-      let repo = this.opened.get(folder.uri.fsPath);
-      if (!repo) {
-        repo = GitRepository.open(folder.uri.fsPath).then((r): CommitSource => r, (error: unknown) => {
-          this.log.info(`Stage: no git repository in ${folder.uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
-          return undefined;
-        });
-        this.opened.set(folder.uri.fsPath, repo);
-      }
-      return repo;
-    }));
-    return repos.filter((r): r is CommitSource => r !== undefined);
-  }
 }
