@@ -72,6 +72,8 @@ export class Engine {
   /** Environments with a deploy task in hand: their next deploy task waits (one executor per environment). */
   private readonly busy = new Map<string, Promise<void>>();
   private executors = new AbortController();
+  /** The running executor of each deployment: stopped when the deployment ends under it (abort, rollback). */
+  private readonly executorOf = new Map<string, AbortController>();
   private checks = new AbortController();
   private unsubscribe: (() => void) | undefined;
   private leadership: Promise<void> | undefined;
@@ -100,6 +102,9 @@ export class Engine {
     // engine's own step updates need no look.
     this.unsubscribe = this.service.onDeploymentChanged((change) => {
       if (change.type === 'created') this.wake();
+      // An aborted (or otherwise ended) deployment's deploy command must not run on: its result would be
+      // thrown away, and the rollback it started waits for the environment's executor to be free.
+      if (change.type === 'updated' && isTerminal(change.deployment.status)) this.executorOf.get(change.deployment.id)?.abort();
     });
     this.leadership = this.lead();
   }
@@ -322,14 +327,19 @@ export class Engine {
 
   private async runExecutor(task: EngineTask, begun: Extract<BeginResult, { action: 'run' }>): Promise<void> {
     let outcome: StepOutcome;
+    const ended = new AbortController();
+    this.executorOf.set(begun.deployment.id, ended);
     try {
       outcome = await runStep({
         env: begun.env, deployment: begun.deployment, percent: begun.percent, attempt: begun.attempt, delivery: begun.delivery,
-        signal: this.executors.signal,
+        signal: AbortSignal.any([this.executors.signal, ended.signal]),
       });
     } catch (error) {
       outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };
+    } finally {
+      if (this.executorOf.get(begun.deployment.id) === ended) this.executorOf.delete(begun.deployment.id);
     }
+    // Stopped because its deployment ended: finishStep sees the terminal status and closes the task.
     if (outcome.kind === 'interrupted' && !this.leader) return; // the next engine reconciles it
     await this.service.store.write((w) => finishStep(w, task, this.claim, outcome, new Date()));
   }

@@ -125,6 +125,32 @@ void describe('rollouts', () => {
     ]);
   });
 
+  void it('abort stops the deploy command that is running, so the rollback runs at once', async () => {
+    const log = path.join(dir, 'abort-running.log');
+    const project = await createProject(server, [{
+      name: 'production', tier: 'production', position: 0, strategy: 'standard', deploy: commandDeploy(script, log),
+    }]);
+    await deploySuccessfully(server, project, 'production', '1.0.0-rc1');
+    // rc2's deploy hangs for a minute (a stuck migration, say).
+    fs.writeFileSync(`${log}.sleep`, '60000');
+    const hanging = await deploy(server, project, 'production', '1.0.0-rc2');
+    await waitForStatus(server, project, hanging.id, ['in_progress']);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // its command has started
+    const aborted = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${hanging.id}/abort`);
+    assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
+    fs.rmSync(`${log}.sleep`); // the rollback's own command is quick
+    const startedAt = Date.now();
+    // Were rc2's command left running, the rollback would wait for it (one executor per environment).
+    const rollback = await waitFor('the rollback to finish', async () => {
+      const list = await deployments(server, project, 'production');
+      return list[0]?.kind === 'auto_rollback' && list[0].status === 'success' ? list[0] : undefined;
+    }, 15_000);
+    assert.equal(rollback.release_candidate_version, '1.0.0-rc1');
+    assert.ok(Date.now() - startedAt < 10_000, 'the rollback did not wait for the aborted command');
+    // The aborted command was killed before it could record anything: only rc1's two runs are logged.
+    assert.deepEqual(readCalls(log).map((c) => c.version), ['1.0.0-rc1', '1.0.0-rc1']);
+  });
+
   void it('a deployment without progress for the stuck limit becomes error', async () => {
     const project = await createProject(server, [{ name: 'manual', tier: 'production', position: 0, strategy: 'standard' }]);
     const reported = await server.request<Deployment>('PATCH', `/api/releases/${project}/environments/manual/deployments`, {
