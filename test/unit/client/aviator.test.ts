@@ -10,76 +10,14 @@ import { Project as ProjectSchema } from '../../../src/api/schemas';
 import { AVIATOR_UNSUPPORTED, AviatorBackend, environmentError, type AviatorOptions } from '../../../src/client/aviator';
 import { BackendError } from '../../../src/client/errors';
 import { parseProjectConfigText, type ProjectConfig } from '../../../src/core/projectConfig';
+import { aviatorEndpointIndex, startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../../shared/aviatorProxy';
 import { startTestServer, type TestServer } from '../helpers/server';
 
-interface Recorded {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  body: unknown;
+function isAviatorCall(r: RecordedRequest): boolean {
+  return aviatorEndpointIndex(r) >= 0;
 }
 
-interface RecordingProxy {
-  url: string;
-  log: Recorded[];
-  /** Entries since `mark()`. */
-  since(mark: number): Recorded[];
-  close(): Promise<void>;
-}
-
-/** Records each request, then forwards it as it came to `target` and pipes the answer back. */
-async function startRecordingProxy(target: string): Promise<RecordingProxy> {
-  const log: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const url = new URL(req.url ?? '/', 'http://proxy');
-      let body: unknown;
-      try {
-        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        body = raw.toString('utf8');
-      }
-      log.push({ method: req.method ?? '?', path: url.pathname, query: url.searchParams, body });
-      const upstream = http.request(target + (req.url ?? '/'), { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', (error) => {
-        res.writeHead(502);
-        res.end(String(error));
-      });
-      upstream.end(raw);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    log,
-    since: (mark) => log.slice(mark),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-/** Aviator's five documented calls. */
-const AVIATOR_ENDPOINTS: ReadonlyArray<readonly [string, RegExp]> = [
-  ['POST', /^\/api\/releases\/[^/]+\/releases\/[^/]+$/],
-  ['POST', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/deployments$/],
-  ['PATCH', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/deployments$/],
-  ['GET', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/deployments$/],
-  ['POST', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/rollback$/],
-];
-
-function isAviatorCall(r: Recorded): boolean {
-  return AVIATOR_ENDPOINTS.some(([method, path]) => r.method === method && path.test(r.path));
-}
-
-function calls(entries: readonly Recorded[]): string[] {
+function calls(entries: readonly RecordedRequest[]): string[] {
   return entries.map((r) => `${r.method} ${r.path}${r.query.size ? `?${r.query.toString()}` : ''}`);
 }
 
@@ -353,7 +291,7 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     assert.ok(proxy.log.length > 20, 'the suite did go through the proxy');
     const others = proxy.log.filter((r) => !isAviatorCall(r));
     assert.deepEqual(calls(others), []);
-    const used = new Set(proxy.log.map((r) => AVIATOR_ENDPOINTS.findIndex(([m, p]) => r.method === m && p.test(r.path))));
+    const used = new Set(proxy.log.map((r) => aviatorEndpointIndex(r)));
     assert.deepEqual([...used].sort(), [0, 1, 2, 3, 4], 'and exercised all five');
   });
 });

@@ -3,70 +3,15 @@
 // promote and rollback go through the commands, and a recording proxy in front of the real server (whose
 // endpoints 1–5 are Aviator's API) shows that nothing but Aviator's five calls was sent. The proxy
 // records and forwards; it answers nothing itself.
-//
-// This suite needs the Aviator wiring in SessionManager (an AviatorBackend when the kind is `aviator`)
-// and registerAviator in main.ts; without them its first tests fail saying so and the rest are skipped.
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
 import { environmentError } from '../../../src/client/aviator';
 import { PROJECT_CONFIG_FILE, defaultProjectConfig, projectConfigText } from '../../../src/core/projectConfig';
 import type { FlightdeckApi } from '../../../src/extension/main';
 import type { EnvironmentNode } from '../../../src/extension/tree/model';
+import { aviatorEndpointIndex, startRecordingProxy } from '../../shared/aviatorProxy';
 import { seedPayments, startRealServer, waitFor, type RealServer } from './realServer';
-
-const WIRING_MISSING = 'The Aviator backend is not wired in yet: with flightdeck.server.kind = "aviator", SessionManager.connect() '
-  + 'must create an AviatorBackend (createAviatorBackend from src/extension/aviator) and main.ts must call registerAviator. '
-  + 'Apply the session.ts / main.ts / package.json changes from the Aviator backend report.';
-
-interface Recorded { method: string; path: string; body: unknown }
-
-/** Records method, path and body of each request, then forwards it unchanged to `target`. */
-async function startRecordingProxy(target: string): Promise<{ url: string; log: Recorded[]; close(): Promise<void> }> {
-  const log: Recorded[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      let body: unknown;
-      try {
-        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        body = raw.toString('utf8');
-      }
-      log.push({ method: req.method ?? '?', path: new URL(req.url ?? '/', 'http://proxy').pathname, body });
-      const upstream = http.request(target + (req.url ?? '/'), { method: req.method, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
-      upstream.on('error', (error) => {
-        res.writeHead(502);
-        res.end(String(error));
-      });
-      upstream.end(raw);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    log,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
-
-const AVIATOR_ENDPOINTS: ReadonlyArray<readonly [string, RegExp]> = [
-  ['POST', /^\/api\/releases\/[^/]+\/releases\/[^/]+$/],
-  ['POST', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/deployments$/],
-  ['PATCH', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/deployments$/],
-  ['GET', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/deployments$/],
-  ['POST', /^\/api\/releases\/[^/]+\/environments\/[^/]+\/rollback$/],
-];
 
 async function flightdeck(): Promise<FlightdeckApi> {
   const extension = vscode.extensions.getExtension<FlightdeckApi>('flightdeck.flightdeck');
@@ -106,8 +51,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   let server: RealServer;
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
   let configUri: vscode.Uri;
-  let commandRegistered = false;
-  let wired = false;
+  let aviatorSession = false;
   /** Requests before this index were made while the settings were switching (possibly not by Aviator). */
   let mark = 0;
 
@@ -125,7 +69,6 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.ok(folder, 'the harness opens a workspace folder');
     configUri = vscode.Uri.joinPath(folder.uri, PROJECT_CONFIG_FILE);
     await vscode.workspace.fs.delete(configUri).then(undefined, () => undefined);
-    commandRegistered = (await vscode.commands.getCommands(true)).includes('flightdeck.createProjectConfig');
 
     // URL first, then kind: in between, a Flightdeck session may talk to the proxy; `mark` skips that.
     await settings().update('server.url', proxy.url, vscode.ConfigurationTarget.Global);
@@ -135,7 +78,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
       return s && s.backend.baseUrl === proxy.url ? s : undefined;
     };
     await waitFor('a session on the proxy', onProxy);
-    wired = await waitFor('an Aviator session', async () => (await onProxy())?.backend.kind === 'aviator', 3000).catch(() => false);
+    aviatorSession = await waitFor('an Aviator session', async () => (await onProxy())?.backend.kind === 'aviator', 3000).catch(() => false);
     // Give a replaced session's requests time to land before counting.
     await new Promise((r) => setTimeout(r, 300));
     mark = proxy.log.length;
@@ -150,11 +93,11 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('uses an AviatorBackend when flightdeck.server.kind is aviator', () => {
-    assert.ok(wired, WIRING_MISSING);
+    assert.ok(aviatorSession, 'with server.kind = aviator the session\'s backend is not the Aviator one');
   });
 
   it('registers flightdeck.createProjectConfig, which writes .flightdeck.json from the git remote', async function () {
-    assert.ok(commandRegistered, WIRING_MISSING);
+    assert.ok((await vscode.commands.getCommands(true)).includes('flightdeck.createProjectConfig'), 'flightdeck.createProjectConfig is registered');
     const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('flightdeck.createProjectConfig', { name: 'payments', open: false });
     assert.ok(uri, 'the command returned the file it wrote');
     assert.equal(uri.toString(), configUri.toString());
@@ -165,8 +108,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('shows the configured project with what each environment runs (from Aviator\'s deployment lists)', async function () {
-    assert.ok(wired, WIRING_MISSING);
-    // Without the command (not wired), write the same file by hand so the rest can still be diagnosed.
+    // The file the previous test wrote (written here too, so that this test stands on its own).
     await vscode.workspace.fs.stat(configUri).then(undefined, () =>
       vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(defaultProjectConfig('payments', 'flightdeck-test/payments')))));
     const items = await refreshUntil(api, 'the payments project in the tree', async () => {
@@ -184,7 +126,6 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('promotes through the command: a create-deployment of the candidate live below', async function () {
-    assert.ok(wired, WIRING_MISSING);
     const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true });
     assert.ok(deployment, 'the promote returned the new deployment');
     assert.equal(deployment.release_candidate_version, '1.1.0-rc1');
@@ -199,7 +140,6 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('rolls back through the command with Aviator\'s rollback call', async function () {
-    assert.ok(wired, WIRING_MISSING);
     const before = proxy.log.length;
     const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true });
     assert.ok(deployment);
@@ -216,7 +156,6 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('follows edits to .flightdeck.json, and shows an environment Aviator does not know with its 404 message', async function () {
-    assert.ok(wired, WIRING_MISSING);
     const config = defaultProjectConfig('payments', 'flightdeck-test/payments');
     config.projects[0]?.environments.push({ name: 'staging-eu', tier: 'staging' });
     await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(config)));
@@ -232,8 +171,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.match(description(items.get('canary')?.item), /^1\.0\.0-rc1/, 'the other rungs are unaffected');
   });
 
-  it('shows that message on the tree item (needs the provider change from the Aviator report)', async function () {
-    assert.ok(wired, WIRING_MISSING);
+  it('shows that message on the tree item', async function () {
     const items = await environmentItems(api, 'payments');
     const item = items.get('staging-eu')?.item;
     assert.ok(item);
@@ -243,10 +181,9 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('sent nothing but Aviator\'s five endpoints', function () {
-    assert.ok(wired, WIRING_MISSING);
     const sent = proxy.log.slice(mark);
     assert.ok(sent.length > 0);
-    const others = sent.filter((r) => !AVIATOR_ENDPOINTS.some(([m, p]) => r.method === m && p.test(r.path)));
+    const others = sent.filter((r) => aviatorEndpointIndex(r) < 0);
     assert.deepEqual(others.map((r) => `${r.method} ${r.path}`), [], 'no /api/releases overview, no /api/events stream, no promote endpoint');
   });
 });
