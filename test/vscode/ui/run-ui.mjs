@@ -296,6 +296,9 @@ async function startPackaged(runDir) {
  * ui.waitForTreeRow(viewTitle, text, timeoutMs?)  polls until a row contains text; returns the rows
  * ui.screenshot(name)           saves test-results/ui/<name>.png
  * ui.setTheme(name)             'Default Light Modern' | 'Default Dark Modern' (through the theme picker)
+ * ui.typeInNewUntitled(text)    opens a new untitled editor and types text into it
+ * ui.hoverToken(token, widget, timeoutMs?)  moves the mouse onto the first rendered `token` in an editor,
+ *                               waits for the `widget` locator (a hover) and returns its text, whitespace folded
  * ui.check(name, fn)            runs fn as one counted check; returns whether it passed
  * ui.log(message)
  */
@@ -324,6 +327,40 @@ function makeUi(page, { scenario, server, token, packaged, workspace }) {
     packaged,
     api: (method, route, body) => api(server, token, method, route, body),
     log: (message) => note(`${scenario}: ${message}`),
+
+    async typeInNewUntitled(text) {
+      await ui.palette('File: New Untitled Text File');
+      await page.locator('.monaco-editor textarea').first().waitFor({ timeout: 10_000 });
+      await delay(300);
+      await page.keyboard.type(text, { delay: 5 });
+      await delay(400);
+    },
+
+    async hoverToken(token, widget, timeoutMs = 15_000) {
+      // The token's place on screen: a DOM range over a few of its characters in the rendered line.
+      const rect = await page.evaluate((wanted) => {
+        for (const view of document.querySelectorAll('.monaco-editor .view-lines .view-line')) {
+          const walker = document.createTreeWalker(view, NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            const at = node.textContent.indexOf(wanted);
+            if (at < 0) continue;
+            const range = document.createRange();
+            range.setStart(node, at + 2);
+            range.setEnd(node, at + 3);
+            const r = range.getBoundingClientRect();
+            return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+          }
+        }
+        return null;
+      }, token);
+      if (!rect) throw new Error(`"${token}" is not on screen`);
+      // Arrive from elsewhere: a hover opens on mouse movement onto the token.
+      await page.mouse.move(rect.x + 30, rect.y + 40);
+      await page.mouse.move(rect.x, rect.y, { steps: 5 });
+      await widget.waitFor({ timeout: timeoutMs });
+      await delay(400);
+      return (await widget.innerText()).replace(/\s+/g, ' ');
+    },
 
     async palette(text) {
       await page.keyboard.press('F1');

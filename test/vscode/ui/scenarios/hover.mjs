@@ -127,33 +127,8 @@ export default async function hover(ui) {
   const short = blamed.slice(0, 7);
   const sentence = `Idempotency landed in ${short}; is it in production yet?`;
   await ui.check('a short SHA typed into an untitled editor gets the Flightdeck hover', async () => {
-    await ui.palette('File: New Untitled Text File');
-    await page.locator('.monaco-editor textarea').first().waitFor({ timeout: 10_000 });
-    await DELAY(300);
-    await page.keyboard.type(sentence, { delay: 5 });
-    await DELAY(400);
-    // The token's place on screen: a DOM range over its characters in the rendered line.
-    const rect = await page.evaluate((token) => {
-      for (const view of document.querySelectorAll('.monaco-editor .view-lines .view-line')) {
-        const walker = document.createTreeWalker(view, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const at = node.textContent.indexOf(token);
-          if (at < 0) continue;
-          const range = document.createRange();
-          range.setStart(node, at + 2);
-          range.setEnd(node, at + 3);
-          const r = range.getBoundingClientRect();
-          return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-        }
-      }
-      return null;
-    }, short);
-    if (!rect) throw new Error(`"${short}" is not on screen`);
-    await page.mouse.move(rect.x + 30, rect.y + 40);
-    await page.mouse.move(rect.x, rect.y, { steps: 5 });
-    await hoverWidget.waitFor({ timeout: 10_000 });
-    await DELAY(400);
-    const text = (await hoverWidget.innerText()).replace(/\s+/g, ' ');
+    await ui.typeInNewUntitled(sentence);
+    const text = await ui.hoverToken(short, hoverWidget, 10_000);
     ui.log(`SHA hover: ${text.slice(0, 400)}`);
     for (const expected of [`commit ${short}`, subject, 'canary', 'production', 'Open Stage', 'Copy SHA']) {
       if (!text.includes(expected)) throw new Error(`the hover does not say "${expected}": ${text}`);

@@ -91,32 +91,8 @@ export default async function packaged(ui) {
   const subject = git('show', '-s', '--format=%s', sha);
   const hoverWidget = page.locator('.monaco-hover:visible', { hasText: 'Copy SHA' }).first();
   await ui.check(`hovering ${short} in an editor says where that commit is deployed`, async () => {
-    await ui.palette('File: New Untitled Text File');
-    await page.locator('.monaco-editor textarea').first().waitFor({ timeout: 10_000 });
-    await DELAY(300);
-    await page.keyboard.type(`Is ${short} in production yet?`, { delay: 5 });
-    await DELAY(400);
-    const rect = await page.evaluate((token) => {
-      for (const view of document.querySelectorAll('.monaco-editor .view-lines .view-line')) {
-        const walker = document.createTreeWalker(view, NodeFilter.SHOW_TEXT);
-        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-          const at = node.textContent.indexOf(token);
-          if (at < 0) continue;
-          const range = document.createRange();
-          range.setStart(node, at + 2);
-          range.setEnd(node, at + 3);
-          const r = range.getBoundingClientRect();
-          return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-        }
-      }
-      return null;
-    }, short);
-    if (!rect) throw new Error(`"${short}" is not on screen`);
-    await page.mouse.move(rect.x + 30, rect.y + 40);
-    await page.mouse.move(rect.x, rect.y, { steps: 5 });
-    await hoverWidget.waitFor({ timeout: 15_000 });
-    await DELAY(400);
-    const text = (await hoverWidget.innerText()).replace(/\s+/g, ' ');
+    await ui.typeInNewUntitled(`Is ${short} in production yet?`);
+    const text = await ui.hoverToken(short, hoverWidget);
     ui.log(`hover: ${text.slice(0, 300)}`);
     for (const expected of [short, subject, 'canary', 'production']) {
       if (!text.includes(expected)) throw new Error(`the hover does not say "${expected}": ${text}`);
