@@ -4,12 +4,15 @@
 // merges, unmerged branches and out-of-order dates; deploys 5 projects × 6 environments at different
 // commits; then asks where 1,000 random commits are:
 //   - warm: one long-lived GitRepository (as the extension holds), prepared when deployments arrive;
-//   - cold: a new GitRepository for every question (as the CLI runs, or a hover before prepare());
+//   - cold, first ever: a new GitRepository for every question with no disk cache (the first run of the
+//     CLI on a repository, or the first hover before prepare() in a fresh VS Code profile);
+//   - cold, disk cache present: a new GitRepository for every question whose `cacheDir` holds the graph an
+//     earlier run saved (every later CLI run, a reloaded window): the case the cold goal is for;
 //   - naive: one `git merge-base --is-ancestor` process per environment (about a second per question
 //     without a commit-graph, so on a sample);
 //   - reference: per-tip `git rev-list <tip>` Sets (the other in-memory design), used to check all answers;
 // first without, then with a commit-graph file; checks the answers are identical, reports the memory the
-// caches hold and that tight bounds hold. Sizes: BENCH_COMMITS, BENCH_QUERIES, BENCH_FRESH_QUERIES,
+// caches hold, the size of the disk cache file, and that tight bounds hold. Sizes: BENCH_COMMITS, BENCH_QUERIES, BENCH_FRESH_QUERIES,
 // BENCH_NAIVE_QUERIES, BENCH_NAIVE_QUERIES_WITH_GRAPH.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -320,30 +323,57 @@ async function runMethods(
   const repeat = await measure(queries, projects, () => session);
   const stats = session.cacheStats();
 
-  // The CLI's case and the first hover before prepare(): nothing cached at all.
+  // The first CLI run on a repository, and the first hover before prepare(): nothing cached at all.
   const fresh = await measure(queries.slice(0, config.freshQueries), projects, () => GitRepository.open(dir));
+  // Every later CLI run: the graph is read from the cache dir one earlier run filled.
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-bench-cache-'));
+  let fromDisk: Run;
+  let cacheFileBytes = 0;
+  let cacheWriteMs = 0;
+  let diskGraphUsed = false;
+  try {
+    const earlierRun = await GitRepository.open(dir, { cacheDir });
+    const t0 = performance.now();
+    await earlierRun.prepare(tips);
+    await earlierRun.cacheWritten();
+    cacheWriteMs = performance.now() - t0;
+    cacheFileBytes = fs.readdirSync(cacheDir).reduce((sum, name) => sum + fs.statSync(path.join(cacheDir, name)).size, 0);
+    fromDisk = await measure(queries.slice(0, config.freshQueries), projects, () => GitRepository.open(dir, { cacheDir }));
+    const probe = await GitRepository.open(dir, { cacheDir });
+    await probe.prepare(tips);
+    diskGraphUsed = probe.cacheStats().graphLoadedFromDisk && probe.cacheStats().historyWalks === 0;
+  } finally {
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  }
   const naive = await measure(queries.slice(0, config.naiveQueries), projects, () => naiveOracle(dir));
 
   console.log(`  session load (prepare: one rev-list walk of ${stats.graphCommits} commits): ${fmt(loadMs)}`);
   console.log(row('warm: live session, each commit asked first time', firstSight.timing, queries.length));
   console.log(row('warm: live session, same commits asked again', repeat.timing, queries.length));
-  console.log(row('cold: new GitRepository for every question', fresh.timing, config.freshQueries));
+  console.log(row('cold, first ever: new GitRepository, no disk cache', fresh.timing, config.freshQueries));
+  console.log(row('cold: new process state, disk cache present', fromDisk.timing, config.freshQueries));
   console.log(row(`naive: ${tips.length} × merge-base --is-ancestor, 4 at a time`, naive.timing, config.naiveQueries));
-  console.log(`  speed-up over naive at p50: warm ${(naive.timing.p50 / firstSight.timing.p50).toFixed(0)}×, cold ${(naive.timing.p50 / fresh.timing.p50).toFixed(1)}×` +
-    `; at p95: warm ${(naive.timing.p95 / firstSight.timing.p95).toFixed(0)}×, cold ${(naive.timing.p95 / fresh.timing.p95).toFixed(1)}×`);
+  console.log(`  speed-up over naive at p50: warm ${(naive.timing.p50 / firstSight.timing.p50).toFixed(0)}×, cold with disk cache ${(naive.timing.p50 / fromDisk.timing.p50).toFixed(1)}×, ` +
+    `cold first ever ${(naive.timing.p50 / fresh.timing.p50).toFixed(1)}×; at p95: warm ${(naive.timing.p95 / firstSight.timing.p95).toFixed(0)}×, ` +
+    `cold with disk cache ${(naive.timing.p95 / fromDisk.timing.p95).toFixed(1)}×, cold first ever ${(naive.timing.p95 / fresh.timing.p95).toFixed(1)}×`);
+  console.log(`  disk cache: ${stats.graphCommits} commits in a ${mib(cacheFileBytes)} file (${(cacheFileBytes / Math.max(1, stats.graphCommits)).toFixed(1)} bytes per commit), ` +
+    `walked and written by the earlier run in ${fmt(cacheWriteMs)}; a new GitRepository ${diskGraphUsed ? 'reads it and runs no rev-list' : 'DID NOT use it'}`);
   console.log(`  caches: graph ${stats.graphCommits} commits in ${mib(stats.graphBytes)}, ${stats.tipSets} tip bitsets ${mib(stats.tipSetBytes)}, ` +
     `${stats.cachedAnswers} cached answers; heap+buffers held by the session ${mib(held.bytes)}`);
 
   const diffs = {
     'repeat vs first': differences(repeat.answers, firstSight.answers),
     'cold vs warm': differences(fresh.answers, firstSight.answers),
+    'cold from disk vs warm': differences(fromDisk.answers, firstSight.answers),
     'naive vs warm': differences(naive.answers, firstSight.answers),
   };
   console.log(`  answers differing: ${Object.entries(diffs).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (Object.values(diffs).some((d) => d > 0)) failures.push(`${config.label}: answers differ`);
   if (firstSight.timing.p95 > GOALS.warmP95Ms) missedGoals.push(`${config.label}: warm p95 ${fmt(firstSight.timing.p95)} > ${GOALS.warmP95Ms} ms`);
   if (naive.timing.p50 / firstSight.timing.p50 < GOALS.speedup) missedGoals.push(`${config.label}: warm under ${GOALS.speedup}× naive`);
-  if (fresh.timing.p95 > GOALS.coldP95Ms) missedGoals.push(`${config.label}: cold p95 ${fmt(fresh.timing.p95)} > ${GOALS.coldP95Ms} ms`);
+  if (!diskGraphUsed) failures.push(`${config.label}: the disk cache was not used`);
+  // The cold goal is for a question asked with the disk cache in place; the first-ever walk is reported above.
+  if (fromDisk.timing.p95 > GOALS.coldP95Ms) missedGoals.push(`${config.label}: cold (disk cache) p95 ${fmt(fromDisk.timing.p95)} > ${GOALS.coldP95Ms} ms`);
   return { failures, missedGoals, session: firstSight };
 }
 
@@ -415,7 +445,7 @@ async function main(): Promise<void> {
 
     const contained = plain.session.answers.flat().flatMap((p) => p.environments).filter((e) => e.contains === true).length;
     console.log(`\n${contained} of ${queries.length * tips.length} (question, environment) answers are "contained"`);
-    console.log(`timing goals (warm p95 ≤ ${GOALS.warmP95Ms} ms, cold p95 ≤ ${GOALS.coldP95Ms} ms, ≥ ${GOALS.speedup}× naive): ` +
+    console.log(`timing goals (warm p95 ≤ ${GOALS.warmP95Ms} ms, cold p95 with the disk cache ≤ ${GOALS.coldP95Ms} ms, ≥ ${GOALS.speedup}× naive): ` +
       `${missedGoals.length === 0 ? 'all met' : `missed: ${missedGoals.join('; ')}`}`);
     console.log(`${failures.length === 0 ? 'answers identical, bounds kept' : `FAILED: ${failures.join('; ')}`} — bench took ${fmt(performance.now() - benchStart)}`);
     if (failures.length > 0) process.exitCode = 1;

@@ -1,5 +1,7 @@
 // `flightdeck where COMMIT [--repo DIR] [--server URL] [--json]`: which environments run a commit, by git
 // ancestry (the same code the hover uses: src/core/containment over src/git).
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Project } from '../api/schemas';
 import { whereIsCommit, type Containment, type EnvironmentPresence, type ProjectPresence } from '../core/containment';
 import { shortSha } from '../core/format';
@@ -56,7 +58,7 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
   let repository: GitRepository;
   let commit: string | undefined;
   try {
-    repository = await GitRepository.open(repoDir);
+    repository = await GitRepository.open(repoDir, { cacheDir: ancestryCacheDir(io.env) });
     commit = await repository.resolve(revision);
   } catch (error) {
     if (error instanceof NotAGitRepositoryError) return fail(EXIT_USAGE, error.message);
@@ -77,7 +79,40 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
   const remotes = (await repository.remoteUrls()).map((remote) => remote.url);
   const projects = projectsForRemotes(allProjects, remotes);
   const presence = await whereIsCommit(commit, projects, repository);
+  // Printed first; the process then waits for the graph it walked to be saved, so the next run skips the walk.
+  try {
+    return await printPresence(io, repository, commit, presence, { json, server, allProjects, projects, remotes });
+  } finally {
+    await repository.cacheWritten();
+  }
+}
 
+/**
+ * Where the ancestry graph is saved between runs: `$FLIGHTDECK_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/flightdeck/ancestry`, else `~/.cache/flightdeck/ancestry`. Never inside a repository.
+ */
+export function ancestryCacheDir(env: NodeJS.ProcessEnv): string {
+  if (env.FLIGHTDECK_CACHE_DIR) return path.resolve(env.FLIGHTDECK_CACHE_DIR);
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and to be ignored.
+  const cacheHome = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(os.homedir(), '.cache');
+  return path.join(cacheHome, 'flightdeck', 'ancestry');
+}
+
+interface WhereContext {
+  json: boolean;
+  server: string;
+  allProjects: readonly Project[];
+  projects: readonly Project[];
+  remotes: readonly string[];
+}
+
+async function printPresence(
+  io: WhereIo,
+  repository: GitRepository,
+  commit: string,
+  presence: readonly ProjectPresence[],
+  { json, server, allProjects, projects, remotes }: WhereContext,
+): Promise<number> {
   if (json) {
     io.stdout(`${JSON.stringify(toWhereJson(commit, presence), null, 2)}\n`);
     return 0;

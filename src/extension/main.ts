@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const projectConfig = new ProjectConfigSource(log);
   const sessions = new SessionManager(context.secrets, context.globalState, embedded, log, projectConfig);
   const model = new ReleaseTreeModel(sessions);
-  const workspace = new WorkspaceRepositories(log);
+  const workspace = new WorkspaceRepositories(log, context.globalStorageUri);
   const provider = new ReleaseTreeProvider(model, workspace.commitCounter());
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
   const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds);

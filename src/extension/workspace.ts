@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
-import { GitRepository, projectsForRemotes } from '../git';
+import { GitRepository, projectsForRemotes, type GitRepositoryOptions } from '../git';
 import type { CommitCounter } from './actions';
 import type { Logger } from './log';
 
@@ -13,7 +13,13 @@ export class WorkspaceRepositories implements vscode.Disposable {
   private readonly remotes = new Map<string, Promise<string[]>>();
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly log: Logger) {
+  /** Where each repository's ancestry graph is saved between sessions (never in the repository); none: memory only. */
+  private readonly ancestryCacheDir: string | undefined;
+
+  /** @param storageUri the extension's global storage: the ancestry cache goes in its `ancestry` folder. */
+  constructor(private readonly log: Logger, storageUri?: vscode.Uri) {
+    // git runs on the same machine as this extension host: only a local folder can hold the cache.
+    this.ancestryCacheDir = storageUri?.scheme === 'file' ? vscode.Uri.joinPath(storageUri, 'ancestry').fsPath : undefined;
     this.subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => {
       this.repos.clear();
       this.remotes.clear();
@@ -27,13 +33,22 @@ export class WorkspaceRepositories implements vscode.Disposable {
     const key = folder.uri.fsPath;
     let repo = this.repos.get(key);
     if (!repo) {
-      repo = GitRepository.open(key).catch((error: unknown) => {
+      repo = GitRepository.open(key, this.repositoryOptions()).catch((error: unknown) => {
         this.log.info(`No git repository for ${key}: ${error instanceof Error ? error.message : String(error)}`);
         return undefined;
       });
       this.repos.set(key, repo);
     }
     return repo;
+  }
+
+  private repositoryOptions(): GitRepositoryOptions {
+    if (this.ancestryCacheDir === undefined) return {};
+    return {
+      cacheDir: this.ancestryCacheDir,
+      // Only a slower first hover depends on it: worth a line in the log, not a message.
+      onCacheError: (error) => this.log.info(`Ancestry cache in ${this.ancestryCacheDir}: ${error instanceof Error ? error.message : String(error)}`),
+    };
   }
 
   /** Every repository of the workspace's folders that has one. */

@@ -10,12 +10,15 @@
 // Bounds: the graph holds at most `maxGraphCommits` commits (tips beyond it fall back to one
 // `git merge-base --is-ancestor` per question, answers cached); `maxTipSets` bitsets; `maxCachedAnswers`
 // fallback answers. Shallow clones: an answer that depends on history the clone lacks is 'unknown'.
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import * as os from 'node:os';
+//
+// With `cacheDir`, the graph outlives the process (graphCache.ts): the first load reads what an earlier
+// process saved, walks only what is new since, and saves the result in the background.
 import * as path from 'node:path';
 import type { AncestryOracle, Containment } from '../core/containment';
 import { CommitGraph, reachSetHas, type ReachSet } from './commitGraph';
-import { GitCommandError, runGit, runGitToFile } from './exec';
+import { GitCommandError, runGit, runGitToBuffer } from './exec';
+import { fileSignature, readShallowCommits, type GitLocations, type ShallowState } from './gitDirFiles';
+import { GraphDiskCache } from './graphCache';
 import { LruCache } from './lruCache';
 
 export interface AncestryIndexOptions {
@@ -29,6 +32,13 @@ export interface AncestryIndexOptions {
   missingTipRetryMs?: number;
   /** How many git processes the fallback runs at once. */
   fallbackConcurrency?: number;
+  /**
+   * A directory (outside the repository) where the graph is saved for the next process; none: memory
+   * only. Never used for a shallow clone.
+   */
+  cacheDir?: string;
+  /** Hears why the cache directory could not be read or written (the answers do not depend on it). */
+  onCacheError?: (error: unknown) => void;
   now?: () => number;
 }
 
@@ -40,18 +50,16 @@ export interface AncestryCacheStats {
   cachedAnswers: number;
   tipsBeyondBound: number;
   missingTips: number;
+  /** The graph in memory started as the one saved in `cacheDir`. */
+  graphLoadedFromDisk: boolean;
+  /** `git rev-list` walks this index ran. */
+  historyWalks: number;
   /** graphBytes + tipSetBytes + an estimate for cached answers. */
   approximateBytes: number;
 }
 
 /** How many loaded tips to exclude (`^tip`) so that a new walk stops at history already loaded. */
 const MAX_NEGATIVE_TIPS = 256;
-
-interface ShallowState {
-  /** mtime and size of the shallow file, or 'absent': when it changes, a fetch deepened or cut history. */
-  signature: string;
-  commits: ReadonlySet<string>;
-}
 
 export class AncestryIndex implements AncestryOracle {
   private readonly maxGraphCommits: number;
@@ -69,15 +77,17 @@ export class AncestryIndex implements AncestryOracle {
   private readonly missingTips: LruCache<string, number>;
   private shallow: ShallowState | undefined;
   private shallowFilePath: string | undefined;
+  private readonly diskCache: GraphDiskCache | undefined;
+  /** The disk cache is read at most once per graph (again after a shallow change resets the graph). */
+  private diskCacheRead = false;
+  private graphFromDisk = false;
+  private historyWalks = 0;
   /** Loads run one after another: a second hover waits for the walk the first one started. */
   private loadQueue: Promise<void> = Promise.resolve();
 
-  /**
-   * @param shallowFile where this repository lists its shallow commits (`git rev-parse --git-path shallow`),
-   *   when the caller knows it already; asked of git on first use otherwise.
-   */
-  constructor(private readonly repoDir: string, options: AncestryIndexOptions = {}, shallowFile?: string) {
-    this.shallowFilePath = shallowFile;
+  /** @param locations what the caller knows already; the rest is asked of git on first use. */
+  constructor(private readonly repoDir: string, options: AncestryIndexOptions = {}, locations: GitLocations = {}) {
+    this.shallowFilePath = locations.shallowFile;
     this.maxGraphCommits = options.maxGraphCommits ?? 500_000;
     this.missingTipRetryMs = options.missingTipRetryMs ?? 30_000;
     this.fallbackConcurrency = options.fallbackConcurrency ?? 4;
@@ -86,6 +96,11 @@ export class AncestryIndex implements AncestryOracle {
     this.answers = new LruCache(options.maxCachedAnswers ?? 10_000);
     this.tipsBeyondBound = new LruCache(4096);
     this.missingTips = new LruCache(4096);
+    this.diskCache = options.cacheDir === undefined ? undefined : new GraphDiskCache(
+      options.cacheDir,
+      async () => locations.commonDir ?? path.resolve(repoDir, (await runGit(repoDir, ['rev-parse', '--git-common-dir'])).stdout.trim()),
+      options.onCacheError,
+    );
   }
 
   async isAncestor(ancestor: string, descendant: string): Promise<Containment> {
@@ -140,8 +155,15 @@ export class AncestryIndex implements AncestryOracle {
       cachedAnswers: this.answers.size,
       tipsBeyondBound: this.tipsBeyondBound.size,
       missingTips: this.missingTips.size,
+      graphLoadedFromDisk: this.graphFromDisk,
+      historyWalks: this.historyWalks,
       approximateBytes: graphBytes + tipSetBytes + answerBytes,
     };
+  }
+
+  /** Resolves when the graph this index saves to its `cacheDir` is on disk (awaited before a CLI exits). */
+  cacheWritten(): Promise<void> {
+    return this.diskCache?.written() ?? Promise.resolve();
   }
 
   /** undefined: the graph cannot decide, git must be asked. */
@@ -212,7 +234,8 @@ export class AncestryIndex implements AncestryOracle {
   private async index(tips: readonly string[]): Promise<void> {
     if (!tips.some((tip) => this.needsLoading(tip))) return;
     const run = this.loadQueue.then(async () => {
-      // Re-check: the load queued before this one may have brought these tips.
+      await this.adoptSavedGraph(tips);
+      // Re-check: the load queued before this one (or the saved graph) may have brought these tips.
       const pending = [...new Set(tips.filter((tip) => this.needsLoading(tip)))];
       if (pending.length > 0) await this.load(pending);
     });
@@ -220,15 +243,60 @@ export class AncestryIndex implements AncestryOracle {
     await run;
   }
 
+  /** Before the first walk: the graph an earlier process saved, if any, so that only newer commits are walked. */
+  private async adoptSavedGraph(tips: readonly string[]): Promise<void> {
+    if (this.diskCache === undefined || this.diskCacheRead || !this.isCompleteClone()) return;
+    this.diskCacheRead = true;
+    const saved = await this.diskCache.read(this.maxGraphCommits);
+    // Only into an empty graph, and only when the tips name commits the same way (a repository
+    // re-created at the same path may use the other hash function).
+    if (!saved || this.graph.size > 0 || !this.isCompleteClone() || !tips.every((tip) => tip.length === saved.graph.hexLength)) return;
+    this.graph = saved.graph;
+    this.graphFromDisk = true;
+    for (const tip of saved.tips) this.recentTips.set(tip, true);
+  }
+
+  /** Not shallow: every commit's parents are here, so a graph may be read from disk or saved to it. */
+  private isCompleteClone(): boolean {
+    return this.shallow?.signature === 'absent';
+  }
+
+  /**
+   * A saved graph that is full (of history the deployments have left behind: new tips do not fit) is
+   * dropped for a fresh walk, once: it is there only to save time.
+   */
+  private dropSavedGraph(): boolean {
+    if (!this.graphFromDisk) return false;
+    this.resetGraph();
+    return true;
+  }
+
+  private resetGraph(): void {
+    this.graph = new CommitGraph();
+    this.graphFromDisk = false;
+    this.reachByTip.clear();
+    this.recentTips.clear();
+    this.tipsBeyondBound.clear();
+  }
+
+  private saveGraph(): void {
+    this.diskCache?.scheduleWrite(() =>
+      // Checked again when the write runs: the clone may have become shallow since.
+      this.isCompleteClone() && !this.graph.hasBoundary ? { graph: this.graph, tips: [...this.recentTips.keys()] } : undefined,
+    );
+  }
+
   private async load(tips: readonly string[]): Promise<void> {
     const room = this.maxGraphCommits - this.graph.size;
     if (room <= 0) {
+      if (this.dropSavedGraph()) return this.load(tips);
       for (const tip of tips) this.tipsBeyondBound.set(tip, true);
       return;
     }
     const graph = this.graph;
     let output: Buffer;
     try {
+      this.historyWalks++;
       output = await this.listCommitsWithParents(tips, room + 1);
     } catch (error) {
       if (!(error instanceof GitCommandError)) throw error;
@@ -243,6 +311,7 @@ export class AncestryIndex implements AncestryOracle {
     // A deepened shallow clone replaced the graph meanwhile: this walk stopped at commits it no longer holds.
     if (graph !== this.graph) return;
     if (countLines(output) > room) {
+      if (this.dropSavedGraph()) return this.load(tips);
       if (tips.length > 1) {
         for (const tip of tips) if (this.needsLoading(tip)) await this.load([tip]);
       } else if (tips[0] !== undefined) {
@@ -250,33 +319,20 @@ export class AncestryIndex implements AncestryOracle {
       }
       return;
     }
-    this.graph.addParentLines(output, this.shallow?.commits ?? new Set());
+    const added = this.graph.addParentLines(output, this.shallow?.commits ?? new Set());
     for (const tip of tips) {
       if (this.graph.indexOf(tip) !== undefined) this.recentTips.set(tip, true);
       else this.missingTips.set(tip, this.now() + this.missingTipRetryMs);
     }
+    if (added > 0) this.saveGraph();
   }
 
-  /**
-   * "sha parent…" for every commit behind `tips` that is not behind a recently loaded tip, at most
-   * `maxCount` lines, through a temp file outside the repository (see `runGitToFile` for why).
-   */
-  private async listCommitsWithParents(tips: readonly string[], maxCount: number): Promise<Buffer> {
+  /** "sha parent…" for every commit behind `tips` that is not behind a recently loaded tip, at most `maxCount` lines. */
+  private listCommitsWithParents(tips: readonly string[], maxCount: number): Promise<Buffer> {
     // `^sha` lines: git before 2.42 rejects `--not` on stdin.
     const input = [...tips, ...[...this.recentTips.keys()].map((tip) => `^${tip}`)].join('\n') + '\n';
-    const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-ancestry-'));
-    const outputFile = path.join(scratchDir, 'parents.txt');
-    try {
-      await runGitToFile(
-        this.repoDir,
-        ['rev-list', '--parents', `--max-count=${maxCount}`, '--ignore-missing', '--stdin'],
-        outputFile,
-        { input, timeoutMs: 5 * 60_000 },
-      );
-      return await readFile(outputFile);
-    } finally {
-      await rm(scratchDir, { recursive: true, force: true });
-    }
+    const args = ['rev-list', '--parents', `--max-count=${maxCount}`, '--ignore-missing', '--stdin'];
+    return runGitToBuffer(this.repoDir, args, { input, timeoutMs: 5 * 60_000 });
   }
 
   /**
@@ -292,32 +348,12 @@ export class AncestryIndex implements AncestryOracle {
     if (this.shallow?.signature === signature) return;
     const commits = signature === 'absent' ? new Set<string>() : await readShallowCommits(this.shallowFilePath);
     if (this.shallow !== undefined) {
-      this.graph = new CommitGraph();
-      this.reachByTip.clear();
-      this.recentTips.clear();
+      this.resetGraph();
       this.answers.clear();
-      this.tipsBeyondBound.clear();
       this.missingTips.clear();
+      this.diskCacheRead = false;
     }
     this.shallow = { signature, commits };
-  }
-}
-
-async function fileSignature(file: string): Promise<string> {
-  try {
-    const info = await stat(file);
-    return `${info.mtimeMs}:${info.size}:${info.ino}`;
-  } catch {
-    return 'absent';
-  }
-}
-
-async function readShallowCommits(file: string): Promise<Set<string>> {
-  try {
-    const text = await readFile(file, 'utf8');
-    return new Set(text.split('\n').map((line) => line.trim().toLowerCase()).filter((line) => line !== ''));
-  } catch {
-    return new Set();
   }
 }
 

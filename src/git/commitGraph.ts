@@ -23,12 +23,18 @@ export function reachSetHas(reach: ReachSet, index: number): boolean {
 
 /** A growable Int32Array: a fraction of the memory of a number[] for millions of indices. */
 class IntList {
-  private data = new Int32Array(1024);
-  length = 0;
+  private data: Int32Array;
+  length: number;
+
+  /** Starts as `initial` (taken over, not copied) when given: how a graph read from disk is adopted. */
+  constructor(initial?: Int32Array) {
+    this.data = initial ?? new Int32Array(1024);
+    this.length = initial?.length ?? 0;
+  }
 
   push(value: number): void {
     if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
+      const grown = new Int32Array(Math.max(1024, this.data.length * 2));
       grown.set(this.data);
       this.data = grown;
     }
@@ -41,6 +47,11 @@ class IntList {
 
   get bytes(): number {
     return this.data.byteLength;
+  }
+
+  /** The values, as a view that is valid until the next push. */
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
   }
 }
 
@@ -55,17 +66,32 @@ for (let c = 0; c < 6; c++) {
   NIBBLE[0x41 + c] = 10 + c;
 }
 
+/**
+ * A graph's contents as plain arrays: what graphCache.ts writes to disk and reads back. Views of the
+ * graph's own storage, valid until the graph changes.
+ */
+export interface CommitGraphArrays {
+  /** Bytes per sha: 20 (SHA-1) or 32 (SHA-256). */
+  width: number;
+  /** count × width bytes. */
+  shaBytes: Uint8Array;
+  /** count + 1 offsets into parentIndices, from 0, never decreasing. */
+  parentStart: Int32Array;
+  /** Graph indices, each below count. */
+  parentIndices: Int32Array;
+}
+
 export class CommitGraph {
   /** Binary sha of commit i at `shaBytes[i * width .. (i + 1) * width)`. */
-  private shaBytes = new Uint8Array(0);
+  private shaBytes: Uint8Array = new Uint8Array(0);
   /** 20 (SHA-1) or 32 (SHA-256), fixed by the first commit added. */
   private width = 0;
   private count = 0;
   /** Open addressing: slot holds index + 1, 0 is empty. Kept under half full. */
   private table = new Int32Array(1024);
   /** Parents of commit i are `parentIndices[parentStart[i] .. parentStart[i + 1])`. */
-  private readonly parentStart = new IntList();
-  private readonly parentIndices = new IntList();
+  private parentStart = new IntList();
+  private parentIndices = new IntList();
   /** Commits whose parents are missing here: shallow-clone boundaries. Few, so a Set. */
   private readonly boundary = new Set<number>();
   private readonly scratch = new Uint8Array(32);
@@ -76,6 +102,54 @@ export class CommitGraph {
 
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * A graph over these arrays (taken over, not copied), or undefined when they do not describe one: a
+   * wrong width or length, offsets that go backwards, a parent index out of range, a sha listed twice.
+   * Commits read this way have no shallow boundary: only a complete history is ever written to disk.
+   */
+  static fromArrays(arrays: CommitGraphArrays): CommitGraph | undefined {
+    const { width, shaBytes, parentStart, parentIndices } = arrays;
+    if (width !== 20 && width !== 32) return undefined;
+    const count = shaBytes.length / width;
+    if (!Number.isInteger(count) || count === 0 || parentStart.length !== count + 1) return undefined;
+    if (parentStart[0] !== 0 || parentStart[count] !== parentIndices.length) return undefined;
+    for (let i = 0; i < count; i++) if ((parentStart[i + 1] ?? 0) < (parentStart[i] ?? 0)) return undefined;
+    for (const parent of parentIndices) if (parent < 0 || parent >= count) return undefined;
+    const graph = new CommitGraph();
+    graph.width = width;
+    graph.shaBytes = shaBytes;
+    graph.count = count;
+    graph.parentStart = new IntList(parentStart);
+    graph.parentIndices = new IntList(parentIndices);
+    // The table is rebuilt rather than stored: about 1 ms for 20,000 commits and 25-50 ms for 500,000
+    // (a small part of the walk it saves), the file is a third smaller, and rebuilding is what proves that
+    // no sha is listed twice.
+    let size = 1024;
+    while (size < count * 2) size *= 2;
+    graph.table = new Int32Array(size);
+    for (let i = 0; i < count; i++) if (!graph.placeUnique(i)) return undefined;
+    return graph;
+  }
+
+  toArrays(): CommitGraphArrays {
+    return {
+      width: this.width,
+      shaBytes: this.shaBytes.subarray(0, this.count * this.width),
+      parentStart: this.parentStart.view(),
+      parentIndices: this.parentIndices.view(),
+    };
+  }
+
+  /** Hex digits of this graph's commit names: 40 (SHA-1) or 64 (SHA-256); 0 while empty. */
+  get hexLength(): number {
+    return this.width * 2;
+  }
+
+  /** True when some commit's parents are missing here (a shallow clone): such a graph is not complete. */
+  get hasBoundary(): boolean {
+    return this.boundary.size > 0;
   }
 
   /** Bytes held by the graph's arrays (what it costs to keep). */
@@ -161,14 +235,16 @@ export class CommitGraph {
     return { tipIndex, limit, bits, reachesBoundary };
   }
 
-  private slotFor(sha: Uint8Array): number {
+  /** The home slot of the sha at `bytes[offset ..]`. */
+  private slotFor(bytes: Uint8Array, offset: number): number {
     // A sha is already uniformly random: its first four bytes make a good hash.
-    return (((sha[0] ?? 0) << 24) | ((sha[1] ?? 0) << 16) | ((sha[2] ?? 0) << 8) | (sha[3] ?? 0)) & (this.table.length - 1);
+    const hash = ((bytes[offset] ?? 0) << 24) | ((bytes[offset + 1] ?? 0) << 16) | ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0);
+    return hash & (this.table.length - 1);
   }
 
   private find(sha: Uint8Array): number {
     const mask = this.table.length - 1;
-    for (let slot = this.slotFor(sha); ; slot = (slot + 1) & mask) {
+    for (let slot = this.slotFor(sha, 0); ; slot = (slot + 1) & mask) {
       const entry = this.table[slot] ?? 0;
       if (entry === 0) return -1;
       if (this.shaEquals(entry - 1, sha)) return entry - 1;
@@ -197,9 +273,29 @@ export class CommitGraph {
 
   private place(index: number): void {
     const mask = this.table.length - 1;
-    let slot = this.slotFor(this.shaBytes.subarray(index * this.width, (index + 1) * this.width));
+    let slot = this.slotFor(this.shaBytes, index * this.width);
     while ((this.table[slot] ?? 0) !== 0) slot = (slot + 1) & mask;
     this.table[slot] = index + 1;
+  }
+
+  /** `place`, but false (and nothing placed) when an equal sha is in the table already. */
+  private placeUnique(index: number): boolean {
+    const mask = this.table.length - 1;
+    const offset = index * this.width;
+    let slot = this.slotFor(this.shaBytes, offset);
+    for (let entry = this.table[slot] ?? 0; entry !== 0; entry = this.table[slot] ?? 0) {
+      if (this.sameSha(entry - 1, index)) return false;
+      slot = (slot + 1) & mask;
+    }
+    this.table[slot] = index + 1;
+    return true;
+  }
+
+  private sameSha(a: number, b: number): boolean {
+    const offsetA = a * this.width;
+    const offsetB = b * this.width;
+    for (let i = 0; i < this.width; i++) if (this.shaBytes[offsetA + i] !== this.shaBytes[offsetB + i]) return false;
+    return true;
   }
 
   private rehash(size: number): void {

@@ -1,7 +1,9 @@
 // Runs git: `execFile('git', ['-C', repoDir, ...args])`, never a shell, and only read-only commands (the
 // callers' business; this module sets what keeps even reads from writing: no optional locks, no prompts).
 import { execFile, spawn } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 export class GitNotFoundError extends Error {
   constructor() {
@@ -161,6 +163,22 @@ export async function runGitToFile(
     });
   } finally {
     await output.close();
+  }
+}
+
+/** `runGitToFile` into a private temp dir (outside the repository), read back and removed. */
+export async function runGitToBuffer(
+  repoDir: string,
+  args: readonly string[],
+  options: Pick<GitRunOptions, 'input' | 'timeoutMs'> = {},
+): Promise<Buffer> {
+  const scratchDir = await mkdtemp(path.join(os.tmpdir(), 'flightdeck-git-'));
+  const outputFile = path.join(scratchDir, 'stdout');
+  try {
+    await runGitToFile(repoDir, args, outputFile, options);
+    return await readFile(outputFile);
+  } finally {
+    await rm(scratchDir, { recursive: true, force: true });
   }
 }
 

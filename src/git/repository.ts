@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { AncestryOracle, Containment } from '../core/containment';
 import { AncestryIndex, isFullSha, type AncestryCacheStats, type AncestryIndexOptions } from './ancestry';
 import { GitCommandError, runGit } from './exec';
+import { fileSignature } from './gitDirFiles';
 import { LruCache } from './lruCache';
 import { parseRemoteVerbose, type RemoteUrl } from './remotes';
 
@@ -31,12 +32,23 @@ const FIELD = '\x1f';
 const COMMIT_FORMAT = ['%H', '%s', '%an', '%ae', '%aI'].join('%x1f');
 const ALL_ZEROS = /^0+$/;
 
+/** Where `git rev-parse` says a repository keeps its files, resolved against the repository directory. */
+interface GitPaths {
+  shallowFile: string;
+  commonDir: string;
+  indexFile: string;
+}
+
 export class GitRepository implements AncestryOracle {
   readonly ancestry: AncestryIndex;
   private readonly commitInfos = new LruCache<string, CommitInfo>(2048);
+  /** Keyed by path and the index file's signature: `git add` or `git rm --cached` rewrites the index. */
+  private readonly tracked = new LruCache<string, boolean>(4096);
+  private readonly indexFile: string;
 
-  private constructor(readonly repoDir: string, options: GitRepositoryOptions, shallowFile: string) {
-    this.ancestry = new AncestryIndex(repoDir, options, shallowFile);
+  private constructor(readonly repoDir: string, options: GitRepositoryOptions, paths: GitPaths) {
+    this.ancestry = new AncestryIndex(repoDir, options, { shallowFile: paths.shallowFile, commonDir: paths.commonDir });
+    this.indexFile = paths.indexFile;
   }
 
   /**
@@ -45,10 +57,15 @@ export class GitRepository implements AncestryOracle {
    */
   static async open(dir: string, options: GitRepositoryOptions = {}): Promise<GitRepository> {
     const repoDir = path.resolve(dir);
-    // One process checks this is a repository and finds where a shallow clone lists its cut commits.
-    const { stdout } = await runGit(repoDir, ['rev-parse', '--git-dir', '--git-path', 'shallow']);
-    const shallowFile = stdout.split('\n')[1]?.trim() || path.join('.git', 'shallow');
-    return new GitRepository(repoDir, options, path.resolve(repoDir, shallowFile));
+    // One process checks this is a repository and finds the files read later (answers in argument order).
+    const { stdout } = await runGit(repoDir, ['rev-parse', '--git-dir', '--git-path', 'shallow', '--git-common-dir', '--git-path', 'index']);
+    const [gitDir, shallowFile, commonDir, indexFile] = stdout.split('\n').map((line) => line.trim());
+    const resolved = (found: string | undefined, fallback: string): string => path.resolve(repoDir, found || fallback);
+    return new GitRepository(repoDir, options, {
+      shallowFile: resolved(shallowFile, path.join('.git', 'shallow')),
+      commonDir: resolved(commonDir, gitDir || '.git'),
+      indexFile: resolved(indexFile, path.join('.git', 'index')),
+    });
   }
 
   /** The full sha of any revision git resolves (short sha, tag, `HEAD~3`, branch), or undefined. */
@@ -101,12 +118,35 @@ export class GitRepository implements AncestryOracle {
     return this.ancestry.cacheStats();
   }
 
+  /** Resolves when the ancestry graph saved to `cacheDir` is on disk: await it before a process exits. */
+  cacheWritten(): Promise<void> {
+    return this.ancestry.cacheWritten();
+  }
+
+  /**
+   * Whether git tracks `file` (relative to the repository directory or absolute): in the index, committed
+   * or only added. Untracked and ignored files are not. Cached until the index changes.
+   */
+  async isTracked(file: string): Promise<boolean> {
+    const key = `${path.resolve(this.repoDir, file)}\0${await fileSignature(this.indexFile)}`;
+    const cached = this.tracked.get(key);
+    if (cached !== undefined) return cached;
+    // Literal pathspecs: a file named `*.ts` must not match every other file. Exit 128: git refuses the
+    // path (outside the repository, inside a submodule), so this repository does not track it.
+    const { stdout, exitCode } = await runGit(this.repoDir, ['--literal-pathspecs', 'ls-files', '-z', '--', file], { okExitCodes: [128] });
+    const tracked = exitCode === 0 && stdout !== '';
+    this.tracked.set(key, tracked);
+    return tracked;
+  }
+
   /**
    * The commit that last changed line `line` (1-based) of `file` (relative to the repository directory or
    * absolute): a full sha, or `UNCOMMITTED` for a line changed in the working tree (or in `contents`).
+   * Undefined for a file git does not track: no line of it belongs to a commit, not even a future one.
    */
-  async blame(file: string, line: number, options: BlameOptions = {}): Promise<string> {
+  async blame(file: string, line: number, options: BlameOptions = {}): Promise<string | undefined> {
     if (!Number.isInteger(line) || line < 1) throw new RangeError(`Blame needs a line number from 1, got ${line}.`);
+    if (!(await this.isTracked(file))) return undefined;
     const args = ['blame', '--porcelain', '-L', `${line},${line}`];
     if (options.contents !== undefined) args.push('--contents', '-');
     args.push('--', file);
@@ -115,8 +155,9 @@ export class GitRepository implements AncestryOracle {
       ({ stdout } = await runGit(this.repoDir, args, options.contents !== undefined ? { input: options.contents } : {}));
     } catch (error) {
       if (!(error instanceof GitCommandError)) throw error;
-      // A file git does not track yet: every line of it is uncommitted.
-      if (/no such path .* in HEAD/.test(error.stderr)) return UNCOMMITTED;
+      // Tracked but in no commit yet (no commit at all, or git versions that refuse a file only added to
+      // the index): every line of it is uncommitted.
+      if (/no such path .* in HEAD|no such ref: HEAD/.test(error.stderr)) return UNCOMMITTED;
       throw new Error(`Cannot blame ${file}:${line}: ${error.message.replace(/^git .*? failed: /, '')}`);
     }
     const sha = /^([0-9a-f]{40}|[0-9a-f]{64}) /.exec(stdout)?.[1];

@@ -38,7 +38,7 @@ export class CommitInsights implements vscode.Disposable {
   private generation = 0;
   private readonly resolved = new TtlCache<string, Promise<string | undefined>>(4096);
   private readonly answers = new TtlCache<string, Promise<ProjectRows[]>>(512);
-  private readonly blames = new TtlCache<string, Promise<string>>(4096);
+  private readonly blames = new TtlCache<string, Promise<string | undefined>>(4096);
   private readonly heads = new TtlCache<string, Promise<string | undefined>>(64);
   private readonly shallow = new TtlCache<string, Promise<boolean>>(64);
   private readonly disposables: vscode.Disposable[] = [];
@@ -175,25 +175,34 @@ export class CommitInsights implements vscode.Disposable {
   /**
    * The commit that last changed `line` (0-based) of a file in a workspace folder: cached per document
    * version and HEAD; a dirty document is blamed with its unsaved contents. Undefined: not in a
-   * repository (or git failed).
+   * repository, not tracked by git (untracked or ignored), or git failed.
    */
   async blame(document: vscode.TextDocument, line: number): Promise<BlameAnswer | undefined> {
     if (document.uri.scheme !== 'file' || !vscode.workspace.getWorkspaceFolder(document.uri)) return undefined;
     const repo = await this.workspace.repositoryFor(document.uri);
     if (!repo) return undefined;
     const head = await this.heads.remember(repo.repoDir, () => repo.resolve('HEAD'), FAILURE_LIFETIME_MS, HEAD_LIFETIME_MS);
+    // An untracked file has no blame: no line of it is in a commit, nor "uncommitted" work on one. Asked on
+    // every hover, outside the blame cache, because `git add` changes it without moving HEAD (the answer
+    // is cached by the repository until the index changes: a stat).
+    const tracked = await repo.isTracked(document.uri.fsPath).catch((error: unknown) => {
+      this.log.info(`No blame for ${document.uri.fsPath}: ${message(error)}`);
+      return false;
+    });
+    if (!tracked) return undefined;
     // No HEAD yet (a repository without commits): everything is uncommitted.
     if (head === undefined) return { kind: 'uncommitted' };
     // A document reopened after its file changed starts again at version 1: its own id tells them apart.
     const key = `${this.documentId(document)}:${document.version}\0${head}\0${line}`;
     const contents = document.isDirty ? document.getText() : undefined;
-    let sha: string;
+    let sha: string | undefined;
     try {
       sha = await this.blames.remember(key, () => repo.blame(document.uri.fsPath, line + 1, contents === undefined ? {} : { contents }), FAILURE_LIFETIME_MS);
     } catch (error) {
       this.log.info(`No blame for ${document.uri.fsPath}:${line + 1}: ${message(error)}`);
       return undefined;
     }
+    if (sha === undefined) return undefined;
     return sha === UNCOMMITTED ? { kind: 'uncommitted' } : { kind: 'commit', repo, sha };
   }
 

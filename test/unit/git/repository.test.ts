@@ -26,6 +26,9 @@ describe('GitRepository reads', () => {
     // Uncommitted work in the tree: an edited line and an untracked file.
     fs.writeFileSync(path.join(repo.dir, 'src/app.ts'), 'line 1\nline 2 changed\nline 3 edited\n');
     fs.writeFileSync(path.join(repo.dir, 'untracked.txt'), 'new\n');
+    fs.mkdirSync(path.join(repo.dir, 'build'));
+    fs.writeFileSync(path.join(repo.dir, 'build/out.log'), 'ignored\n');
+    fs.writeFileSync(path.join(repo.dir, '.git/info/exclude'), 'build/\n');
     snapshot = repo.gitDirSnapshot();
     repository = await GitRepository.open(repo.dir);
   });
@@ -78,7 +81,17 @@ describe('GitRepository reads', () => {
     assert.equal(await repository.blame('src/app.ts', 2), shas[1]);
     assert.equal(await repository.blame('src/app.ts', 3), UNCOMMITTED);
     assert.equal(await repository.blame(path.join(repo.dir, 'src/app.ts'), 2), shas[1], 'absolute paths work too');
-    assert.equal(await repository.blame('untracked.txt', 1), UNCOMMITTED);
+  });
+
+  it('has no blame for a file git does not track: untracked or ignored', async () => {
+    assert.equal(await repository.blame('untracked.txt', 1), undefined);
+    assert.equal(await repository.blame(path.join(repo.dir, 'untracked.txt'), 1), undefined);
+    assert.equal(await repository.blame('build/out.log', 1), undefined);
+    assert.equal(await repository.isTracked('src/app.ts'), true);
+    assert.equal(await repository.isTracked('untracked.txt'), false);
+    assert.equal(await repository.isTracked('build/out.log'), false, 'ignored');
+    assert.equal(await repository.isTracked('[n]otes.txt'), false, 'a path, not a pattern: notes.txt is tracked, "[n]otes.txt" is not');
+    assert.equal(await repository.isTracked(path.join(os.tmpdir(), 'elsewhere.txt')), false, 'outside the repository');
   });
 
   it('blames an unsaved editor buffer', async () => {
@@ -103,6 +116,28 @@ describe('GitRepository reads', () => {
 
   it('left .git byte-for-byte unchanged (refs, config, index, objects)', () => {
     assert.deepEqual(repo.gitDirSnapshot(), snapshot);
+  });
+});
+
+describe('GitRepository tracked files', () => {
+  it('sees a file become tracked when it is added to the index, and blames it as uncommitted', async () => {
+    const repo = TempRepo.create();
+    try {
+      const empty = await GitRepository.open(repo.dir);
+      fs.writeFileSync(path.join(repo.dir, 'first.txt'), 'one\n');
+      assert.equal(await empty.blame('first.txt', 1), undefined, 'untracked, in a repository without commits');
+      repo.git('add', 'first.txt');
+      assert.equal(await empty.isTracked('first.txt'), true, 'the index changed: asked again');
+      assert.equal(await empty.blame('first.txt', 1), UNCOMMITTED, 'tracked, and no commit yet');
+      repo.commit('base', { file: 'base.txt' });
+      fs.writeFileSync(path.join(repo.dir, 'added.txt'), 'two\n');
+      repo.git('add', 'added.txt');
+      assert.equal(await empty.blame('added.txt', 1), UNCOMMITTED, 'added to the index, in no commit');
+      repo.git('rm', '-q', '--cached', 'added.txt');
+      assert.equal(await empty.blame('added.txt', 1), undefined, 'untracked again');
+    } finally {
+      repo.remove();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
-import { runWhere, type WhereJson } from '../../../src/cli/where';
+import { ancestryCacheDir, runWhere, type WhereJson } from '../../../src/cli/where';
 import { TempRepo } from './gitFixture';
 
 function deployment(project: string, rc: string, commit: string, rollout: Deployment['rollout'] = null): Deployment {
@@ -30,6 +30,9 @@ interface Captured {
   calls: { serverUrl: string; token: string | undefined }[];
 }
 
+/** The ancestry cache of these tests: never the user's own `~/.cache`. */
+const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-cache-'));
+
 async function where(argv: string[], projects: Project[] | Error, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Captured> {
   let stdout = '';
   let stderr = '';
@@ -37,7 +40,7 @@ async function where(argv: string[], projects: Project[] | Error, env: NodeJS.Pr
   const code = await runWhere(argv, {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
-    env,
+    env: { FLIGHTDECK_CACHE_DIR: cacheDir, ...env },
     ...(cwd !== undefined ? { cwd } : {}),
     fetchProjects: async (serverUrl, token) => {
       calls.push({ serverUrl, token });
@@ -80,7 +83,10 @@ describe('flightdeck where', () => {
       },
     ];
   });
-  after(() => repo.remove());
+  after(() => {
+    repo.remove();
+    fs.rmSync(cacheDir, { recursive: true, force: true });
+  });
 
   it('prints the API.md JSON shape for the projects matching the remote, environments in ladder order', async () => {
     const result = await where([c.two!.slice(0, 8), '--repo', repo.dir, '--json'], projects);
@@ -160,6 +166,31 @@ describe('flightdeck where', () => {
     const result = await where(['HEAD', '--repo', repo.dir], new Error('connect ECONNREFUSED 127.0.0.1:7700'));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /cannot read projects from http:\/\/127\.0\.0\.1:7700: connect ECONNREFUSED/);
+  });
+
+  it('saves the ancestry graph in its cache dir, not in the repository, and answers the same from it', async () => {
+    const ownCache = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-own-cache-'));
+    const snapshot = repo.gitDirSnapshot();
+    try {
+      const env = { FLIGHTDECK_CACHE_DIR: ownCache };
+      const first = await where([c.two!, '--repo', repo.dir, '--json'], projects, env);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(fs.readdirSync(ownCache).filter((name) => name.endsWith('.graph')).length, 1, 'saved before runWhere returned');
+      const second = await where([c.two!, '--repo', repo.dir, '--json'], projects, env);
+      assert.equal(second.stdout, first.stdout);
+      assert.deepEqual(repo.gitDirSnapshot(), snapshot);
+    } finally {
+      fs.rmSync(ownCache, { recursive: true, force: true });
+    }
+  });
+
+  it('finds its cache dir in FLIGHTDECK_CACHE_DIR, else XDG_CACHE_HOME, else ~/.cache', () => {
+    const absolute = path.join(os.tmpdir(), 'xdg');
+    assert.equal(ancestryCacheDir({ FLIGHTDECK_CACHE_DIR: absolute, XDG_CACHE_HOME: '/elsewhere' }), absolute);
+    assert.equal(ancestryCacheDir({ XDG_CACHE_HOME: absolute }), path.join(absolute, 'flightdeck', 'ancestry'));
+    const home = path.join(os.homedir(), '.cache', 'flightdeck', 'ancestry');
+    assert.equal(ancestryCacheDir({ XDG_CACHE_HOME: 'relative/cache' }), home, 'a relative XDG_CACHE_HOME is ignored');
+    assert.equal(ancestryCacheDir({ FLIGHTDECK_CACHE_DIR: '' }), home);
   });
 
   it('says ? (unknown) in a shallow clone rather than guessing', async () => {
