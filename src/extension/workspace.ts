@@ -20,14 +20,21 @@ export class WorkspaceRepositories implements vscode.Disposable {
   constructor(private readonly log: Logger, storageUri?: vscode.Uri) {
     // git runs on the same machine as this extension host: only a local folder can hold the cache.
     this.ancestryCacheDir = storageUri?.scheme === 'file' ? vscode.Uri.joinPath(storageUri, 'ancestry').fsPath : undefined;
-    this.subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => {
+    const forget = (): void => {
       this.repos.clear();
       this.remotes.clear();
-    });
+    };
+    this.subscription = vscode.Disposable.from(
+      vscode.workspace.onDidChangeWorkspaceFolders(forget),
+      vscode.workspace.onDidGrantWorkspaceTrust(forget),
+    );
   }
 
   /** The repository of the folder that holds `uri` (or of the first folder). */
   repositoryFor(uri?: vscode.Uri): Promise<GitRepository | undefined> {
+    // git obeys a repository's own config, and some of it runs programs (core.fsmonitor, …): none of that
+    // in a workspace the user has not trusted. Hovers, the annotation and commit lists wait for trust.
+    if (!vscode.workspace.isTrusted) return Promise.resolve(undefined);
     const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
     if (!folder || folder.uri.scheme !== 'file') return Promise.resolve(undefined);
     const key = folder.uri.fsPath;

@@ -297,6 +297,24 @@ describe('Commit hover, blame and watches against a real server and repository',
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('gives an untracked file no blame hover (it is not "uncommitted" work on a tracked file)', async () => {
+    const file = path.join(dir, 'notes.txt');
+    fs.writeFileSync(file, 'scratch notes\nsecond line\n');
+    try {
+      const uri = vscode.Uri.file(file);
+      const editor = await vscode.window.showTextDocument(uri);
+      assert.equal(await flightdeckHover(uri, editor.document.lineAt(0).range.end), undefined);
+      // Once git tracks it, its lines are uncommitted work: the same question now has an answer.
+      git(['add', '--', 'notes.txt']);
+      const hover = await waitFor('a blame hover once the file is added', async () => (await flightdeckHover(uri, editor.document.lineAt(0).range.end)) ?? undefined, 5000);
+      assert.match(hover.value, /line 1 is not committed yet/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    } finally {
+      git(['rm', '--quiet', '--cached', '--', 'notes.txt']);
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('says "unknown" in a shallow clone instead of guessing', async () => {
     // Make the workspace repository shallow at the rounding commit: its parents are cut off, so a commit
     // behind it can no longer be proven contained in what dogfood runs.
