@@ -16,9 +16,10 @@ export default async function hover(ui) {
   const folder = new URL(page.url()).searchParams.get('folder');
   const git = (...args) => execFileSync('git', ['-C', folder, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-  // A file whose first line comes from a commit that is live in canary but not in production: in the
-  // demo, src/idempotency.js (1.2.0-rc1: dogfood, canary and rollout run it, production does not).
-  const candidates = ['src/idempotency.js', 'src/webhooks.js', 'src/charge.js', 'charge.js'];
+  // A file whose first line comes from a commit that is live low on the ladder but not yet in production:
+  // in the demo, src/webhooks.js (1.3.0-rc1: dogfood and canary run it, rollout is rolling it out,
+  // production does not have it), so the pictures show every kind of row.
+  const candidates = ['src/webhooks.js', 'src/idempotency.js', 'src/charge.js', 'charge.js'];
   const file = candidates.find((f) => folder && existsSync(join(folder, f)));
   if (!folder || !file) throw new Error(`the workspace (${folder}) has none of ${candidates.join(', ')}`);
   const blamed = /^([0-9a-f]{40}) /.exec(git('blame', '--porcelain', '-L', '1,1', '--', file))?.[1];
@@ -29,6 +30,9 @@ export default async function hover(ui) {
     await ui.openViewContainer('Flightdeck');
     await ui.waitForTreeRow('Releases', ui.project, 60_000);
   });
+  // A fresh browser profile can open the workbench in the light theme whatever the settings say (it
+  // follows the browser's colour scheme until the settings are applied): the dark pictures need dark.
+  await ui.check('the dark theme applies', () => ui.setTheme('Default Dark Modern'));
 
   // ── the current-line annotation and the blame hover over it ──────────────────────────────────
   const lineOne = page.locator('.monaco-editor .view-lines .view-line').first();
@@ -109,6 +113,8 @@ export default async function hover(ui) {
       if (!text.includes(expected)) throw new Error(`the hover does not say "${expected}": ${text}`);
     }
   });
+  // The TypeScript server still starting adds a "Loading..." row under ours: let it finish for the picture.
+  await page.locator('.monaco-hover:visible', { hasText: 'Loading...' }).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
   await ui.screenshot('hover-blame-dark');
 
   await ui.check('the annotation and its hover read well in the light theme', async () => {
