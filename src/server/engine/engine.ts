@@ -447,12 +447,15 @@ export class Engine {
   /** Work nobody scheduled: deployments a pipeline reports (endpoint 3), and stuck ones. */
   private async sweep(now: Date): Promise<void> {
     const store = this.service.store;
+    const running = [...this.executorOf.keys()];
     const found = await store.write(async (w) => ({
+      endedUnderExecutor: await endedAmong(w, running),
       active: await w.engine.unwatchedActiveDeployments(100),
       // Current deployments that ended within the longest watch an environment may ask for.
       recent: await w.engine.recentCurrentDeployments(new Date(now.getTime() - 31 * 24 * 3600_000)),
       ended: await w.engine.openTasksOfEndedDeployments(100),
     }));
+    for (const id of found.endedUnderExecutor) this.executorOf.get(id)?.abort();
     for (const id of found.active) {
       await store.write((w) => w.engine.insertTask(id, 'health', { state: 'scheduled', dueAt: now }, now));
     }
@@ -520,4 +523,17 @@ export class Engine {
       return errored;
     });
   }
+}
+
+/**
+ * Which of these deployments have ended (one a step's executor still runs for here). An end through
+ * another server on the same database fires no change event in this process: the sweep finds it.
+ */
+async function endedAmong(w: StoreWriter, deploymentIds: readonly string[]): Promise<string[]> {
+  const ended: string[] = [];
+  for (const id of deploymentIds) {
+    const status = (await w.engine.deploymentById(id))?.deployment.status;
+    if (status !== undefined && isTerminal(status)) ended.push(id);
+  }
+  return ended;
 }

@@ -61,4 +61,38 @@ void describe('two servers on one PostgreSQL database', async () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  void it('an abort through the server without the engine still stops the deploy command running on the other', async () => {
+    const dir = tempDir();
+    const script = writeDeployScript(dir);
+    const log = path.join(dir, 'pg-abort.log');
+    let a: TestServer | undefined;
+    let b: TestServer | undefined;
+    try {
+      a = await startTestServer({ backend: 'postgres' }); // first up: it takes the engine lock
+      b = await startTestServer({ backend: 'postgres', ...(a.databaseUrl ? { databaseUrl: a.databaseUrl } : {}) });
+      const project = await createProject(a, [{
+        name: 'production', tier: 'production', position: 0, strategy: 'standard', deploy: commandDeploy(script, log),
+      }]);
+      const first = await deploy(a, project, 'production', '1.0.0-rc1');
+      assert.equal((await waitForStatus(a, project, first.id, ['success', 'failure', 'error'], 30_000)).status, 'success');
+      fs.writeFileSync(`${log}.sleep`, '60000');
+      const hanging = await deploy(a, project, 'production', '1.0.0-rc2');
+      await waitForStatus(a, project, hanging.id, ['in_progress'], 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const aborted = await b.request('POST', `/api/releases/${project}/deployments/${hanging.id}/abort`);
+      assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
+      fs.rmSync(`${log}.sleep`);
+      // The engine's sweep (every second) sees the end and kills the command; then the rollback runs.
+      await waitFor('the rollback to succeed', async () => {
+        const list = await b!.request<Array<{ kind: string; status: string }>>('GET', `/api/releases/${project}/environments/production/deployments`);
+        return list.body[0]?.kind === 'auto_rollback' && list.body[0].status === 'success' ? true : undefined;
+      }, 15_000);
+      assert.deepEqual(readCalls(log).map((c) => c.version), ['1.0.0-rc1', '1.0.0-rc1'], 'rc2\'s command never finished');
+    } finally {
+      await b?.close();
+      await a?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
