@@ -51,25 +51,23 @@ async function main(): Promise<void> {
     let allDone: () => void = () => undefined;
     const done = new Promise<void>((resolve) => { allDone = resolve; });
     const seenStep = new Map<string, number>();
-    service.events.subscribe((events) => {
+    service.onDeploymentChanged((change) => {
       const now = Date.now();
-      for (const event of events) {
-        const d: Deployment | undefined = event.deployment;
-        if (!d?.rollout || event.type !== 'deployment.updated') continue;
-        // One event per applied step (executor `none`): the step's percent is live.
-        const applied = d.status === 'success' ? d.rollout.steps.length - 1 : d.rollout.step;
-        if ((seenStep.get(d.id) ?? -1) >= applied) continue;
-        seenStep.set(d.id, applied);
-        const dueAt = due.get(d.id);
-        if (dueAt !== undefined) {
-          lags.push(now - dueAt);
-          (lagsByStep[applied] ??= []).push(now - dueAt);
-        }
-        if (d.rollout.soak_ends_at) due.set(d.id, Date.parse(d.rollout.soak_ends_at));
-        if (d.status === 'success') {
-          finished.add(d.id);
-          if (finished.size === ROLLOUTS) allDone();
-        }
+      const d: Deployment = change.deployment;
+      if (!d.rollout || change.type !== 'updated') return;
+      // One event per applied step (executor `none`): the step's percent is live.
+      const applied = d.status === 'success' ? d.rollout.steps.length - 1 : d.rollout.step;
+      if ((seenStep.get(d.id) ?? -1) >= applied) return;
+      seenStep.set(d.id, applied);
+      const dueAt = due.get(d.id);
+      if (dueAt !== undefined) {
+        lags.push(now - dueAt);
+        (lagsByStep[applied] ??= []).push(now - dueAt);
+      }
+      if (d.rollout.soak_ends_at) due.set(d.id, Date.parse(d.rollout.soak_ends_at));
+      if (d.status === 'success') {
+        finished.add(d.id);
+        if (finished.size === ROLLOUTS) allDone();
       }
     });
 

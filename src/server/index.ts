@@ -68,6 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onListenerError: (error) => log?.error({ err: error }, 'an event listener failed'),
   });
   try {
+    await service.start();
     const app = buildApp({
       service,
       version: options.version,

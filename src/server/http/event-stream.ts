@@ -1,8 +1,9 @@
-// Server-Sent Events for GET /api/events. A stream subscribes to live events first, then replays the
-// retained events after the client's last id from the database, then flushes what arrived meanwhile
-// (skipping ids it replayed): no gap and no duplicate across a reconnect.
+// Server-Sent Events for GET /api/events. A stream starts after the client's last id (or, without one,
+// after the newest event committed), subscribes to live events, replays the retained events after its
+// start from the database, then flushes what arrived meanwhile: no gap and no duplicate, across a
+// reconnect and across servers sharing a PostgreSQL database.
 import type { ServerResponse } from 'node:http';
-import type { CommittedEvent, StoredEvent } from '../store';
+import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
 
 const REPLAY_PAGE = 500;
@@ -19,40 +20,44 @@ function frame(event: StoredEvent): string {
 
 class EventStream {
   /** Live events that arrived during the replay; undefined once live. */
-  private buffered: CommittedEvent[] | undefined = [];
+  private buffered: StoredEvent[] | undefined = [];
   private closed = false;
+  /**
+   * The newest id written. Ids only ever reach a stream in increasing order (the log is read in id
+   * order, and live events are published in id order), so anything at or below it was sent already:
+   * on PostgreSQL a replay may read an event from the log before the live path publishes it.
+   */
+  private lastWritten: number;
 
-  constructor(readonly response: ServerResponse, readonly project: string | null, private readonly after: number) {}
+  constructor(readonly response: ServerResponse, readonly project: string | null, after: number) {
+    this.lastWritten = after;
+  }
 
   /** Called for every committed event (already serialized as `text`). */
-  deliver(event: CommittedEvent, text: string): void {
-    if (this.closed || (this.project !== null && event.project !== this.project) || event.id <= this.after) return;
+  deliver(event: StoredEvent, text: string): void {
+    if (this.closed || (this.project !== null && event.project !== this.project) || event.id <= this.lastWritten) return;
     if (this.buffered) this.buffered.push(event);
-    else this.write(text);
+    else this.send(event.id, text);
   }
 
   async replay(service: ReleaseService): Promise<void> {
-    const replayed = new Set<number>();
-    let cursor = this.after;
     for (;;) {
-      const page = await service.store.read((reader) => reader.eventsAfter(cursor, this.project, REPLAY_PAGE));
+      const after = this.lastWritten;
+      const page = await service.store.read((reader) => reader.eventsAfter(after, this.project, REPLAY_PAGE));
       for (const event of page) {
         if (this.closed) return;
-        this.write(frame(event));
-        replayed.add(event.id);
-        cursor = event.id;
+        this.send(event.id, frame(event));
       }
       if (page.length < REPLAY_PAGE) break;
     }
     const buffered = this.buffered ?? [];
     this.buffered = undefined;
-    for (const event of buffered) if (!replayed.has(event.id)) this.write(frame(event));
+    for (const event of buffered) if (event.id > this.lastWritten) this.send(event.id, frame(event));
   }
 
-  goLive(): void {
-    const buffered = this.buffered ?? [];
-    this.buffered = undefined;
-    for (const event of buffered) this.write(frame(event));
+  private send(id: number, text: string): void {
+    this.lastWritten = id;
+    this.write(text);
   }
 
   write(text: string): void {
@@ -78,6 +83,7 @@ class EventStream {
 
 export class EventStreamHub {
   private readonly streams = new Set<EventStream>();
+  private closed = false;
   private readonly keepAlive: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
@@ -104,14 +110,22 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    const stream = new EventStream(response, project, after ?? 0);
+    // Without a Last-Event-ID the stream starts now: after the newest event committed so far. Live
+    // events reach streams a moment after their commit (on PostgreSQL they are read back from the log),
+    // so "now" is the database's, not the order in which this process happens to hear of them.
+    const start = after ?? await this.service.store.read((reader) => reader.latestEventId());
+    if (this.closed) {
+      // The server began closing while we asked: this stream would outlive close().
+      response.end();
+      return;
+    }
+    const stream = new EventStream(response, project, start);
     this.streams.add(stream);
     response.on('close', () => {
       stream.markClosed();
       this.streams.delete(stream);
     });
-    if (after === undefined) stream.goLive();
-    else await stream.replay(this.service);
+    await stream.replay(this.service);
   }
 
   get size(): number {
@@ -120,6 +134,7 @@ export class EventStreamHub {
 
   /** Ends every stream (server shutdown): clients reconnect elsewhere or later and resume. */
   close(): void {
+    this.closed = true;
     clearInterval(this.keepAlive);
     this.unsubscribe();
     for (const stream of this.streams) stream.end();

@@ -1,7 +1,7 @@
-// In-process fan-out of committed events to live subscribers (the SSE streams, the engine).
-import type { CommittedEvent } from '../store';
+// In-process fan-out of committed events to live subscribers (the SSE streams), in id order.
+import type { StoredEvent } from '../store';
 
-export type EventListener = (events: readonly CommittedEvent[]) => void;
+export type EventListener = (events: readonly StoredEvent[]) => void;
 
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
@@ -12,7 +12,7 @@ export class EventBus {
   }
 
   /** Delivers to every listener; one listener throwing does not starve the others. */
-  publish(events: readonly CommittedEvent[], onListenerError: (error: unknown) => void): void {
+  publish(events: readonly StoredEvent[], onListenerError: (error: unknown) => void): void {
     for (const listener of this.listeners) {
       try {
         listener(events);

@@ -10,6 +10,7 @@ import { ApiError, DEPLOYMENT_NOT_FOUND, ENVIRONMENT_NOT_FOUND, PROJECT_NOT_FOUN
 import type { CommittedEvent, EnvironmentRecord, Store } from '../store';
 import * as deployments from './deployments';
 import { EventBus } from './event-bus';
+import { EventTail } from './event-tail';
 import { OverviewCache } from './overview-cache';
 import type { Principal } from './principal';
 import * as projects from './projects';
@@ -40,6 +41,8 @@ export class ReleaseService {
   private readonly now: () => Date;
   private readonly onListenerError: (error: unknown) => void;
   private readonly stopListening: () => void;
+  /** PostgreSQL: live events come from the table, so that other servers' commits reach this one's streams. */
+  private readonly tail: EventTail | undefined;
 
   constructor(readonly store: Store, options: ReleaseServiceOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -52,6 +55,14 @@ export class ReleaseService {
       store.dialect === 'postgres' ? () => store.read((reader) => reader.latestEventId()) : undefined,
     );
     this.stopListening = store.onCommit((events) => this.afterCommit(events));
+    this.tail = store.dialect === 'postgres'
+      ? new EventTail(store, (events) => this.events.publish(events, this.onListenerError), this.onListenerError)
+      : undefined;
+  }
+
+  /** Before serving: on PostgreSQL, starts following the event log of every server on the database. */
+  async start(): Promise<void> {
+    await this.tail?.start();
   }
 
   /** Registers the engine (or a test) for created/updated deployments; returns the unsubscribe. */
@@ -63,11 +74,13 @@ export class ReleaseService {
   dispose(): void {
     this.stopListening();
     this.deploymentListeners.clear();
+    void this.tail?.stop();
   }
 
   private afterCommit(events: readonly CommittedEvent[]): void {
     this.overview.invalidate();
-    this.events.publish(events, this.onListenerError);
+    if (this.tail) this.tail.poke();
+    else this.events.publish(events, this.onListenerError);
     for (const event of events) {
       if (!event.deployment || (event.type !== 'deployment.created' && event.type !== 'deployment.updated')) continue;
       const change: DeploymentChange = {

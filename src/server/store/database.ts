@@ -12,6 +12,13 @@ export interface Database {
   read<T>(work: (sql: SqlClient) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction: commits when it resolves, rolls back when it throws. */
   transaction<T>(work: (sql: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (a database several servers may share): calls `onMessage` with the payload of every
+   * NOTIFY on `channel`, from any server, and `onReconnected` after a lost listening connection is back
+   * (notifications sent meanwhile are lost: catch up from the table). Stops with the returned function
+   * or with close().
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onReconnected: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

@@ -39,10 +39,99 @@ export async function openPostgres(databaseUrl: string, onIdleError?: (error: Er
     }
   }
 
+  const listeners = new Set<() => Promise<void>>();
   return {
     dialect: 'postgres',
     read: (work) => inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work),
     transaction: (work) => inTransaction('BEGIN', work),
-    close: () => pool.end(),
+    async listen(channel, onMessage, onReconnected) {
+      const stop = await listenOn(databaseUrl, channel, onMessage, onReconnected, onIdleError);
+      listeners.add(stop);
+      return async () => {
+        listeners.delete(stop);
+        await stop();
+      };
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      listeners.clear();
+      await pool.end();
+    },
+  };
+}
+
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+
+/**
+ * A connection of its own (outside the pool: LISTEN belongs to a session) that stays subscribed to
+ * `channel`, reconnecting with backoff when the server drops it.
+ */
+async function listenOn(
+  databaseUrl: string, channel: string, onMessage: (payload: string) => void, onReconnected: () => void,
+  onError: ((error: Error) => void) | undefined,
+): Promise<() => Promise<void>> {
+  // An identifier, not a parameter: LISTEN takes none. Ours are fixed names; refuse anything else.
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = RECONNECT_MIN_MS;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: databaseUrl, application_name: 'flightdeck-events' });
+    let lost = false;
+    const onLost = (error?: Error): void => {
+      if (lost) return;
+      lost = true;
+      if (error) onError?.(error);
+      if (client === next) client = undefined;
+      void next.end().catch(() => undefined);
+      reconnectLater();
+    };
+    next.on('notification', (message) => {
+      if (message.channel === channel) onMessage(message.payload ?? '');
+    });
+    next.on('error', onLost);
+    next.on('end', () => onLost());
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${channel}`);
+    } catch (error) {
+      onLost(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    if (stopped) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    client = next;
+    delay = RECONNECT_MIN_MS;
+  };
+
+  const reconnectLater = (): void => {
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().then(() => { if (!stopped) onReconnected(); }, () => undefined);
+    }, delay);
+    retry.unref();
+    delay = Math.min(RECONNECT_MAX_MS, delay * 2);
+  };
+
+  try {
+    await connect();
+  } catch (error) {
+    // The first connection is the caller's to handle: no retries behind its back.
+    stopped = true;
+    clearTimeout(retry);
+    throw error;
+  }
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const current = client;
+    client = undefined;
+    await current?.end().catch(() => undefined);
   };
 }

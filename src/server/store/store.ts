@@ -23,6 +23,9 @@ export interface StoreOptions {
 
 export type CommitListener = (events: readonly CommittedEvent[]) => void;
 
+/** NOTIFY channel of committed events (payload: the newest event id of the commit). */
+const EVENTS_CHANNEL = 'flightdeck_events';
+
 export const DEFAULT_DATA_DIR = path.join(os.homedir(), '.flightdeck', 'data');
 export const DEFAULT_EVENT_RETENTION = 10_000;
 
@@ -60,12 +63,31 @@ export class Store {
       const writer = new StoreWriter(sql);
       const value = await work(writer);
       committed = await writer.insertPendingEvents(this.eventRetention);
+      const newest = committed[committed.length - 1]?.id;
+      // Other servers on this database hear of the commit (NOTIFY is delivered at COMMIT, never before).
+      if (newest !== undefined && this.db.dialect === 'postgres') {
+        await sql.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(newest)]);
+      }
       return value;
     });
     if (committed.length > 0) {
       for (const listener of this.listeners) listener(committed);
     }
     return result;
+  }
+
+  /**
+   * PostgreSQL: calls `onCommitted` with the newest event id of every commit that recorded events, on any
+   * server sharing the database (this one included), and with undefined after the listening connection
+   * was lost and is back (ids may have been missed). PGlite: undefined, one process sees all its commits
+   * through onCommit.
+   */
+  async listenForEventCommits(onCommitted: (newestId: number | undefined) => void): Promise<(() => Promise<void>) | undefined> {
+    if (!this.db.listen) return undefined;
+    return this.db.listen(EVENTS_CHANNEL, (payload) => {
+      const id = Number(payload);
+      onCommitted(Number.isSafeInteger(id) ? id : undefined);
+    }, () => onCommitted(undefined));
   }
 
   /** Listens to every commit that recorded events, in commit order. */

@@ -37,8 +37,8 @@ void describe('rollouts', () => {
     const log = path.join(dir, 'walk.log');
     const project = await createProject(server, [rolloutEnv(script, log)]);
     const seen: Deployment[] = [];
-    const stop = server.service.events.subscribe((events) => {
-      for (const event of events) if (event.project === project && event.deployment) seen.push(event.deployment);
+    const stop = server.service.onDeploymentChanged((change) => {
+      if (change.deployment.project === project) seen.push(change.deployment);
     });
     try {
       const created = await deploy(server, project, 'rollout', '1.0.0-rc1');

@@ -3,8 +3,9 @@
 // nothing twice, even while changes keep committing.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { EventData, Overview } from '../../../src/api/schemas';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { postgresSkipReason, startTestServer, type TestServer } from '../helpers/server';
 import { assertError, createProject, deploySuccessfully, deploymentsPath, report } from './contract/fixtures';
 import { SseReader, type SseEvent } from './sse-client';
 
@@ -174,6 +175,62 @@ void describe('GET /api/events', () => {
       assert.ok(Date.now() - started < 5000, `closed in ${Date.now() - started} ms`);
     } finally {
       await local.close();
+    }
+  });
+});
+
+void describe('GET /api/events with several servers on one PostgreSQL database', async () => {
+  const skip = await postgresSkipReason();
+  if (skip) {
+    console.log(`# multi-server event suite skipped: ${skip}`);
+    void it.skip(`PostgreSQL: ${skip}`);
+    return;
+  }
+
+  void it('a stream on one server carries the changes made through another, in id order, each once', async () => {
+    const a = await startTestServer({ backend: 'postgres' });
+    const b = await startTestServer({ backend: 'postgres', ...(a.databaseUrl ? { databaseUrl: a.databaseUrl } : {}) });
+    const readers: SseReader[] = [];
+    try {
+      const onA = await SseReader.open(a, '');
+      const onB = await SseReader.open(b, '');
+      readers.push(onA, onB);
+      const project = await createProject(a, { candidates: 2 });
+      // Changes through both servers, interleaved.
+      await report(a, project, 'dogfood', '1.0.0-rc1', 'in_progress');
+      await report(b, project, 'dogfood', '1.0.0-rc1', 'success');
+      await report(a, project, 'dogfood', '1.0.0-rc2', 'success');
+      const mine = (stream: SseReader): SseEvent[] => stream.events.filter((e) => (e.data as { project?: string }).project === project);
+      const rc2Live = (e: SseEvent): boolean => e.event.startsWith('deployment.')
+        && (e.data as { deployment?: { release_candidate_version?: string } }).deployment?.release_candidate_version === '1.0.0-rc2';
+      await onB.until(() => mine(onB).some(rc2Live), 5000);
+      await onA.until(() => mine(onA).length === mine(onB).length, 5000);
+      assert.deepEqual(ids(mine(onA)), ids(mine(onB)), 'both servers streamed the same events');
+      assertIncreasing(ids(onB.events));
+      assert.equal(new Set(ids(onB.events)).size, onB.events.length, 'no event twice');
+      // The project and its candidates were made through a, one report through b: each stream has them all.
+      assert.deepEqual(mine(onB).map((e) => e.event), [
+        'project.updated', 'release.created', 'release.created', 'deployment.created', 'deployment.updated', 'deployment.created',
+      ]);
+
+      // The listening connections dropped (a restarted database, a proxy's idle timeout): they come back,
+      // and what was committed meanwhile still reaches the other server's stream.
+      const admin = new pg.Client({ connectionString: a.databaseUrl });
+      await admin.connect();
+      try {
+        const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE application_name = 'flightdeck-events' AND datname = current_database()`);
+        assert.equal(killed.rowCount, 2, 'one listening connection per server');
+      } finally {
+        await admin.end();
+      }
+      await report(a, project, 'canary', '1.0.0-rc1', 'success');
+      await onB.until(() => mine(onB).some((e) => (e.data as { environment?: string }).environment === 'canary'), 10_000);
+      assert.equal(new Set(ids(onB.events)).size, onB.events.length, 'no event twice after the reconnect');
+    } finally {
+      for (const reader of readers) reader.close();
+      await b.close();
+      await a.close();
     }
   });
 });
