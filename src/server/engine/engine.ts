@@ -76,6 +76,7 @@ export class Engine {
   private readonly executorOf = new Map<string, AbortController>();
   private checks = new AbortController();
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeEvents: (() => void) | undefined;
   private leadership: Promise<void> | undefined;
 
   constructor(private readonly service: ReleaseService, private readonly options: EngineOptions = {}) {
@@ -106,6 +107,11 @@ export class Engine {
       // thrown away, and the rollback it started waits for the environment's executor to be free.
       if (change.type === 'updated' && isTerminal(change.deployment.status)) this.executorOf.get(change.deployment.id)?.abort();
     });
+    // A deployment created through another server on the same database: its event reaches the bus (not
+    // the hook above, which hears this process's commits), so look at once instead of at the next poll.
+    this.unsubscribeEvents = this.service.events.subscribe((events) => {
+      if (events.some((event) => event.type === 'deployment.created')) this.wake();
+    });
     this.leadership = this.lead();
   }
 
@@ -124,6 +130,7 @@ export class Engine {
     if (!this.running) return;
     this.running = false;
     this.unsubscribe?.();
+    this.unsubscribeEvents?.();
     clearTimeout(this.timer);
     this.timer = undefined;
     this.checks.abort();
