@@ -13,6 +13,7 @@ import { isTerminal } from '../service/status-machine';
 import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
 import { checkHealth, runStep, type StepOutcome } from './executors';
 import { failAndRollBack, isWatched, recordHealth, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
+import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
 
 export interface EngineLog {
@@ -44,6 +45,8 @@ export interface EngineOptions {
 /** A step claimed this many times without finishing (the server died each time) is given up. */
 export const MAX_STEP_ATTEMPTS = 2;
 const PROMOTE_RETRY_MS = 15_000;
+/** How long a previous server's still-running step command gets to stop after SIGTERM. */
+const ORPHAN_GRACE_MS = 3_000;
 const STUCK_SWEEP_EVERY_MS = 30_000;
 
 const QUIET: EngineLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -205,6 +208,8 @@ export class Engine {
    */
   private async reconcile(): Promise<void> {
     const left = await this.service.store.write((w) => w.engine.runningTasks());
+    // Before a step runs again, what is left of its first attempt stops (see orphans.ts).
+    for (const task of left) if (task.kind === 'deploy' && task.claim) await this.stopOrphanedCommands(task.deploymentId, task.claim);
     for (const task of left) {
       await this.service.store.write(async (w) => {
         const at = new Date();
@@ -223,6 +228,13 @@ export class Engine {
         this.log.error({ deployment: deployment.id }, 'engine: a step was interrupted twice; the deployment errors');
       });
     }
+  }
+
+  private async stopOrphanedCommands(deploymentId: string, claim: string): Promise<void> {
+    const pids = await processesWithEnvironment({ [ENGINE_CLAIM_VARIABLE]: claim, FLIGHTDECK_DEPLOYMENT_ID: deploymentId });
+    if (pids.length === 0) return;
+    this.log.warn({ deployment: deploymentId, pids, claim }, 'engine: stopping the interrupted step\'s command, still running from the previous server');
+    await stopProcesses(pids, ORPHAN_GRACE_MS);
   }
 
   // ── the loop ───────────────────────────────────────────────────────────────────────────────────
@@ -339,7 +351,7 @@ export class Engine {
     try {
       outcome = await runStep({
         env: begun.env, deployment: begun.deployment, percent: begun.percent, attempt: begun.attempt, delivery: begun.delivery,
-        signal: AbortSignal.any([this.executors.signal, ended.signal]),
+        signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim,
       });
     } catch (error) {
       outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import type { Deployment, DeploySpec, HealthCheckSpec } from '../../api/schemas';
 import type { EnvironmentRecord } from '../store';
+import { ENGINE_CLAIM_VARIABLE } from './orphans';
 import { lastLines, runProcess } from './process';
 
 export const DEFAULT_DEPLOY_TIMEOUT_SECONDS = 900;
@@ -23,6 +24,8 @@ export interface StepCall {
   /** Which delivery of a webhook this is (1-based). */
   delivery: number;
   signal: AbortSignal;
+  /** The engine run that starts the command (ENGINE_CLAIM_VARIABLE): how a later run finds it if we die. */
+  engineClaim: string;
 }
 
 export type StepOutcome =
@@ -40,9 +43,12 @@ export function workingDirectory(spec: { cwd?: string | null | undefined }, env:
 }
 
 /** The variables every command of the engine sees, on top of the server's own environment. */
-export function commandEnvironment(env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number): NodeJS.ProcessEnv {
+export function commandEnvironment(
+  env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number, engineClaim?: string,
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...(engineClaim !== undefined ? { [ENGINE_CLAIM_VARIABLE]: engineClaim } : {}),
     FLIGHTDECK_PROJECT: env.project,
     FLIGHTDECK_ENVIRONMENT: env.spec.name,
     FLIGHTDECK_VERSION: deployment.release_candidate_version,
@@ -74,7 +80,7 @@ async function runCommandStep(spec: DeploySpec, call: StepCall): Promise<StepOut
     command,
     args: spec.args ?? [],
     cwd: workingDirectory(spec, call.env),
-    env: commandEnvironment(call.env, call.deployment, call.percent, call.attempt),
+    env: commandEnvironment(call.env, call.deployment, call.percent, call.attempt, call.engineClaim),
     timeoutMs: timeoutSeconds * 1000,
     signal: call.signal,
   });

@@ -21,7 +21,8 @@ export function tempDir(prefix = 'flightdeck-engine-'): string {
 /**
  * A deploy script: appends one JSON line per call to `log` (what it was asked to do), writes to stderr,
  * and exits with the code in the file `<log>.exit` when that file exists (0 otherwise). When
- * `<log>.sleep` holds a number, it sleeps that many ms first.
+ * `<log>.sleep` holds a number, it sleeps that many ms first. As it starts it writes its pid to
+ * `<log>.pid.<percent>.<attempt>`.
  */
 export function writeDeployScript(dir: string): string {
   const file = path.join(dir, 'deploy.js');
@@ -32,6 +33,7 @@ const e = process.env;
 const record = { version: e.FLIGHTDECK_VERSION, percent: Number(e.FLIGHTDECK_PERCENT), project: e.FLIGHTDECK_PROJECT,
   environment: e.FLIGHTDECK_ENVIRONMENT, commit: e.FLIGHTDECK_COMMIT, id: e.FLIGHTDECK_DEPLOYMENT_ID,
   attempt: Number(e.FLIGHTDECK_ATTEMPT), cwd: process.cwd(), at: Date.now() };
+fs.writeFileSync(log + '.pid.' + record.percent + '.' + record.attempt, String(process.pid));
 const sleep = fs.existsSync(log + '.sleep') ? Number(fs.readFileSync(log + '.sleep', 'utf8')) : 0;
 setTimeout(() => {
   fs.appendFileSync(log, JSON.stringify(record) + '\\n');
