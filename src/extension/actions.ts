@@ -31,6 +31,8 @@ export interface ActionDeps {
 /** Options code may pass (tests, the stage panel): skip the modal, choose a source or target. */
 interface ActionOptions {
   skipConfirm?: boolean;
+  /** Rollback of a frozen environment: force it without asking (with skipConfirm, a refusal is final otherwise). */
+  force?: boolean;
   from?: string;
   to?: string;
   release_candidate_version?: string;
@@ -135,14 +137,33 @@ async function rollback(deps: ActionDeps, arg: unknown): Promise<Deployment | un
     environment.frozen ? 'The environment is frozen: the rollback is forced.' : '',
   ].filter(Boolean).join('\n');
   if (!(await confirm(`Roll back ${environment.name} to ${to}?`, detail, 'Roll Back', opts.skipConfirm))) return undefined;
-  const deployment = await session.backend.rollback(project.name, environment.name, {
+  const body = {
     to_release_candidate_version: to,
     expected_current: environment.current?.release_candidate_version ?? null,
-    ...(environment.frozen ? { force: true } : {}),
-  });
+    ...(environment.frozen || opts.force ? { force: true } : {}),
+  };
+  let deployment: Deployment;
+  try {
+    deployment = await session.backend.rollback(project.name, environment.name, body);
+  } catch (error) {
+    // Frozen without the view knowing (frozen since it last looked, or an Aviator backend, which cannot
+    // say): rolling back is what a frozen environment still allows, when forced. Asked, never assumed.
+    if (body.force || !isFrozenRefusal(error) || opts.skipConfirm) throw error;
+    const forced = await vscode.window.showWarningMessage(`${environment.name} is frozen. Force the rollback to ${to}?`, {
+      modal: true,
+      detail: `${project.name} / ${environment.name}: the server refused the rollback because the environment is frozen. `
+        + 'A forced rollback goes through a freeze; deploys and promotes stay refused.',
+    }, 'Force Rollback');
+    if (forced !== 'Force Rollback') return undefined;
+    deployment = await session.backend.rollback(project.name, environment.name, { ...body, force: true });
+  }
   deps.log.info(`Rolled back ${project.name}/${environment.name}: ${from} → ${to} (deployment ${deployment.id})`);
   started(deps, deployment, 'Rolling back');
   return deployment;
+}
+
+function isFrozenRefusal(error: unknown): boolean {
+  return error instanceof BackendError && error.status === 400 && /\bfrozen\b/i.test(error.message);
 }
 
 async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<Deployment | undefined> {

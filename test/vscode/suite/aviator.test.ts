@@ -155,6 +155,29 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     await refreshUntil(api, 'canary back on 1.0.0-rc1', async () => /^1\.0\.0-rc1/.test(description((await environmentItems(api, 'payments')).get('canary')?.item)));
   });
 
+  it('a frozen environment (Aviator cannot say so) refuses a plain rollback; a forced one goes through', async function () {
+    const frozen = await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: true });
+    assert.equal(frozen.status, 200, JSON.stringify(frozen.body));
+    try {
+      const before = proxy.log.length;
+      // Without a person to ask (skipConfirm), the refusal stands: forcing is never assumed.
+      const refused = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true });
+      assert.equal(refused, undefined);
+      const forced = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true, force: true });
+      assert.ok(forced, 'the forced rollback was created');
+      assert.equal(forced.kind, 'rollback');
+      const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
+      assert.deepEqual(posted.map((r) => (r.body as { force?: boolean }).force), [undefined, true], 'one plain attempt, then one forced');
+      await report('canary', forced.release_candidate_version, 'in_progress');
+      await report('canary', forced.release_candidate_version, 'success');
+      // Back to what the tests after this one expect canary to run.
+      await report('canary', '1.0.0-rc1', 'in_progress');
+      await report('canary', '1.0.0-rc1', 'success');
+    } finally {
+      await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: false });
+    }
+  });
+
   it('follows edits to .flightdeck.json, and shows an environment Aviator does not know with its 404 message', async function () {
     const config = defaultProjectConfig('payments', 'flightdeck-test/payments');
     config.projects[0]?.environments.push({ name: 'staging-eu', tier: 'staging' });
