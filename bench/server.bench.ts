@@ -16,6 +16,7 @@ import type { DeploymentStatus, ProjectSpec } from '../src/api/schemas';
 import { startServer } from '../src/server';
 import { ReleaseService } from '../src/server/service/release-service';
 import { Store } from '../src/server/store';
+import { measureEventLatency, percentile } from './sseLatency';
 
 const PROJECTS = 100;
 const ENVIRONMENTS = ['dogfood', 'canary', 'rollout', 'production', 'staging', 'qa', 'eu', 'us'];
@@ -110,10 +111,6 @@ async function serveChild(dataDir: string, adminToken: string): Promise<void> {
 
 // ── measuring ────────────────────────────────────────────────────────────────────────────────────
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 interface LoadResult {
   latencies: number[];
   seconds: number;
@@ -154,64 +151,6 @@ async function loadBoth(
   });
 }
 
-/** 100 watchers on /api/events; each PATCH's event must reach all of them. */
-async function eventLatency(serverUrl: string, adminToken: string): Promise<{ p50: number; p99: number; samples: number }> {
-  const headers = { authorization: `Bearer ${adminToken}` };
-  let roundStart = 0;
-  let arrivals: number[] = [];
-  let waiting: (() => void) | undefined;
-  const latencies: number[] = [];
-  const controllers: AbortController[] = [];
-  await Promise.all(Array.from({ length: WATCHERS }, async () => {
-    const controller = new AbortController();
-    controllers.push(controller);
-    const response = await fetch(`${serverUrl}/api/events`, { headers, signal: controller.signal });
-    const reader = response.body?.getReader();
-    if (!reader) throw new Error('no event stream');
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            if (!block.startsWith('id:')) continue;
-            arrivals.push(performance.now() - roundStart);
-            if (arrivals.length === WATCHERS) waiting?.();
-          }
-        }
-      } catch {
-        // aborted at the end
-      }
-    })();
-  }));
-  const patchUrl = `${serverUrl}/api/releases/service-000/environments/qa/deployments`;
-  for (let round = 0; round < EVENT_ROUNDS + 10; round++) {
-    arrivals = [];
-    const all = new Promise<void>((resolve) => {
-      waiting = resolve;
-      setTimeout(resolve, 2000);
-    });
-    roundStart = performance.now();
-    const response = await fetch(patchUrl, {
-      method: 'PATCH',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ release_candidate_version: '1.3.0-rc1', status: round % 2 === 0 ? 'in_progress' : 'success' }),
-    });
-    if (response.status !== 200) throw new Error(`PATCH failed: ${response.status} ${await response.text()}`);
-    await all;
-    if (round >= 10) latencies.push(...arrivals); // the first rounds warm up
-  }
-  for (const controller of controllers) controller.abort();
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length };
-}
-
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-bench-'));
   const adminToken = randomBytes(16).toString('hex');
@@ -234,7 +173,10 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: 64 }, () => fetch(`${endpoints.bare}/static`).then((r) => r.arrayBuffer())));
       const [overview, bare] = await loadBoth({ url: `${endpoints.server}/api/releases`, headers: auth }, { url: `${endpoints.bare}/static`, headers: {} });
       if (!overview || !bare) throw new Error('no load results');
-      const events = await eventLatency(endpoints.server, adminToken);
+      const events = await measureEventLatency({
+        watchUrl: endpoints.server, patchUrl: `${endpoints.server}/api/releases/service-000/environments/qa/deployments`,
+        candidate: '1.3.0-rc1', token: adminToken, watchers: WATCHERS, rounds: EVENT_ROUNDS,
+      });
       const ratio = overview.rps / bare.rps;
       const kib = (endpoints.bytes / 1024).toFixed(0);
       const row = (name: string, value: string, goal: string): string => `| ${name.padEnd(44)} | ${value.padEnd(34)} | ${goal.padEnd(16)} |`;

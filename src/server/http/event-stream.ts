@@ -103,6 +103,24 @@ export class EventStreamHub {
 
   /** Takes over a hijacked response and streams events to it until either side closes. */
   async open(response: ServerResponse, project: string | null, after: number | undefined): Promise<void> {
+    // Without a Last-Event-ID the stream starts now: after the newest event committed so far, read
+    // before the client sees the response start, so that whatever commits once it is "connected" reaches
+    // it. Live events reach streams a moment after their commit (on PostgreSQL they are read back from
+    // the log), so "now" is the database's, not the order in which this process hears of them.
+    let start: number;
+    try {
+      start = after ?? await this.service.store.read((reader) => reader.latestEventId());
+    } catch (error) {
+      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify({ error: `The event log cannot be read: ${error instanceof Error ? error.message : String(error)}` }));
+      return;
+    }
+    if (this.closed) {
+      // The server began closing while we asked: this stream would outlive close().
+      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(JSON.stringify({ error: 'The server is shutting down' }));
+      return;
+    }
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -110,15 +128,6 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    // Without a Last-Event-ID the stream starts now: after the newest event committed so far. Live
-    // events reach streams a moment after their commit (on PostgreSQL they are read back from the log),
-    // so "now" is the database's, not the order in which this process happens to hear of them.
-    const start = after ?? await this.service.store.read((reader) => reader.latestEventId());
-    if (this.closed) {
-      // The server began closing while we asked: this stream would outlive close().
-      response.end();
-      return;
-    }
     const stream = new EventStream(response, project, start);
     this.streams.add(stream);
     response.on('close', () => {
