@@ -281,9 +281,12 @@ export type Role = z.infer<typeof Role>;
 export const TokenCreateBody = z.object({ role: Role, name: z.string().regex(TOKEN_NAME_PATTERN, 'Invalid token name') });
 export const TokenInfo = z.object({ name: z.string(), role: Role, created_at: Timestamp });
 export const TokenCreated = TokenInfo.extend({ token: z.string() });
+/** `GET /api/whoami` (beyond API.md): the calling token's name and role. */
+export const Caller = z.object({ name: z.string(), role: Role });
 export type TokenCreateBody = z.infer<typeof TokenCreateBody>;
 export type TokenInfo = z.infer<typeof TokenInfo>;
 export type TokenCreated = z.infer<typeof TokenCreated>;
+export type Caller = z.infer<typeof Caller>;
 
 // ── errors, health, events ───────────────────────────────────────────────────────────────────────
 

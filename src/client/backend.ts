@@ -1,7 +1,7 @@
 // What the extension and the CLI need from a release backend. Two implementations: the Flightdeck server
 // (http.ts, the whole API) and Aviator Releases (five endpoints; projects come from configuration).
 import type {
-  CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, Healthz, Project, ProjectSpecInput,
+  Caller, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, Healthz, Project, ProjectSpecInput,
   PromoteBody, Release, RollbackBody,
 } from '../api/schemas';
 
@@ -33,6 +33,8 @@ export interface ReleaseBackend {
   pause(project: string, deploymentId: string): Promise<Deployment>;
   resume(project: string, deploymentId: string): Promise<Deployment>;
   abort(project: string, deploymentId: string): Promise<Deployment>;
+  /** The token's name and role; absent where the API has no such call (Aviator). */
+  whoami?(): Promise<Caller>;
 }
 
 export interface BackendConnection {

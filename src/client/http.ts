@@ -3,7 +3,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import * as z from 'zod';
 import {
-  Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release,
+  Caller, Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release,
   type CreateDeploymentBody, type EnvironmentPatchBody, type ProjectSpecInput, type PromoteBody, type RollbackBody,
 } from '../api/schemas';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
@@ -38,6 +38,11 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
   health(): Promise<Healthz> {
     return this.request('GET', '/healthz', Healthz);
   }
+  /** The token's name and role (`GET /api/whoami`). */
+  whoami(): Promise<Caller> {
+    return this.request('GET', '/api/whoami', Caller);
+  }
+
   async listProjects(): Promise<Project[]> {
     return (await this.request('GET', '/api/releases', Overview)).projects;
   }

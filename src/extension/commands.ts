@@ -1,5 +1,8 @@
 // Palette and tree commands that do not change releases: refresh, logs, connection and sign-in.
 import * as vscode from 'vscode';
+import type { Caller } from '../api/schemas';
+import { BackendError, describeError } from '../client/errors';
+import { FlightdeckHttpBackend } from '../client/http';
 import { readConfig, setServerUrl } from './config';
 import type { Logger } from './log';
 import type { RefreshController } from './refresh';
@@ -48,9 +51,20 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
         ignoreFocusOut: true,
         validateInput: (v) => (v.trim().length < 8 ? 'That is too short to be a token.' : undefined),
       });
-      if (!value) return;
+      if (!value) return undefined;
+      // Asked before it is kept: a mistyped token must not replace a good one, nor "sign in" silently.
+      const check = readConfig().serverKind === 'flightdeck' ? await checkToken(url, value.trim()) : { kind: 'unchecked' as const };
+      if (check.kind === 'refused') {
+        void vscode.window.showErrorMessage(`${originOf(url)} refused this token (${check.reason}). Nothing was saved.`, 'Sign In Again').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('flightdeck.signIn');
+        });
+        return undefined;
+      }
       await ctx.sessions.signIn(url, value.trim());
-      void vscode.window.showInformationMessage(`Signed in to ${originOf(url)}.`);
+      const as = check.kind === 'accepted' ? ` as ${check.caller.name} (${check.caller.role})` : '';
+      const unchecked = check.kind === 'unreachable' ? ` The token could not be checked: ${check.reason}.` : '';
+      void vscode.window.showInformationMessage(`Signed in to ${originOf(url)}${as}.${unchecked}`);
+      return check.kind === 'accepted' ? check.caller : undefined;
     }),
     vscode.commands.registerCommand('flightdeck.signOut', async () => {
       const url = readConfig().serverUrl;
@@ -94,4 +108,20 @@ function deploymentOf(node: unknown): { release_candidate_version: string; commi
   if (n.kind === 'deployment') return n.deployment;
   if (n.kind === 'environment') return n.environment?.current ?? undefined;
   return undefined;
+}
+
+type TokenCheck =
+  | { kind: 'accepted'; caller: Caller }
+  | { kind: 'refused'; reason: string }
+  /** The server could not be asked (offline, or older than `GET /api/whoami`): kept, and said so. */
+  | { kind: 'unreachable'; reason: string }
+  | { kind: 'unchecked' };
+
+async function checkToken(url: string, token: string): Promise<TokenCheck> {
+  try {
+    return { kind: 'accepted', caller: await new FlightdeckHttpBackend({ baseUrl: url, token }).whoami() };
+  } catch (error) {
+    if (error instanceof BackendError && error.kind === 'unauthorized') return { kind: 'refused', reason: error.message };
+    return { kind: 'unreachable', reason: describeError(error) };
+  }
 }

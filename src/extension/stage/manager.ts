@@ -116,10 +116,7 @@ export class StagePanelManager implements vscode.Disposable {
 
   // ── what the token may do ───────────────────────────────────────────────────────────────────────
 
-  /**
-   * Whether the session's token is an admin (protected environments and freezing need one). The API has
-   * no "who am I", so ask an admin-only endpoint once per session: 200 admin, 403 not.
-   */
+  /** Whether the session's token is an admin (protected environments and freezing need one); once per session. */
   private roleOf(session: ActiveSession): Promise<TokenRole> {
     let role = this.roles.get(session);
     if (!role) {
@@ -138,17 +135,11 @@ export class StagePanelManager implements vscode.Disposable {
 
 async function probeRole(session: ActiveSession): Promise<TokenRole> {
   if (session.embedded) return 'admin';
-  if (session.backend.kind !== 'flightdeck' || !session.token) return 'unknown';
+  if (!session.backend.whoami || !session.token) return 'unknown';
   try {
-    const response = await fetch(`${session.backend.baseUrl}/api/tokens`, {
-      headers: { Authorization: `Bearer ${session.token}` },
-      signal: AbortSignal.timeout(5000),
-    });
-    await response.body?.cancel();
-    if (response.ok) return 'admin';
-    if (response.status === 403) return 'not_admin';
-    return 'unknown';
+    return (await session.backend.whoami()).role === 'admin' ? 'admin' : 'not_admin';
   } catch {
+    // A server older than GET /api/whoami, or none: the buttons stay enabled and the server decides.
     return 'unknown';
   }
 }

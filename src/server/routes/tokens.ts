@@ -1,6 +1,6 @@
-// API tokens: endpoint 17 (admin only).
+// API tokens: endpoint 17 (admin only), and who the caller is (any token).
 import { z } from 'zod';
-import { ErrorBody, TokenCreateBody, TokenCreated, TokenInfo } from '../../api/schemas';
+import { Caller, ErrorBody, TokenCreateBody, TokenCreated, TokenInfo } from '../../api/schemas';
 import type { RouteRegistry } from '../http/route';
 import type { ReleaseService } from '../service/release-service';
 import { TokenParams } from './params';
@@ -17,6 +17,13 @@ export function registerTokenRoutes(routes: RouteRegistry, service: ReleaseServi
     method: 'GET', url: '/api/tokens', role: 'admin',
     summary: 'List tokens (names and roles, never the secrets)', responses: { 200: z.array(TokenInfo) },
     handler: () => service.tokens.list(),
+  });
+
+  // Beyond API.md: clients check a token before keeping it, and learn what it may do.
+  routes.add({
+    method: 'GET', url: '/api/whoami', role: 'viewer',
+    summary: 'The calling token\'s name and role', responses: { 200: Caller },
+    handler: ({ principal }) => Promise.resolve({ name: principal.name, role: principal.role }),
   });
 
   routes.add({

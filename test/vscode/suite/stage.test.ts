@@ -59,6 +59,20 @@ describe('Stage panel against a real server', function () {
     assert.equal(view.role, 'admin');
   });
 
+  it('knows what the signed-in token may do: a deployer is not an admin', async () => {
+    const probe = stage.probe('payments', 'canary');
+    assert.ok(probe);
+    const created = await server.api<{ token: string }>('POST', '/api/tokens', { role: 'deployer', name: 'stage-deployer' });
+    assert.equal(created.status, 201);
+    try {
+      await vscode.commands.executeCommand('flightdeck.signIn', created.body.token);
+      await waitFor('a snapshot for the deployer', () => (probe.lastSnapshot?.role === 'not_admin' ? true : undefined), 15_000);
+    } finally {
+      await vscode.commands.executeCommand('flightdeck.signOut');
+    }
+    await waitFor('the admin again', () => (probe.lastSnapshot?.role === 'admin' ? true : undefined), 15_000);
+  });
+
   it('reveals the same panel when opened again', async () => {
     await vscode.commands.executeCommand('flightdeck.openStage', { project: 'payments', environment: 'canary' });
     assert.deepEqual(stage.openStages.filter((key) => key === 'payments/canary'), ['payments/canary']);

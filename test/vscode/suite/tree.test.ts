@@ -147,4 +147,23 @@ describe('Release tree against a real server', function () {
       await setServerUrl(server.url);
     }
   });
+
+  it('signs in only with a token the server accepts, and says as whom', async () => {
+    try {
+      // A mistyped token is refused before it is kept: the session still uses the environment's token.
+      const refused = await vscode.commands.executeCommand<unknown>('flightdeck.signIn', 'not-a-token-of-this-server');
+      assert.equal(refused, undefined);
+      assert.equal((await api.sessions.get()).tokenSource, 'env', 'nothing was stored');
+      const created = await server.api<{ token: string }>('POST', '/api/tokens', { role: 'deployer', name: 'vscode-sign-in' });
+      assert.equal(created.status, 201);
+      const caller = await vscode.commands.executeCommand<{ name: string; role: string } | undefined>('flightdeck.signIn', created.body.token);
+      assert.deepEqual(caller, { name: 'vscode-sign-in', role: 'deployer' });
+      const session = await api.sessions.get();
+      assert.equal(session.tokenSource, 'secret');
+      assert.equal(session.token, created.body.token);
+    } finally {
+      await vscode.commands.executeCommand('flightdeck.signOut');
+    }
+    assert.equal((await api.sessions.get()).tokenSource, 'env', 'signed out: back to the environment\'s token');
+  });
 });

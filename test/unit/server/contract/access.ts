@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { z } from 'zod';
-import { Deployment, Healthz, TokenCreated, TokenInfo } from '../../../../src/api/schemas';
+import { Caller, Deployment, Healthz, TokenCreated, TokenInfo } from '../../../../src/api/schemas';
 import type { TestServer } from '../../helpers/server';
 import { assertError, createProject, deploySuccessfully, deploymentsPath, uniqueName } from './fixtures';
 
@@ -22,7 +22,7 @@ export function accessContract(server: () => TestServer): void {
       'POST /api/releases/{project}/environments/{environment}/rollback', 'GET /api/releases', 'PUT /api/releases/{project}',
       'GET /api/releases/{project}', 'GET /api/releases/{project}/releases', 'POST /api/releases/{project}/environments/{environment}/promote',
       'PATCH /api/releases/{project}/environments/{environment}', 'GET /api/releases/{project}/deployments/{id}', 'GET /api/events',
-      'GET /healthz', 'POST /api/tokens', 'GET /api/tokens', 'DELETE /api/tokens/{name}',
+      'GET /healthz', 'POST /api/tokens', 'GET /api/tokens', 'DELETE /api/tokens/{name}', 'GET /api/whoami',
     ]) assert.ok(operations.includes(expected), `${expected} is documented`);
   });
 
@@ -46,6 +46,17 @@ export function accessContract(server: () => TestServer): void {
     assert.equal(await deleted.text(), '');
     assertError(await server().request('GET', '/api/releases', undefined, { token: token.token }), 401, 'Unknown token');
     assertError(await server().request('DELETE', `/api/tokens/${name}`), 404);
+  });
+
+  void it('whoami: any token learns its own name and role; an unknown one is 401', async () => {
+    const name = uniqueName('who');
+    const created = TokenCreated.parse((await server().request('POST', '/api/tokens', { role: 'viewer', name })).body);
+    const asViewer = await server().request('GET', '/api/whoami', undefined, { token: created.token });
+    assert.equal(asViewer.status, 200);
+    assert.deepEqual(Caller.parse(asViewer.body), { name, role: 'viewer' });
+    assert.equal(Caller.parse((await server().request('GET', '/api/whoami')).body).role, 'admin');
+    assertError(await server().request('GET', '/api/whoami', undefined, { token: 'not-a-token' }), 401);
+    assertError(await server().request('GET', '/api/whoami', undefined, { token: null }), 401);
   });
 
   void it('401 without a known token, 403 when the role is too low', async () => {
