@@ -5,15 +5,13 @@
 // server holding the engine's advisory lock runs it; with PGlite, the one process is the engine.
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
-import { ApiError } from '../errors';
-import { promote } from '../service/deployments';
-import { SERVER_PRINCIPAL } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
 import { isTerminal } from '../service/status-machine';
 import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
-import { checkHealth, runStep, type StepOutcome } from './executors';
-import { failAndRollBack, isWatched, recordHealth, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
+import { runStep, type StepOutcome } from './executors';
+import { failAndRollBack, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
 import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
+import { runHealthTask, runPromoteTask, type TaskRun } from './runners';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
 
 export interface EngineLog {
@@ -44,7 +42,6 @@ export interface EngineOptions {
 
 /** A step claimed this many times without finishing (the server died each time) is given up. */
 export const MAX_STEP_ATTEMPTS = 2;
-const PROMOTE_RETRY_MS = 15_000;
 /** How long a previous server's still-running step command gets to stop after SIGTERM. */
 const ORPHAN_GRACE_MS = 3_000;
 const STUCK_SWEEP_EVERY_MS = 30_000;
@@ -334,10 +331,10 @@ export class Engine {
       case 'deploy':
         return; // begun in the claiming transaction (tick)
       case 'health':
-        this.track(this.runHealth(task));
+        this.track(runHealthTask(this.taskRun(), task));
         return;
       case 'promote':
-        this.track(this.runPromote(task));
+        this.track(runPromoteTask(this.taskRun(), task));
         return;
     }
   }
@@ -363,102 +360,8 @@ export class Engine {
     await this.service.store.write((w) => finishStep(w, task, this.claim, outcome, new Date()));
   }
 
-  // ── health checks ──────────────────────────────────────────────────────────────────────────────
-
-  private async runHealth(task: EngineTask): Promise<void> {
-    const found = await this.service.store.write(async (w) => {
-      const byId = await w.engine.deploymentById(task.deploymentId);
-      const env = byId && await w.engine.environmentById(byId.environmentId);
-      return byId && env ? { deployment: byId.deployment, env } : undefined;
-    });
-    const spec = found?.env.spec.health_check;
-    if (!found || !spec) {
-      await this.finishTask(task, 'nothing to check');
-      return;
-    }
-    const result = found.deployment.status === 'pending'
-      ? undefined // not started yet: nothing new to check
-      : await checkHealth(spec, found.env, found.deployment, this.checks.signal);
-    const interrupted = this.checks.signal.aborted;
-    await this.service.store.write(async (w) => {
-      const at = new Date();
-      const env = await w.engine.lockEnvironmentById(task.environmentId);
-      const locked = await w.engine.lockTask(task.deploymentId, 'health');
-      if (!env || !locked || locked.state !== 'running' || locked.claim !== this.claim) return;
-      const deployment = (await w.engine.deploymentById(task.deploymentId))?.deployment;
-      const healthCheck = env.spec.health_check;
-      if (!deployment || !healthCheck || !(await isWatched(w, env, deployment, at))) {
-        await w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note: 'no longer watched' }, at);
-        return;
-      }
-      const next = new Date(at.getTime() + healthCheck.interval_seconds * 1000);
-      if (interrupted || !result) {
-        await w.engine.updateTask(locked.id, { state: 'scheduled', claim: null, dueAt: interrupted ? at : next }, at);
-        return;
-      }
-      const recorded = await recordHealth(w, env, deployment, result.healthy, result.error, at);
-      const failures = recorded.health?.consecutive_failures ?? 0;
-      if (!result.healthy && failures >= healthCheck.failure_threshold) {
-        await failAndRollBack(w, env, recorded, 'failure',
-          `Health check failed ${failures} times in a row: ${result.error ?? 'unhealthy'}`, at);
-        return;
-      }
-      await w.engine.updateTask(locked.id, { state: 'scheduled', claim: null, dueAt: next }, at);
-    });
-  }
-
-  // ── auto-promotion ─────────────────────────────────────────────────────────────────────────────
-
-  private async runPromote(task: EngineTask): Promise<void> {
-    await this.service.store.write(async (w) => {
-      const at = new Date();
-      const locked = await w.engine.lockTask(task.deploymentId, 'promote');
-      if (!locked || locked.state !== 'running' || locked.claim !== this.claim) return;
-      const done = (note: string): Promise<void> => w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note }, at);
-      const later = (ms: number, note: string): Promise<void> =>
-        w.engine.updateTask(locked.id, { state: 'scheduled', claim: null, dueAt: new Date(at.getTime() + ms), note }, at);
-      const byId = await w.engine.deploymentById(task.deploymentId);
-      const env = byId && await w.engine.environmentById(byId.environmentId);
-      const autoPromote = env?.spec.auto_promote;
-      if (!byId || !env || !autoPromote) return done('no auto-promotion');
-      const deployment = byId.deployment;
-      if (deployment.status !== 'success' || (await w.currentDeployment(env.id))?.id !== deployment.id) return done('no longer current');
-      const healthCheck = env.spec.health_check;
-      if (healthCheck && deployment.health?.healthy !== true) {
-        // Promote only what was seen healthy; wait for the checks while it is watched.
-        const endedAt = new Date(deployment.deploy_end_at ?? at);
-        if (at < watchedUntil(env, endedAt)) return later(healthCheck.interval_seconds * 1000, 'waiting for a healthy check');
-        return done('not healthy: not promoted');
-      }
-      const target = await w.findEnvironment(env.project, autoPromote.to);
-      if (!target) return done(`environment ${autoPromote.to} is gone`);
-      const state = await w.deploymentState(target, { active: true });
-      if (state.current?.release_candidate_version === deployment.release_candidate_version
-        || state.active?.release_candidate_version === deployment.release_candidate_version) {
-        return done(`${autoPromote.to} already runs ${deployment.release_candidate_version}`);
-      }
-      try {
-        const promoted = await promote({ writer: w, principal: SERVER_PRINCIPAL, at }, env.project, autoPromote.to, {
-          from_environment: env.spec.name, release_candidate_version: deployment.release_candidate_version,
-        });
-        this.log.info({ deployment: deployment.id, promoted: promoted.id, to: autoPromote.to }, 'engine: auto-promoted');
-        return done(`promoted to ${autoPromote.to} as deployment ${promoted.id}`);
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        // Busy (a deployment is active there): try again while this one stays current.
-        if (error.statusCode === 409) return later(PROMOTE_RETRY_MS, error.message);
-        return done(`not promoted: ${error.message}`);
-      }
-    });
-  }
-
-  private async finishTask(task: EngineTask, note: string): Promise<void> {
-    await this.service.store.write(async (w) => {
-      const locked = await w.engine.lockTask(task.deploymentId, task.kind);
-      if (locked?.state === 'running' && locked.claim === this.claim) {
-        await w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note }, new Date());
-      }
-    });
+  private taskRun(): TaskRun {
+    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log };
   }
 
   // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────
