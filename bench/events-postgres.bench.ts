@@ -3,11 +3,10 @@
 // LISTEN/NOTIFY and a read of the event log). Each server runs in a child process, away from the load
 // generator. Needs FLIGHTDECK_TEST_DATABASE_URL: a PostgreSQL server it may create (and drops) a database on.
 // Goal as on PGlite (`bench:server`): p99 ≤ 20 ms on the same server; across servers, reported.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { startServer } from '../src/server';
 import { createTestDatabase, postgresSkipReason } from '../test/unit/helpers/server';
+import { runBench, startServerChild, type ServerChild } from './serverChild';
 import { measureEventLatency } from './sseLatency';
 
 const WATCHERS = 100;
@@ -19,44 +18,32 @@ async function serveChild(databaseUrl: string, adminToken: string): Promise<void
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
 }
 
-async function spawnServer(databaseUrl: string, adminToken: string): Promise<{ url: string; child: ChildProcessByStdio<null, Readable, null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve-child', databaseUrl, adminToken], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      out += text;
-      const newline = out.indexOf('\n');
-      if (newline >= 0) resolve(out.slice(0, newline));
-    });
-    child.on('exit', (code) => reject(new Error(`a server child exited (${code})`)));
-  });
-  return { url, child };
-}
-
 async function main(): Promise<void> {
   const skip = await postgresSkipReason();
   if (skip) throw new Error(`bench:events-pg needs PostgreSQL: ${skip}`);
   const database = await createTestDatabase();
   const token = randomBytes(16).toString('hex');
-  const children: ChildProcessByStdio<null, Readable, null>[] = [];
+  const children: ServerChild[] = [];
   try {
     // The first one up migrates the database; the second joins it.
-    const a = await spawnServer(database.url, token);
-    children.push(a.child);
-    const b = await spawnServer(database.url, token);
-    children.push(b.child);
+    const a = await startServerChild(__filename, [database.url, token]);
+    children.push(a);
+    const b = await startServerChild(__filename, [database.url, token]);
+    children.push(b);
+    // Each child announces its URL.
+    const [urlA, urlB] = [a.announced, b.announced];
     const api = async (method: string, url: string, body: unknown): Promise<void> => {
       const response = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
     };
-    await api('PUT', `${a.url}/api/releases/bench`, {
+    await api('PUT', `${urlA}/api/releases/bench`, {
       repo: 'acme/bench', environments: [{ name: 'qa', tier: 'staging', position: 0, strategy: 'standard' }],
     });
-    await api('POST', `${a.url}/api/releases/bench/releases/1.0.0-rc1`, { commit: 'a'.repeat(40) });
-    const patchUrl = `${a.url}/api/releases/bench/environments/qa/deployments`;
+    await api('POST', `${urlA}/api/releases/bench/releases/1.0.0-rc1`, { commit: 'a'.repeat(40) });
+    const patchUrl = `${urlA}/api/releases/bench/environments/qa/deployments`;
     const common = { patchUrl, candidate: '1.0.0-rc1', token, watchers: WATCHERS, rounds: ROUNDS };
-    const same = await measureEventLatency({ ...common, watchUrl: a.url });
-    const across = await measureEventLatency({ ...common, watchUrl: b.url });
+    const same = await measureEventLatency({ ...common, watchUrl: urlA });
+    const across = await measureEventLatency({ ...common, watchUrl: urlB });
     const row = (name: string, value: string, goal: string): string => `| ${name.padEnd(56)} | ${value.padEnd(26)} | ${goal.padEnd(16)} |`;
     console.log([
       '',
@@ -68,19 +55,9 @@ async function main(): Promise<void> {
       '',
     ].join('\n'));
   } finally {
-    for (const child of children) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    for (const child of children) await child.stop();
     await database.drop();
   }
 }
 
-const childIndex = process.argv.indexOf('--serve-child');
-const run = childIndex >= 0
-  ? serveChild(process.argv[childIndex + 1] ?? '', process.argv[childIndex + 2] ?? '')
-  : main();
-run.catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main, ([databaseUrl, adminToken]) => serveChild(databaseUrl ?? '', adminToken ?? ''));

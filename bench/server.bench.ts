@@ -5,7 +5,6 @@
 //      one-second slices so that other load on the machine falls on both alike.
 //   3. With 100 SSE watchers connected, measures PATCH status call → event arrival (p50, p99).
 // Goals: overview ≥ half the bare route's throughput; event p99 ≤ 20 ms.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +15,7 @@ import type { DeploymentStatus, ProjectSpec } from '../src/api/schemas';
 import { startServer } from '../src/server';
 import { ReleaseService } from '../src/server/service/release-service';
 import { Store } from '../src/server/store';
+import { runBench, startServerChild } from './serverChild';
 import { measureEventLatency, percentile } from './sseLatency';
 
 const PROJECTS = 100;
@@ -156,16 +156,8 @@ async function main(): Promise<void> {
   const adminToken = randomBytes(16).toString('hex');
   try {
     await seed(dataDir);
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--serve-child', dataDir, adminToken], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const endpoints = await new Promise<{ server: string; bare: string; bytes: number }>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (text: string) => {
-        out += text;
-        const newline = out.indexOf('\n');
-        if (newline >= 0) resolve(JSON.parse(out.slice(0, newline)) as { server: string; bare: string; bytes: number });
-      });
-      child.on('exit', (code) => reject(new Error(`the server child exited (${code})`)));
-    });
+    const child = await startServerChild(__filename, [dataDir, adminToken]);
+    const endpoints = JSON.parse(child.announced) as { server: string; bare: string; bytes: number };
     try {
       const auth = { authorization: `Bearer ${adminToken}` };
       // Warm both up (JIT, the overview cache, connections) before measuring.
@@ -192,19 +184,11 @@ async function main(): Promise<void> {
       ].join('\n'));
       if (overview.errors + bare.errors > 0) console.log(`errors: overview ${overview.errors}, bare ${bare.errors}`);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await child.stop();
     }
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-const childIndex = process.argv.indexOf('--serve-child');
-const run = childIndex >= 0
-  ? serveChild(process.argv[childIndex + 1] ?? '', process.argv[childIndex + 2] ?? '')
-  : main();
-run.catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main, ([dataDir, adminToken]) => serveChild(dataDir ?? '', adminToken ?? ''));
