@@ -251,9 +251,10 @@ export class CommitGraph {
     }
   }
 
-  private shaEquals(index: number, sha: Uint8Array): boolean {
+  /** Whether commit `index` is the sha at `bytes[from ..]`. */
+  private shaEquals(index: number, bytes: Uint8Array, from = 0): boolean {
     const offset = index * this.width;
-    for (let i = 0; i < this.width; i++) if (this.shaBytes[offset + i] !== sha[i]) return false;
+    for (let i = 0; i < this.width; i++) if (this.shaBytes[offset + i] !== bytes[from + i]) return false;
     return true;
   }
 
@@ -284,17 +285,10 @@ export class CommitGraph {
     const offset = index * this.width;
     let slot = this.slotFor(this.shaBytes, offset);
     for (let entry = this.table[slot] ?? 0; entry !== 0; entry = this.table[slot] ?? 0) {
-      if (this.sameSha(entry - 1, index)) return false;
+      if (this.shaEquals(entry - 1, this.shaBytes, offset)) return false;
       slot = (slot + 1) & mask;
     }
     this.table[slot] = index + 1;
-    return true;
-  }
-
-  private sameSha(a: number, b: number): boolean {
-    const offsetA = a * this.width;
-    const offsetB = b * this.width;
-    for (let i = 0; i < this.width; i++) if (this.shaBytes[offsetA + i] !== this.shaBytes[offsetB + i]) return false;
     return true;
   }
 
