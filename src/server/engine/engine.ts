@@ -99,18 +99,17 @@ export class Engine {
     if (this.running) return;
     this.running = true;
     // A new deployment (deploy, promote, rollback; auto-promotions and auto-rollbacks too) has its first
-    // step due now: look at once. Other changes (a resume, a report) are seen within pollMs; the
-    // engine's own step updates need no look.
-    this.unsubscribe = this.service.onDeploymentChanged((change) => {
-      if (change.type === 'created') this.wake();
-      // An aborted (or otherwise ended) deployment's deploy command must not run on: its result would be
-      // thrown away, and the rollback it started waits for the environment's executor to be free.
-      if (change.type === 'updated' && isTerminal(change.deployment.status)) this.executorOf.get(change.deployment.id)?.abort();
-    });
-    // A deployment created through another server on the same database: its event reaches the bus (not
-    // the hook above, which hears this process's commits), so look at once instead of at the next poll.
+    // step due now: look at once. The event bus carries every server's commits on a shared database, this
+    // process's included. Other changes (a resume, a report) are seen within pollMs; the engine's own
+    // step updates need no look.
     this.unsubscribeEvents = this.service.events.subscribe((events) => {
       if (events.some((event) => event.type === 'deployment.created')) this.wake();
+    });
+    // An aborted (or otherwise ended) deployment's deploy command must not run on: its result would be
+    // thrown away, and the rollback it started waits for the environment's executor to be free. (Ends
+    // committed by other servers are found by the sweep.)
+    this.unsubscribe = this.service.onDeploymentChanged((change) => {
+      if (change.type === 'updated' && isTerminal(change.deployment.status)) this.executorOf.get(change.deployment.id)?.abort();
     });
     this.leadership = this.lead();
   }
