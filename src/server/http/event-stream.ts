@@ -14,6 +14,12 @@ export interface EventStreamOptions {
   keepAliveMs: number;
 }
 
+/** A stream that cannot start: 503 with the API's JSON error body. */
+function unavailable(response: ServerResponse, error: string): void {
+  response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify({ error }));
+}
+
 function frame(event: StoredEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`;
 }
@@ -111,14 +117,12 @@ export class EventStreamHub {
     try {
       start = after ?? await this.service.store.read((reader) => reader.latestEventId());
     } catch (error) {
-      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
-      response.end(JSON.stringify({ error: `The event log cannot be read: ${error instanceof Error ? error.message : String(error)}` }));
+      unavailable(response, `The event log cannot be read: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
+    // The server began closing while we asked: this stream would outlive close().
     if (this.closed) {
-      // The server began closing while we asked: this stream would outlive close().
-      response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
-      response.end(JSON.stringify({ error: 'The server is shutting down' }));
+      unavailable(response, 'The server is shutting down');
       return;
     }
     response.writeHead(200, {
