@@ -149,12 +149,10 @@ async function rollback(deps: ActionDeps, arg: unknown): Promise<Deployment | un
     // Frozen without the view knowing (frozen since it last looked, or an Aviator backend, which cannot
     // say): rolling back is what a frozen environment still allows, when forced. Asked, never assumed.
     if (body.force || !isFrozenRefusal(error) || opts.skipConfirm) throw error;
-    const forced = await vscode.window.showWarningMessage(`${environment.name} is frozen. Force the rollback to ${to}?`, {
-      modal: true,
-      detail: `${project.name} / ${environment.name}: the server refused the rollback because the environment is frozen. `
-        + 'A forced rollback goes through a freeze; deploys and promotes stay refused.',
-    }, 'Force Rollback');
-    if (forced !== 'Force Rollback') return undefined;
+    const forced = await confirm(`${environment.name} is frozen. Force the rollback to ${to}?`,
+      `${project.name} / ${environment.name}: the server refused the rollback because the environment is frozen. `
+        + 'A forced rollback goes through a freeze; deploys and promotes stay refused.', 'Force Rollback', false);
+    if (!forced) return undefined;
     deployment = await session.backend.rollback(project.name, environment.name, { ...body, force: true });
   }
   deps.log.info(`Rolled back ${project.name}/${environment.name}: ${from} → ${to} (deployment ${deployment.id})`);
