@@ -64,6 +64,12 @@ export const DeploymentHealth = z.object({
   consecutive_failures: z.number().int().min(0),
   last_checked_at: Timestamp.nullable(),
   last_error: z.string().nullable(),
+  /**
+   * How many failed checks in a row fail the deployment (its environment's health_check.failure_threshold
+   * when last checked; null for a verdict without a configured check), so a client can say "failing 2/3".
+   * Absent from older servers.
+   */
+  failure_threshold: z.number().int().min(1).nullable().optional(),
 });
 export type DeploymentHealth = z.infer<typeof DeploymentHealth>;
 

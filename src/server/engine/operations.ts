@@ -3,12 +3,11 @@
 // automatically, what follows a success, and the API's pause / resume / abort / health verdict
 // (endpoints 13 and 14), which any server sharing the database may perform.
 import type { Deployment, DeploymentHealth, DeploymentStatus, HealthVerdictBody, Rollout, RolloutStep } from '../../api/schemas';
-import { rollbackTarget } from '../../core/rollback';
 import { ApiError, DEPLOYMENT_NOT_FOUND, PROJECT_NOT_FOUND } from '../errors';
 import type { Principal } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
 import { isTerminal } from '../service/status-machine';
-import type { EnvironmentRecord, StoreWriter } from '../store';
+import { ENGINE_SUCCEEDED_NOTE, type EnvironmentRecord, type StoreWriter } from '../store';
 
 /**
  * How long after its success a deployment stays watched (health checks, verdicts): at least this, and
@@ -59,7 +58,7 @@ export async function succeed(w: StoreWriter, env: EnvironmentRecord, deployment
   const updated = await updateAndAnnounce(w, env, deployment.id, {
     status: 'success', endAt: at, ...(deployment.rollout ? { rollout: fullyLive(deployment.rollout) } : {}),
   }, at);
-  await w.engine.finishTasks(deployment.id, ['deploy'], 'succeeded', at);
+  await w.engine.finishTasks(deployment.id, ['deploy'], ENGINE_SUCCEEDED_NOTE, at);
   await afterSuccess(w, env, updated, at);
   return updated;
 }
@@ -104,13 +103,15 @@ export async function rollBackAfter(w: StoreWriter, env: EnvironmentRecord, fail
   const newest = await w.newestDeployment(env.id);
   if (!newest || newest.id !== failed.id) return undefined;
   if ((await w.activeDeployments(env.id)).length > 0) return undefined;
+  // Back to the previous current candidate: the newest success (the failed deployment no longer is one).
   const current = await w.currentDeployment(env.id);
-  const target = rollbackTarget(current ? [failed, current] : [failed]);
-  if (!target) return undefined;
-  const candidate = await w.findCandidate(env.projectId, target.release_candidate_version);
+  if (!current) return undefined;
+  const candidate = await w.findCandidate(env.projectId, current.release_candidate_version);
   if (!candidate) return undefined;
+  // `from_*` names what this rollback replaces: the failed candidate, which was live (partly, for a
+  // rollout) when it started, not the candidate it returns to.
   const rollback = await w.insertDeployment({
-    projectId: env.projectId, environmentId: env.id, candidate, from: current, status: 'pending', kind: 'auto_rollback',
+    projectId: env.projectId, environmentId: env.id, candidate, from: failed, status: 'pending', kind: 'auto_rollback',
     actor: ENGINE_ACTOR, at, errorMessage: null,
     rollout: env.spec.strategy === 'rollout' && env.spec.steps !== null ? { step: 0, percent: 0, steps: env.spec.steps, paused: false } : null,
   });
@@ -129,6 +130,7 @@ export async function recordHealth(
     consecutive_failures: healthy ? 0 : before.consecutive_failures + 1,
     last_checked_at: at.toISOString(),
     last_error: healthy ? null : error,
+    failure_threshold: env.spec.health_check?.failure_threshold ?? null,
   };
   const updated = await w.engine.setHealth(deployment.id, after);
   if (before.healthy !== after.healthy || before.consecutive_failures !== after.consecutive_failures || before.last_error !== after.last_error) {

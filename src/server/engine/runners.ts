@@ -2,11 +2,15 @@
 // auto-promotion of a successful one. Each runs a task the loop claimed (`claim`), outside any
 // transaction while it waits (an HTTP check, a command), then records the outcome in one transaction that
 // re-checks the task is still ours.
+import type { Deployment } from '../../api/schemas';
+import { autoPromoteDecision, type SuccessProvenance } from '../../core/autoPromote';
+import { ROLLBACK_HISTORY } from '../../core/rollback';
 import { ApiError } from '../errors';
 import { promote } from '../service/deployments';
 import { SERVER_PRINCIPAL } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
-import type { EngineTask } from '../store';
+import { ADMIN_TOKEN_ACTOR } from '../service/tokens';
+import { ENGINE_SUCCEEDED_NOTE, type EngineTask, type StoreWriter } from '../store';
 import type { EngineLog } from './engine';
 import { checkHealth } from './executors';
 import { failAndRollBack, isWatched, recordHealth, watchedUntil } from './operations';
@@ -88,10 +92,16 @@ export async function runPromoteTask(run: TaskRun, task: EngineTask): Promise<vo
     }
     const target = await w.findEnvironment(env.project, autoPromote.to);
     if (!target) return done(`environment ${autoPromote.to} is gone`);
-    const state = await w.deploymentState(target, { active: true });
-    if (state.current?.release_candidate_version === deployment.release_candidate_version
-      || state.active?.release_candidate_version === deployment.release_candidate_version) {
-      return done(`${autoPromote.to} already runs ${deployment.release_candidate_version}`);
+    const decision = autoPromoteDecision({
+      source: deployment,
+      provenance: await successProvenance(w, deployment),
+      target: { name: target.spec.name, protected: target.spec.protected },
+      targetHistory: await w.deploymentsOf(target.id, { page: 1, per_page: ROLLBACK_HISTORY }),
+    });
+    if (!decision.promote) {
+      // Said once (the task ends), in the server's log and in the task's note.
+      run.log.info({ deployment: deployment.id, to: autoPromote.to, skip: decision.skip }, `engine: auto-promotion skipped: ${decision.reason}`);
+      return done(`skipped (${decision.skip}): ${decision.reason}`);
     }
     try {
       const promoted = await promote({ writer: w, principal: SERVER_PRINCIPAL, at }, env.project, autoPromote.to, {
@@ -115,4 +125,16 @@ async function finishTask(run: TaskRun, task: EngineTask, note: string): Promise
       await w.engine.updateTask(locked.id, { state: 'done', claim: null, dueAt: null, note }, new Date());
     }
   });
+}
+
+/**
+ * How a successful deployment came about (core/autoPromote): the engine saw it through (its deploy task
+ * ended as succeeded), an admin caused it (its actor is an admin token: who deployed, promoted or
+ * reported it), or a pipeline reported it.
+ */
+async function successProvenance(w: StoreWriter, deployment: Deployment): Promise<SuccessProvenance> {
+  if ((await w.engine.findTask(deployment.id, 'deploy'))?.note === ENGINE_SUCCEEDED_NOTE) return 'engine';
+  if (deployment.actor === ADMIN_TOKEN_ACTOR) return 'admin';
+  const token = (await w.tokens()).find((t) => t.name === deployment.actor);
+  return token?.role === 'admin' ? 'admin' : 'reported';
 }

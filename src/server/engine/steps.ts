@@ -3,7 +3,7 @@
 // engine as a task left `running` (see reconcile in engine.ts).
 import type { Deployment } from '../../api/schemas';
 import { isTerminal } from '../service/status-machine';
-import type { EngineTask, EnvironmentRecord, StoreWriter } from '../store';
+import { ENGINE_SUCCEEDED_NOTE, type EngineTask, type EnvironmentRecord, type StoreWriter } from '../store';
 import type { StepOutcome } from './executors';
 import { afterSuccess, failAndRollBack, stepsOf, succeed, updateAndAnnounce, walksRollout } from './operations';
 
@@ -112,7 +112,7 @@ export async function applyStepsInBatch(w: StoreWriter, tasks: readonly EngineTa
         ? { ...deployment.rollout, step: Math.max(0, deployment.rollout.steps.length - 1), percent: 100, soak_ends_at: null }
         : null;
       changes.push({ id: deployment.id, status: 'success', end: true, rollout });
-      taskChanges.push({ id: task.id, state: 'done', step: index, dueAt: null, note: 'succeeded' });
+      taskChanges.push({ id: task.id, state: 'done', step: index, dueAt: null, note: ENGINE_SUCCEEDED_NOTE });
     } else {
       const due = new Date(at.getTime() + step.soak_seconds * 1000);
       const rollout = deployment.rollout ? { ...deployment.rollout, step: index, percent: step.percent, soak_ends_at: due.toISOString() } : null;

@@ -4,7 +4,7 @@
 import type {
   CreateDeploymentBody, Deployment, DeploymentKind, PatchDeploymentBody, PromoteBody, Rollout, RollbackBody,
 } from '../../api/schemas';
-import { rollbackTarget } from '../../core/rollback';
+import { ROLLBACK_HISTORY, rollbackTarget } from '../../core/rollback';
 import {
   ApiError, ENVIRONMENT_FROZEN, ENVIRONMENT_NOT_FOUND, NO_ROLLBACK_TARGET, RELEASE_NOT_FOUND,
 } from '../errors';
@@ -191,15 +191,8 @@ async function promotionSource(ctx: OperationContext, env: EnvironmentRecord, fr
 
 /** The candidate endpoint 5 returns to when none is named; the rule itself lives in core/rollback. */
 async function defaultRollbackTarget(ctx: OperationContext, env: EnvironmentRecord): Promise<string> {
-  const newest = await ctx.writer.newestDeployment(env.id);
-  const current = await ctx.writer.currentDeployment(env.id);
-  const previous = newest?.status === 'success'
-    ? await ctx.writer.previousSuccess(env.id, newest.id, newest.release_candidate_version)
-    : undefined;
-  // The few deployments the rule looks at, newest first, instead of the environment's whole history.
-  const relevant = new Map<string, Deployment>();
-  for (const deployment of [newest, current, previous]) if (deployment) relevant.set(deployment.id, deployment);
-  const history = [...relevant.values()].sort((a, b) => Number(b.id) - Number(a.id));
+  // The same window of history the clients read, so the confirmation names what the server does.
+  const history = await ctx.writer.deploymentsOf(env.id, { page: 1, per_page: ROLLBACK_HISTORY });
   const target = rollbackTarget(history);
   if (!target) throw new ApiError(404, NO_ROLLBACK_TARGET);
   return target.release_candidate_version;

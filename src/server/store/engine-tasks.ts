@@ -63,6 +63,12 @@ interface TaskRow {
 
 const TASK_COLUMNS = `t.id::text AS id, t.deployment_id::text AS deployment_id, t.environment_id::text AS environment_id,
   t.kind, t.state, t.step, t.due_at, t.attempts, t.claim, t.remaining_ms, t.data, t.note`;
+/**
+ * The note of a deploy task the engine itself saw through to success (its executor exited 0, its rollout
+ * completed): how auto-promotion tells a verified success from a reported one.
+ */
+export const ENGINE_SUCCEEDED_NOTE = 'succeeded';
+
 const TERMINAL_SQL = [...TERMINAL_STATUSES].map((status) => `'${status}'`).join(', ');
 
 function toTask(row: TaskRow): EngineTask {
@@ -120,6 +126,13 @@ export class EngineStatements {
   async scheduleStart(deployment: Deployment, env: EnvironmentRecord, at: Date): Promise<void> {
     if (env.spec.deploy.type === 'none' && env.spec.strategy !== 'rollout') return;
     await this.insertTask(deployment.id, 'deploy', { state: 'scheduled', dueAt: at }, at);
+  }
+
+  /** The task of a deployment, as it stands (not locked): what happened to it. */
+  async findTask(deploymentId: string, kind: EngineTaskKind): Promise<EngineTask | undefined> {
+    const rows = await this.sql.query<TaskRow>(
+      `SELECT ${TASK_COLUMNS} FROM engine_tasks t WHERE t.deployment_id = $1 AND t.kind = $2`, [deploymentId, kind]);
+    return rows[0] && toTask(rows[0]);
   }
 
   /** The task of a deployment, locked until commit. */

@@ -5,6 +5,6 @@ export { StoreWriter, type CommittedEvent, type DeploymentChange, type NewDeploy
 export type { CandidateRecord, EnvironmentRecord, ProjectRecord, TokenRecord } from './rows';
 export { SCHEMA_FINGERPRINT } from './migrations';
 export {
-  EngineStatements, tryEngineLock, ENGINE_LOCK_KEY, type EngineLock, type EngineTask, type EngineTaskChange, type EngineTaskKind,
+  EngineStatements, tryEngineLock, ENGINE_LOCK_KEY, ENGINE_SUCCEEDED_NOTE, type EngineLock, type EngineTask, type EngineTaskChange, type EngineTaskKind,
   type EngineTaskState,
 } from './engine-tasks';

@@ -181,13 +181,6 @@ export class StoreReader {
     return (await this.deploymentsWhere('d.environment_id = $1', [environmentId], 'ORDER BY d.id DESC LIMIT 1'))[0];
   }
 
-  /** The newest success older than `beforeId` whose candidate is not `otherThan`: a rollback target. */
-  async previousSuccess(environmentId: string, beforeId: string, otherThan: string): Promise<Deployment | undefined> {
-    return (await this.deploymentsWhere(
-      `d.environment_id = $1 AND d.status = 'success' AND d.id < $2 AND d.release_candidate_version <> $3`,
-      [environmentId, beforeId, otherThan], 'ORDER BY d.id DESC LIMIT 1'))[0];
-  }
-
   async deploymentsOf(environmentId: string, page: Page): Promise<Deployment[]> {
     return this.deploymentsWhere('d.environment_id = $1', [environmentId, page.per_page, (page.page - 1) * page.per_page],
       'ORDER BY d.id DESC LIMIT $2 OFFSET $3');

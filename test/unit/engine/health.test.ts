@@ -45,7 +45,9 @@ void describe('health checks, automatic rollback and auto-promotion', () => {
       const d = await getDeployment(server, project, rolling.id);
       return d.rollout?.percent === 5 && d.health?.healthy === true ? d : undefined;
     });
-    assert.deepEqual({ ...live.health, last_checked_at: undefined }, { healthy: true, consecutive_failures: 0, last_checked_at: undefined, last_error: null });
+    assert.deepEqual({ ...live.health, last_checked_at: undefined }, {
+      healthy: true, consecutive_failures: 0, last_checked_at: undefined, last_error: null, failure_threshold: 2,
+    });
     health.status = 500;
     const failed = await waitForStatus(server, project, rolling.id, ['failure', 'error', 'success'], 15_000);
     health.status = 200;

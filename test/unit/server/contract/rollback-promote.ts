@@ -49,6 +49,30 @@ export function rollbackContract(server: () => TestServer): void {
     assert.equal((await environmentOf(server(), project, 'production')).active?.id, rollback.id);
   });
 
+  void it('5: the default target skips a candidate rolled back or failed after its last success there', async () => {
+    const project = await createProject(server());
+    const path = rollbackPath(project, 'production');
+    for (const rc of ['1.0.0-rc1', '1.0.0-rc2', '1.0.0-rc3']) await deploySuccessfully(server(), project, 'production', rc);
+    // A person rolls rc3 back to rc2; the next default rollback goes on to rc1, never back to rc3.
+    const first = Deployment.parse((await server().request('POST', path, {})).body);
+    assert.deepEqual([first.release_candidate_version, first.from_release_candidate_version], ['1.0.0-rc2', '1.0.0-rc3']);
+    await deploySuccessfully(server(), project, 'production', '1.0.0-rc2');
+    const second = Deployment.parse((await server().request('POST', path, {})).body);
+    assert.equal(second.release_candidate_version, '1.0.0-rc1', 'rc3 was rolled back after its last success');
+    await deploySuccessfully(server(), project, 'production', '1.0.0-rc1');
+    // rc3 succeeds again (that clears it), then rc2 fails after its last success: the target is rc3, not rc2.
+    await deploySuccessfully(server(), project, 'production', '1.0.0-rc3');
+    await report(server(), project, 'production', '1.0.0-rc2', 'in_progress');
+    await report(server(), project, 'production', '1.0.0-rc2', 'failure', 'boom');
+    await deploySuccessfully(server(), project, 'production', '1.0.0-rc1');
+    const third = Deployment.parse((await server().request('POST', path, {})).body);
+    assert.equal(third.release_candidate_version, '1.0.0-rc3');
+    // Named explicitly, a discredited candidate is still allowed (the person chose it).
+    await deploySuccessfully(server(), project, 'production', '1.0.0-rc3');
+    const named = await server().request('POST', path, { to_release_candidate_version: '1.0.0-rc2' });
+    assert.equal(named.status, 201, JSON.stringify(named.body));
+  });
+
   void it('5: an explicit target, frozen (unless force), expected_current, and the 404s', async () => {
     const project = await createProject(server());
     const path = rollbackPath(project, 'production');
