@@ -4,6 +4,7 @@ import { isBackendError } from '../client/errors';
 import { FlightdeckHttpBackend } from '../client/http';
 import { UsageError } from './args';
 import { runPromote, runRollback, runStatus, runWatch, type CliIo } from './remote';
+import { helpFor } from './usage';
 
 const HELP = `flightdeck ${VERSION} — release visibility for dogfood → canary → rollout → production
 
@@ -12,15 +13,16 @@ Usage:
   flightdeck demo [--data-dir DIR] [--repo-dir DIR]      prepare a demo project (used by npm start)
   flightdeck token create --role viewer|deployer|admin --name NAME [--server URL | --data-dir DIR | --database-url URL]
   flightdeck status [PROJECT] [--json] [--kind aviator [--projects FILE]]
-  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--json] [--kind aviator [--projects FILE]]
-  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--json] [--kind aviator [--projects FILE]]
+  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--yes] [--json] [--kind aviator [--projects FILE]]
+  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--yes] [--json] [--kind aviator [--projects FILE]]
   flightdeck watch PROJECT [ENV] [--since ID] [--json]
   flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
 
-Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then http://127.0.0.1:7700)
-with the token in $FLIGHTDECK_TOKEN. --kind aviator (or FLIGHTDECK_KIND=aviator) talks to Aviator Releases
-instead (default URL https://api.aviator.co), whose projects are named in --projects FILE (default
-.flightdeck.json); watch needs Flightdeck's event stream.
+Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then a running embedded server,
+then http://127.0.0.1:7700) with the token in $FLIGHTDECK_TOKEN (or the demo's); COMMAND --help says more.
+--kind aviator (or FLIGHTDECK_KIND=aviator) talks to Aviator Releases instead (default URL
+https://api.aviator.co), whose projects are named in --projects FILE (default .flightdeck.json); watch
+needs Flightdeck's event stream.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +32,11 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
   };
   const [command, ...rest] = argv;
+  const help = helpFor(command, rest);
+  if (help !== undefined) {
+    io.stdout(help);
+    return 0;
+  }
   switch (command) {
     case undefined:
     case 'help':

@@ -4,42 +4,50 @@ import { readFileSync } from 'node:fs';
 import type { Deployment, Environment, Project } from '../api/schemas';
 import { AVIATOR_SAAS_URL, AviatorBackend } from '../client/aviator';
 import type { ReleaseBackend } from '../client/backend';
+import { BackendError, isBackendError } from '../client/errors';
 import { openEventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
+import { candidateTroubles, describeCandidateTroubles } from '../core/candidateTroubles';
 import { formatAge, shortSha } from '../core/format';
-import { ladder } from '../core/ladder';
+import { ladder, rungBelow } from '../core/ladder';
 import { PROJECT_CONFIG_FILE, parseProjectConfigText } from '../core/projectConfig';
+import { discreditedReason, ROLLBACK_HISTORY, rollbackTarget } from '../core/rollback';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
+import { confirmChange, confirmOnTerminal, needsConfirmation, type Confirm } from './confirm';
+import { chooseServer, connectionHint, type ServerChoice } from './connection';
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
-}
-
-export const DEFAULT_SERVER = 'http://127.0.0.1:7700';
-
-export function serverUrl(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
-  return explicit ?? (env.FLIGHTDECK_SERVER || DEFAULT_SERVER);
+  /** Asks y/N before a change to a protected or production environment; default: the terminal. */
+  confirm?: Confirm;
+  /** The clock, for "4m ago" (tests pin it). */
+  now?: () => number;
 }
 
 /** `--server URL --kind flightdeck|aviator --projects FILE`, shared by status, promote and rollback. */
 const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
 
+interface Connected {
+  backend: ReleaseBackend;
+  /** For Flightdeck servers: how the server was chosen (Aviator: undefined). */
+  choice: ServerChoice | undefined;
+}
+
 /**
  * `--kind aviator` (or FLIGHTDECK_KIND=aviator): Aviator Releases at `--server` (default FLIGHTDECK_SERVER,
  * then Aviator's SaaS URL), with the projects it cannot list read from `--projects FILE` (default
- * `.flightdeck.json` in the current directory).
+ * `.flightdeck.json` in the current directory). Otherwise a Flightdeck server (see connection.ts).
  */
-function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): ReleaseBackend {
+function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
   const kind = optionString(args, 'kind') ?? (env.FLIGHTDECK_KIND || 'flightdeck');
   const explicitServer = optionString(args, 'server');
-  const token = env.FLIGHTDECK_TOKEN || undefined;
   if (kind === 'aviator') {
     const file = optionString(args, 'projects') ?? PROJECT_CONFIG_FILE;
-    return new AviatorBackend({
+    const backend = new AviatorBackend({
       baseUrl: explicitServer ?? (env.FLIGHTDECK_SERVER || AVIATOR_SAAS_URL),
-      token,
+      token: env.FLIGHTDECK_TOKEN || undefined,
       projects: () => {
         let text: string;
         try {
@@ -52,22 +60,55 @@ function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): ReleaseBackend {
         return config;
       },
     });
+    return { backend, choice: undefined };
   }
   if (kind !== 'flightdeck') throw new UsageError(`--kind must be flightdeck or aviator, not ${kind}`);
-  return new FlightdeckHttpBackend({ baseUrl: serverUrl(explicitServer, env), token });
+  const choice = chooseServer(explicitServer, env);
+  return { backend: new FlightdeckHttpBackend({ baseUrl: choice.url, token: choice.token }), choice };
+}
+
+/** Runs a client command; a refusal or an unreachable server gets a sentence on how the server was chosen. */
+async function withHints<T>(connected: Connected, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isBackendError(error) && connected.choice && (error.kind === 'network' || error.kind === 'unauthorized' || error.kind === 'forbidden')) {
+      throw new BackendError(error.kind, `${error.message}\n${connectionHint(connected.choice, error.kind)}`, error.status, error.current);
+    }
+    throw error;
+  }
+}
+
+/** The project, or an error that names it and the projects there are. */
+async function requireProject(backend: ReleaseBackend, name: string): Promise<Project> {
+  try {
+    return await backend.getProject(name);
+  } catch (error) {
+    if (!isBackendError(error) || error.kind !== 'not_found') throw error;
+    const names = await backend.listProjects().then((projects) => projects.map((p) => p.name), () => []);
+    throw new BackendError('not_found', `No project "${name}" on ${backend.baseUrl}`
+      + (names.length > 0 ? ` (its projects: ${names.join(', ')})` : ' (it has no projects yet)'), 404);
+  }
+}
+
+/** The environment, or an error that names the project's environments. */
+function requireEnvironment(project: Project, name: string): Environment {
+  const environment = project.environments.find((env) => env.name === name);
+  if (environment) return environment;
+  throw new BackendError('not_found', `Project ${project.name} has no environment "${name}" (its environments: ${ladder(project).map((env) => env.name).join(', ')})`, 404);
 }
 
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: [...BACKEND_OPTIONS], flags: ['json'] });
-  const backend = backendFor(args, io.env);
+  const connected = backendFor(args, io.env);
   const name = args.positionals[0];
-  const projects = name ? [await backend.getProject(name)] : await backend.listProjects();
+  const projects = await withHints(connected, async () => name ? [await requireProject(connected.backend, name)] : connected.backend.listProjects());
   if (args.options.has('json')) {
     io.stdout(JSON.stringify(name ? projects[0] : { projects }, null, 2) + '\n');
     return 0;
   }
   if (projects.length === 0) io.stdout('No projects yet. Create one with PUT /api/releases/{project} or the extension.\n');
-  for (const project of projects) io.stdout(formatProject(project, Date.now()));
+  for (const project of projects) io.stdout(formatProject(project, io.now?.() ?? Date.now()));
   return 0;
 }
 
@@ -99,30 +140,75 @@ function describeDeployment(verb: string, d: Deployment): string {
   return `${verb} ${d.project}/${d.environment_name}: ${from} → ${d.release_candidate_version} (deployment ${d.id}, ${d.status})\n`;
 }
 
+/** Recent deployments of every environment of the project: what the 24-hour warning reads. */
+async function recentDeployments(backend: ReleaseBackend, project: Project): Promise<Deployment[]> {
+  const lists = await Promise.all(project.environments.map((env) =>
+    backend.listDeployments(project.name, env.name, 1, 20).catch(() => [] as Deployment[])));
+  return lists.flat();
+}
+
 export async function runPromote(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'from', 'expect'], flags: ['json'] });
-  const [project, environment] = args.positionals;
-  if (!project || !environment) throw new UsageError('usage: flightdeck promote PROJECT ENV [--from ENV] [--expect RC]');
+  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'from', 'expect'], flags: ['json', 'yes'] });
+  const [projectName, environmentName] = args.positionals;
+  if (!projectName || !environmentName) throw new UsageError('usage: flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--yes]');
   const from = optionString(args, 'from');
   const expect = optionString(args, 'expect');
-  const deployment = await backendFor(args, io.env).promote(project, environment, {
-    ...(from !== undefined ? { from_environment: from } : {}),
-    ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
+  const connected = backendFor(args, io.env);
+  const { backend } = connected;
+  const deployment = await withHints(connected, async () => {
+    const project = await requireProject(backend, projectName);
+    const target = requireEnvironment(project, environmentName);
+    const source = from !== undefined ? requireEnvironment(project, from) : rungBelow(project, target.name);
+    const candidate = source?.current?.release_candidate_version;
+    if (candidate !== undefined) {
+      const now = io.now?.() ?? Date.now();
+      const warning = describeCandidateTroubles(candidate, candidateTroubles(await recentDeployments(backend, project), candidate, now), now);
+      if (warning) io.stderr(`Warning: ${warning}\n`);
+    }
+    const current = target.current?.release_candidate_version ?? null;
+    const question = `Promote ${project.name}/${target.name} from ${current ?? 'nothing'} to ${candidate ?? '(what ' + (source?.name ?? 'the rung below') + ' runs)'}?`;
+    await confirmChange(target, question, args.options.has('yes'), io.confirm ?? confirmOnTerminal, 'a promote');
+    // What was confirmed is what happens: pinned to that candidate and to what the target runs now.
+    const confirmed = needsConfirmation(target) !== undefined && candidate !== undefined;
+    return backend.promote(project.name, target.name, {
+      ...(from !== undefined ? { from_environment: from } : {}),
+      ...(confirmed ? { release_candidate_version: candidate, expected_current: current } : {}),
+      ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
+    });
   });
   io.stdout(args.options.has('json') ? JSON.stringify(deployment, null, 2) + '\n' : describeDeployment('Promoting', deployment));
   return 0;
 }
 
 export async function runRollback(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'to', 'expect'], flags: ['json', 'force'] });
-  const [project, environment] = args.positionals;
-  if (!project || !environment) throw new UsageError('usage: flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC]');
+  const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'to', 'expect'], flags: ['json', 'force', 'yes'] });
+  const [projectName, environmentName] = args.positionals;
+  if (!projectName || !environmentName) throw new UsageError('usage: flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--yes]');
   const to = optionString(args, 'to');
   const expect = optionString(args, 'expect');
-  const deployment = await backendFor(args, io.env).rollback(project, environment, {
-    ...(to !== undefined ? { to_release_candidate_version: to } : {}),
-    ...(args.options.has('force') ? { force: true } : {}),
-    ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
+  const connected = backendFor(args, io.env);
+  const { backend } = connected;
+  const deployment = await withHints(connected, async () => {
+    const project = await requireProject(backend, projectName);
+    const target = requireEnvironment(project, environmentName);
+    const history = await backend.listDeployments(project.name, target.name, 1, ROLLBACK_HISTORY);
+    const candidate = to ?? rollbackTarget(history)?.release_candidate_version;
+    if (to !== undefined) {
+      const reason = discreditedReason(history, to);
+      if (reason) io.stderr(`Warning: ${reason}.\n`);
+    }
+    const current = target.current?.release_candidate_version ?? null;
+    if (candidate !== undefined) {
+      const question = `Roll back ${project.name}/${target.name} from ${current ?? 'nothing'} to ${candidate}?`;
+      await confirmChange(target, question, args.options.has('yes'), io.confirm ?? confirmOnTerminal, 'a rollback');
+    }
+    const confirmed = needsConfirmation(target) !== undefined && candidate !== undefined;
+    return backend.rollback(project.name, target.name, {
+      ...(to !== undefined || confirmed ? { to_release_candidate_version: candidate } : {}),
+      ...(confirmed ? { expected_current: current } : {}),
+      ...(args.options.has('force') ? { force: true } : {}),
+      ...(expect !== undefined ? { expected_current: expect === 'none' ? null : expect } : {}),
+    });
   });
   io.stdout(args.options.has('json') ? JSON.stringify(deployment, null, 2) + '\n' : describeDeployment('Rolling back', deployment));
   return 0;
@@ -135,9 +221,10 @@ export async function runWatch(argv: string[], io: CliIo, signal?: AbortSignal):
   if (!project) throw new UsageError('usage: flightdeck watch PROJECT [ENV] [--since ID] [--json]');
   const since = optionString(args, 'since');
   const json = args.options.has('json');
+  const choice = chooseServer(optionString(args, 'server'), io.env);
   const stream = openEventStream({
-    baseUrl: serverUrl(optionString(args, 'server'), io.env),
-    token: io.env.FLIGHTDECK_TOKEN || undefined,
+    baseUrl: choice.url,
+    token: choice.token,
     project,
     ...(since !== undefined ? { lastEventId: Number(since) } : {}),
     onEvent: (event) => {

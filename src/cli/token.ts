@@ -1,10 +1,14 @@
 // `flightdeck token create --role R --name N`: makes an API token and prints it once. Through a running
 // server (`--server URL`, authorised by FLIGHTDECK_TOKEN), or straight into a store no server holds
 // (`--data-dir DIR` | `--database-url URL`), which is how the first admin token is made.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Role, TOKEN_NAME_PATTERN, TokenCreated, TokenInfo } from '../api/schemas';
+import { embeddedStateFile, liveEmbeddedState } from '../client/embeddedState';
 import { DEFAULT_DATA_DIR, Store } from '../server/store';
 import { createToken } from '../server/service/tokens';
 import { UsageError, optionString, parseArgs, type ParsedArgs } from './args';
+import { chooseServer } from './connection';
 
 export interface TokenIo {
   stdout: (text: string) => void;
@@ -44,7 +48,14 @@ export async function runToken(argv: string[], io: TokenIo = processIo): Promise
 
 async function createInStore(args: ParsedArgs, name: string, role: Role): Promise<TokenCreated> {
   const databaseUrl = optionString(args, 'database-url');
-  const store = await Store.open(databaseUrl ? { databaseUrl } : { dataDir: optionString(args, 'data-dir') ?? DEFAULT_DATA_DIR });
+  const dataDir = path.resolve(optionString(args, 'data-dir') ?? DEFAULT_DATA_DIR);
+  let store: Store;
+  try {
+    store = await Store.open(databaseUrl ? { databaseUrl } : { dataDir });
+  } catch (error) {
+    if (databaseUrl || !fs.existsSync(path.join(dataDir, DATA_DIR_LOCK_FILE))) throw error;
+    throw new UsageError(dataDirInUse(dataDir, error));
+  }
   try {
     return await store.write((writer) => createToken(writer, name, role, new Date()));
   } finally {
@@ -53,7 +64,7 @@ async function createInStore(args: ParsedArgs, name: string, role: Role): Promis
 }
 
 async function createThroughServer(args: ParsedArgs, io: TokenIo, name: string, role: Role): Promise<TokenCreated> {
-  const server = optionString(args, 'server') ?? (io.env.FLIGHTDECK_SERVER || 'http://127.0.0.1:7700');
+  const server = chooseServer(optionString(args, 'server'), io.env).url;
   const token = io.env.FLIGHTDECK_TOKEN;
   if (!token) throw new UsageError('set FLIGHTDECK_TOKEN to an admin token (or use --data-dir / --database-url)');
   let response: Response;
@@ -74,4 +85,16 @@ async function createThroughServer(args: ParsedArgs, io: TokenIo, name: string, 
   const parsed = TokenCreated.safeParse(body);
   if (!parsed.success) throw new Error(`the server answered something that is not a token (${TokenInfo.safeParse(body).success ? 'no secret' : 'unexpected body'})`);
   return parsed.data;
+}
+
+/** PGlite's lock file in a data dir (src/server/store/pglite.ts): one process per data dir. */
+const DATA_DIR_LOCK_FILE = 'flightdeck.lock';
+
+/** A data dir a running server holds: say so, and how to make the token through that server instead. */
+function dataDirInUse(dataDir: string, error: unknown): string {
+  const embedded = liveEmbeddedState(embeddedStateFile(dataDir));
+  const server = embedded ? ` --server ${embedded.url}` : ' --server URL';
+  return `${dataDir} is in use by a running server (${error instanceof Error ? error.message : String(error)}), and a data dir`
+    + ` has one process at a time. Create the token through that server instead: FLIGHTDECK_TOKEN=<an admin token>`
+    + ` flightdeck token create --role R --name N${server}`;
 }

@@ -7,7 +7,7 @@ import { whereIsCommit, type Containment, type EnvironmentPresence, type Project
 import { shortSha } from '../core/format';
 import { GitNotFoundError, GitRepository, NotAGitRepositoryError, projectsForRemotes, repoMatchesRemote } from '../git';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
-import { serverUrl } from './remote';
+import { chooseServer } from './connection';
 
 export interface WhereIo {
   stdout: (s: string) => void;
@@ -69,10 +69,11 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
     return fail(EXIT_USAGE, `unknown revision "${revision}": git cannot resolve it to a commit in ${repository.repoDir}`);
   }
 
-  const server = serverUrl(optionString(parsed, 'server'), io.env);
+  const choice = chooseServer(optionString(parsed, 'server'), io.env);
+  const server = choice.url;
   let allProjects: Project[];
   try {
-    allProjects = await io.fetchProjects(server, io.env.FLIGHTDECK_TOKEN || undefined);
+    allProjects = await io.fetchProjects(server, choice.token);
   } catch (error) {
     return fail(EXIT_FAILURE, `cannot read projects from ${server}: ${error instanceof Error ? error.message : String(error)}`);
   }

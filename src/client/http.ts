@@ -3,8 +3,9 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import * as z from 'zod';
 import {
-  Caller, Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release,
-  type CreateDeploymentBody, type EnvironmentPatchBody, type ProjectSpecInput, type PromoteBody, type RollbackBody,
+  Caller, Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release, TokenCreated,
+  type CreateCandidateBody, type CreateDeploymentBody, type EnvironmentPatchBody, type PatchDeploymentBody, type ProjectSpecInput,
+  type PromoteBody, type RollbackBody, type TokenCreateBody,
 } from '../api/schemas';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
 import { BackendError, kindForStatus } from './errors';
@@ -69,6 +70,18 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
   }
   rollback(project: string, environment: string, body: RollbackBody): Promise<Deployment> {
     return this.request('POST', `/api/releases/${seg(project)}/environments/${seg(environment)}/rollback`, Deployment, body);
+  }
+  /** Endpoint 1: creates the candidate (and its release when new); the same commit again is a no-op. */
+  createCandidate(project: string, candidate: string, body: CreateCandidateBody): Promise<Release> {
+    return this.request('POST', `/api/releases/${seg(project)}/releases/${seg(candidate)}`, Release, body);
+  }
+  /** Endpoint 3: what a pipeline reports (runs no executor). */
+  reportStatus(project: string, environment: string, body: PatchDeploymentBody): Promise<Deployment> {
+    return this.request('PATCH', `/api/releases/${seg(project)}/environments/${seg(environment)}/deployments`, Deployment, body);
+  }
+  /** Endpoint 17 (admin): a new token, shown this once. */
+  createToken(body: TokenCreateBody): Promise<TokenCreated> {
+    return this.request('POST', '/api/tokens', TokenCreated, body);
   }
   patchEnvironment(project: string, environment: string, body: EnvironmentPatchBody): Promise<Environment> {
     return this.request('PATCH', `/api/releases/${seg(project)}/environments/${seg(environment)}`, Environment, body);

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
+import { clearEmbeddedState, embeddedStateFile, isAlive, readStateFile, writeEmbeddedState } from '../client/embeddedState';
 import type { Logger } from './log';
 
 const ADMIN_TOKEN_KEY = 'flightdeck.embedded.adminToken';
@@ -17,11 +18,6 @@ export interface EmbeddedEndpoint {
   token: string;
   /** This window started the process (and stops it on deactivate). */
   owned: boolean;
-}
-
-interface StateFile {
-  url: string;
-  pid: number;
 }
 
 export class EmbeddedServer implements vscode.Disposable {
@@ -45,8 +41,9 @@ export class EmbeddedServer implements vscode.Disposable {
     return process.env.FLIGHTDECK_EMBEDDED_DATA_DIR || path.join(this.context.globalStorageUri.fsPath, 'data');
   }
 
+  /** `<data dir>.server.json`, and a per-user pointer the CLI reads (src/client/embeddedState). */
   private get stateFile(): string {
-    return path.join(this.dataDir, '..', `${path.basename(this.dataDir)}.server.json`);
+    return embeddedStateFile(this.dataDir);
   }
 
   async adminToken(): Promise<string> {
@@ -107,7 +104,7 @@ export class EmbeddedServer implements vscode.Disposable {
       });
     });
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
-    this.writeState({ url, pid: child.pid ?? 0 });
+    this.writeState(url, child.pid ?? 0);
     this.log.info(`Embedded server listening on ${url}`);
     this.restarts = 0;
     this.endpoint = { url, token, owned: true };
@@ -133,13 +130,8 @@ export class EmbeddedServer implements vscode.Disposable {
 
   /** A server started by another window with the same data dir, alive and accepting our token. */
   private async findShared(token: string): Promise<EmbeddedEndpoint | undefined> {
-    let state: StateFile;
-    try {
-      state = JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as StateFile;
-    } catch {
-      return undefined;
-    }
-    if (typeof state.url !== 'string' || !isAlive(state.pid)) return undefined;
+    const state = readStateFile(this.stateFile);
+    if (!state || !isAlive(state.pid)) return undefined;
     try {
       const response = await fetch(new URL('/api/releases', state.url), {
         headers: { Authorization: `Bearer ${token}` },
@@ -151,9 +143,9 @@ export class EmbeddedServer implements vscode.Disposable {
     }
   }
 
-  private writeState(state: StateFile): void {
+  private writeState(url: string, pid: number): void {
     try {
-      fs.writeFileSync(this.stateFile, JSON.stringify(state));
+      writeEmbeddedState(this.dataDir, url, pid);
     } catch (error) {
       this.log.warn(`Could not record the embedded server's address: ${String(error)}`);
     }
@@ -178,11 +170,7 @@ export class EmbeddedServer implements vscode.Disposable {
     this.endpoint = undefined;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (!child || child.exitCode !== null) return;
-    try {
-      if (fs.readFileSync(this.stateFile, 'utf8').includes(`"pid":${child.pid}`)) fs.rmSync(this.stateFile, { force: true });
-    } catch {
-      // no state file: nothing to clean
-    }
+    if (child.pid !== undefined) clearEmbeddedState(this.dataDir, child.pid);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');
@@ -200,15 +188,5 @@ export class EmbeddedServer implements vscode.Disposable {
     this.disposed = true;
     this.onDidRestartEmitter.dispose();
     void this.stop();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
