@@ -156,6 +156,10 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('a frozen environment (Aviator cannot say so) refuses a plain rollback; a forced one goes through', async function () {
+    // 1.1.0-rc1 was just rolled back in canary, so no rollback returns to it (API.md endpoint 5) until it
+    // succeeds there again: it does, and the forced rollback below has 1.0.0-rc1 to return to.
+    await report('canary', '1.1.0-rc1', 'in_progress');
+    await report('canary', '1.1.0-rc1', 'success');
     const frozen = await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: true });
     assert.equal(frozen.status, 200, JSON.stringify(frozen.body));
     try {
