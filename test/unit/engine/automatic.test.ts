@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas';
 import { rollbackTarget } from '../../../src/core/rollback';
 import { postgresSkipReason, startTestServer, type Backend, type TestServer } from '../helpers/server';
+import { SseReader } from '../server/sse-client';
 import {
   commandDeploy, createProject, deploy, deploySuccessfully, deployments, startHealthServer, tempDir, waitFor, waitForStatus,
   writeDeployScript, type HealthServer,
@@ -66,6 +67,20 @@ function defineSuite(backend: Backend): void {
       });
       assert.match(failed.error_message ?? '', /^Health check failed 2 times in a row/);
       assert.equal(failed.health?.failure_threshold, 2, 'health says "failing 2/2"');
+      // Clients saw the checks fail live, one event per change: "failing 1/2", then the failure itself.
+      const stream = await SseReader.open(server, `?project=${encodeURIComponent(project)}&since=0`);
+      try {
+        const healthOf = (): Array<[number, string]> => stream.events
+          .map((e) => Deployment.safeParse((e.data as { deployment?: unknown }).deployment))
+          .flatMap((parsed) => (parsed.success && parsed.data.id === failing.id && parsed.data.health
+            ? [[parsed.data.health.consecutive_failures, `${parsed.data.status}/${parsed.data.health.failure_threshold}`] as [number, string]]
+            : []));
+        await stream.until(() => healthOf().some(([, state]) => state.startsWith('failure')), 10_000);
+        const failing1 = healthOf().find(([count]) => count === 1);
+        assert.deepEqual(failing1, [1, 'success/2'], 'a deployment.updated event carried "failing 1/2" before the failure');
+      } finally {
+        stream.close();
+      }
       assert.equal(rollback.release_candidate_version, '1.0.0-rc3');
       assert.deepEqual([rollback.from_release_version, rollback.from_release_candidate_version], ['1.0.0', '1.0.0-rc2'],
         'from_* is the failed candidate it replaced');
