@@ -1,5 +1,7 @@
 // The fastify application: JSON only, 1 MiB bodies, bearer auth on /api/, JSON errors everywhere,
-// and the routes of API.md (endpoints 1–12, 15, 16, 17).
+// a request id on every log line, metrics, and the routes of API.md.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAuth } from './http/auth';
 import { registerErrorHandlers } from './http/errors';
@@ -11,6 +13,7 @@ import { registerDeploymentRoutes } from './routes/deployments';
 import { registerEventRoutes, registerMetaRoutes } from './routes/meta';
 import { registerProjectRoutes } from './routes/projects';
 import { registerTokenRoutes } from './routes/tokens';
+import type { ServerMetrics } from './metrics';
 import type { ReleaseService } from './service/release-service';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -23,6 +26,16 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Interval of the SSE keep-alive comment. */
   keepAliveMs?: number;
+  metrics: ServerMetrics;
+}
+
+/** A request id a proxy may hand us (X-Request-Id); anything else is replaced by our own. */
+const FORWARDED_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Every log line of a request carries its id: the proxy's when it sent a sane one, else a new UUID. */
+function requestId(request: IncomingMessage): string {
+  const forwarded = request.headers['x-request-id'];
+  return typeof forwarded === 'string' && FORWARDED_REQUEST_ID.test(forwarded) ? forwarded : randomUUID();
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
@@ -34,17 +47,32 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // Let in-flight requests finish on close; idle keep-alive sockets are closed at once.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: requestId,
   });
+  // The id goes back to the caller, so a user's report can be matched to the server's log lines.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  options.metrics.instrument(app);
   registerJsonBodyParser(app);
   registerErrorHandlers(app);
   registerAuth(app, options.service.tokens);
 
-  const hub = new EventStreamHub(options.service, { keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS });
+  const hub = new EventStreamHub(options.service, {
+    keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
+    observer: options.metrics.streams,
+  });
+  options.metrics.countStreams(() => hub.size);
   // Event streams never end by themselves; end them so close() can finish.
   app.addHook('preClose', async () => hub.close());
 
   const routes = new RouteRegistry(app);
-  registerMetaRoutes(routes, options.version);
+  registerMetaRoutes(routes, {
+    version: options.version,
+    notReadyReason: () => options.service.store.notReadyReason(),
+    metrics: options.metrics,
+  });
   registerProjectRoutes(routes, options.service);
   registerDeploymentRoutes(routes, options.service);
   registerEventRoutes(routes, hub);

@@ -20,6 +20,14 @@ export interface EngineLog {
   error(object: object, message: string): void;
 }
 
+/** What the engine reports to the operator's metrics. */
+export interface EngineObserver {
+  /** A due task was claimed, `lagSeconds` after it was due. */
+  taskClaimed(kind: EngineTask['kind'], lagSeconds: number): void;
+  /** A deploy executor run ended: `applied`, `failure`, `error`, `retry` or `interrupted`. */
+  executorFinished(outcome: string): void;
+}
+
 export interface EngineOptions {
   /** PostgreSQL: the engine runs only while it holds the advisory lock, taken on its own connection. */
   databaseUrl?: string | undefined;
@@ -38,6 +46,7 @@ export interface EngineOptions {
   /** Shortest time between two looks: what is due within it is applied in one transaction. */
   minGapMs?: number;
   log?: EngineLog;
+  observer?: EngineObserver;
 }
 
 /** A step claimed this many times without finishing (the server died each time) is given up. */
@@ -271,6 +280,9 @@ export class Engine {
         // Environments first, then tasks: the order every other transaction locks them in.
         await w.engine.lockEnvironmentsById(await w.engine.dueDeployEnvironments(at, this.batchSize, busy));
         const claimed = await w.engine.claimDue(at, this.batchSize, this.claim, busy);
+        for (const task of claimed) {
+          if (task.dueAt) this.options.observer?.taskClaimed(task.kind, (at.getTime() - task.dueAt.getTime()) / 1000);
+        }
         // Deploy steps begin in this same transaction (one commit for the whole batch): a step without
         // an executor is applied right here; a step with one is recorded as started, and its executor
         // runs once this commits. One step per environment per batch; a second one waits its turn.
@@ -354,6 +366,7 @@ export class Engine {
     } finally {
       if (this.executorOf.get(begun.deployment.id) === ended) this.executorOf.delete(begun.deployment.id);
     }
+    this.options.observer?.executorFinished(outcome.kind === 'failed' ? outcome.status : outcome.kind);
     // Stopped because its deployment ended: finishStep sees the terminal status and closes the task.
     if (outcome.kind === 'interrupted' && !this.leader) return; // the next engine reconciles it
     await this.service.store.write((w) => finishStep(w, task, this.claim, outcome, new Date()));
