@@ -41,8 +41,10 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
   const logLevel = optionString(args, 'log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = optionString(args, 'data-dir');
-  const databaseUrl = optionString(args, 'database-url');
-  if (dataDir !== undefined && databaseUrl !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
+  const databaseUrlOption = optionString(args, 'database-url');
+  if (dataDir !== undefined && databaseUrlOption !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
+  // From the environment, a password stays out of the process list (the command line is public).
+  const databaseUrl = databaseUrlOption ?? (dataDir === undefined ? io.env.FLIGHTDECK_DATABASE_URL || undefined : undefined);
 
   const server = await startServer({
     host: optionString(args, 'host') ?? '127.0.0.1',

@@ -3,6 +3,8 @@
 // any, several replicas migrating one empty database at the same moment, and SIGTERM handing the engine
 // to another replica mid-rollout.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,6 +18,8 @@ import {
 } from '../engine/helpers';
 import { createTestDatabase, freshPgliteDataDir, postgresSkipReason, startTestServer, type TestServer } from '../helpers/server';
 import { spawnServe } from './child-server';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const cleanup: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -125,6 +129,21 @@ void describe('logs', () => {
   });
 });
 
+void describe('docs/operating.md', () => {
+  void it('its systemd unit passes `systemd-analyze verify` without a warning', () => {
+    const unit = path.join(REPO_ROOT, 'docs', 'operating', 'flightdeck.service');
+    // verify wants a unit file name it can load; a copy in a temp dir keeps the repository untouched.
+    const dir = tempDir('flightdeck-systemd-');
+    const copy = path.join(dir, 'flightdeck.service');
+    fs.copyFileSync(unit, copy);
+    const result = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
+    assert.equal(result.error, undefined, 'systemd-analyze runs (the systemd package; .ci/run installs it)');
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stderr.trim(), '', 'no unknown key or other warning');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
 void describe('a team\'s PostgreSQL', async () => {
   const skip = await postgresSkipReason();
   if (skip) {
@@ -160,8 +179,11 @@ void describe('a team\'s PostgreSQL', async () => {
     const dir = tempDir();
     const script = writeDeployScript(dir);
     const log = path.join(dir, 'handover.log');
-    // The replica that starts first takes the engine lock: a `flightdeck serve` process of its own.
-    const first = await spawnServe(['--port', '0', '--database-url', database.url], { FLIGHTDECK_ADMIN_TOKEN: 'handover-admin-token-0123456789' });
+    // The replica that starts first takes the engine lock: a `flightdeck serve` process of its own, given
+    // its database as the systemd unit of docs/operating.md gives it (in the environment).
+    const first = await spawnServe(['--port', '0'], {
+      FLIGHTDECK_ADMIN_TOKEN: 'handover-admin-token-0123456789', FLIGHTDECK_DATABASE_URL: database.url,
+    });
     cleanup.push(() => { first.process.kill('SIGKILL'); });
     const lockHolder = async (): Promise<number | undefined> => {
       const client = new pg.Client({ connectionString: database.url });
