@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app';
 import { applyConfigFile } from './config-file';
 import { Engine, type EngineOptions } from './engine';
+import { ServerSecrets } from './secrets';
 import { ReleaseService } from './service/release-service';
 import { DEFAULT_DATA_DIR, Store } from './store';
 
@@ -31,7 +32,7 @@ export interface StartServerOptions {
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
-  engine?: Omit<EngineOptions, 'databaseUrl' | 'log'> | false;
+  engine?: Omit<EngineOptions, 'databaseUrl' | 'log' | 'secrets'> | false;
 }
 
 export interface RunningServer {
@@ -86,7 +87,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Started once the server listens (a deploy script may call its API); stopped before the store closes.
     const engine = options.engine === false
       ? undefined
-      : new Engine(service, { ...options.engine, databaseUrl: options.databaseUrl, log: app.log });
+      : new Engine(service, {
+        ...options.engine,
+        databaseUrl: options.databaseUrl,
+        log: app.log,
+        secrets: new ServerSecrets({ adminToken: options.adminToken, databaseUrl: options.databaseUrl }),
+      });
     engine?.start();
     let closing: Promise<void> | undefined;
     return {

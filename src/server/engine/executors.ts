@@ -3,6 +3,7 @@
 // applies one rollout step (FLIGHTDECK_PERCENT), or the whole deployment for other strategies (100).
 import * as path from 'node:path';
 import type { Deployment, DeploySpec, HealthCheckSpec } from '../../api/schemas';
+import type { ServerSecrets } from '../secrets';
 import type { EnvironmentRecord } from '../store';
 import { ENGINE_CLAIM_VARIABLE } from './orphans';
 import { lastLines, runProcess } from './process';
@@ -26,6 +27,8 @@ export interface StepCall {
   signal: AbortSignal;
   /** The engine run that starts the command (ENGINE_CLAIM_VARIABLE): how a later run finds it if we die. */
   engineClaim: string;
+  /** Kept out of the command's environment and out of what its failure says. */
+  secrets: ServerSecrets;
 }
 
 export type StepOutcome =
@@ -42,12 +45,12 @@ export function workingDirectory(spec: { cwd?: string | null | undefined }, env:
   return spec.cwd ? path.resolve(base, spec.cwd) : base;
 }
 
-/** The variables every command of the engine sees, on top of the server's own environment. */
+/** The variables every command of the engine sees, on top of the server's own environment minus its secrets. */
 export function commandEnvironment(
-  env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number, engineClaim?: string,
+  secrets: ServerSecrets, env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number, engineClaim?: string,
 ): NodeJS.ProcessEnv {
   return {
-    ...process.env,
+    ...secrets.scrubEnvironment(process.env),
     ...(engineClaim !== undefined ? { [ENGINE_CLAIM_VARIABLE]: engineClaim } : {}),
     FLIGHTDECK_PROJECT: env.project,
     FLIGHTDECK_ENVIRONMENT: env.spec.name,
@@ -62,6 +65,12 @@ export function commandEnvironment(
 }
 
 export async function runStep(call: StepCall): Promise<StepOutcome> {
+  const outcome = await runStepAsIs(call);
+  // The message becomes the deployment's error_message, which every viewer reads.
+  return 'message' in outcome ? { ...outcome, message: call.secrets.redact(outcome.message) } : outcome;
+}
+
+async function runStepAsIs(call: StepCall): Promise<StepOutcome> {
   const spec = call.env.spec.deploy;
   switch (spec.type) {
     case 'none':
@@ -80,7 +89,7 @@ async function runCommandStep(spec: DeploySpec, call: StepCall): Promise<StepOut
     command,
     args: spec.args ?? [],
     cwd: workingDirectory(spec, call.env),
-    env: commandEnvironment(call.env, call.deployment, call.percent, call.attempt, call.engineClaim),
+    env: commandEnvironment(call.secrets, call.env, call.deployment, call.percent, call.attempt, call.engineClaim),
     timeoutMs: timeoutSeconds * 1000,
     signal: call.signal,
   });
@@ -145,7 +154,15 @@ export interface HealthResult {
 
 /** One health check: the URL answers 2xx, or the command exits 0, within the timeout. */
 export async function checkHealth(
-  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal,
+  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal, secrets: ServerSecrets,
+): Promise<HealthResult> {
+  const result = await checkHealthAsIs(spec, env, deployment, signal, secrets);
+  // The error becomes the deployment's health.last_error (and error_message if it fails it).
+  return result.error === null ? result : { ...result, error: secrets.redact(result.error) };
+}
+
+async function checkHealthAsIs(
+  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal, secrets: ServerSecrets,
 ): Promise<HealthResult> {
   const timeoutSeconds = spec.timeout_seconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS;
   if (spec.url !== null) {
@@ -166,7 +183,7 @@ export async function checkHealth(
     command,
     args: spec.args ?? [],
     cwd: workingDirectory(spec, env),
-    env: commandEnvironment(env, deployment, deployment.rollout?.percent ?? 100, 1),
+    env: commandEnvironment(secrets, env, deployment, deployment.rollout?.percent ?? 100, 1),
     timeoutMs: timeoutSeconds * 1000,
     signal,
   });

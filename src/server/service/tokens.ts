@@ -20,6 +20,9 @@ export function generateToken(): string {
   return `fdt_${randomBytes(32).toString('base64url')}`;
 }
 
+/** What every generated token looks like (32 random bytes, base64url): how output is searched for tokens. */
+export const TOKEN_SHAPE = /fdt_[A-Za-z0-9_-]{43}/;
+
 /** Creates a token in an open store (the server's endpoint, or `flightdeck token create --data-dir`). */
 export async function createToken(writer: StoreWriter, name: string, role: Role, at: Date): Promise<TokenCreated> {
   const token = generateToken();
