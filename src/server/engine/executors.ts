@@ -3,6 +3,7 @@
 // applies one rollout step (FLIGHTDECK_PERCENT), or the whole deployment for other strategies (100).
 import * as path from 'node:path';
 import type { Deployment, DeploySpec, HealthCheckSpec } from '../../api/schemas';
+import { fetchableUrlProblem, redactUrl } from '../../api/urls';
 import type { ServerSecrets } from '../secrets';
 import type { EnvironmentRecord } from '../store';
 import { ENGINE_CLAIM_VARIABLE } from './orphans';
@@ -113,11 +114,18 @@ async function runCommandStep(spec: DeploySpec, call: StepCall): Promise<StepOut
 
 async function deliverWebhook(spec: DeploySpec, call: StepCall): Promise<StepOutcome> {
   const url = spec.url ?? '';
+  // Stored before the API refused such URLs: still never fetched.
+  const refused = fetchableUrlProblem(url);
+  if (refused !== undefined) return { kind: 'failed', status: 'failure', message: refused };
+  // What the messages (error_message, read by every viewer) say about the URL.
+  const shown = redactUrl(url);
+  const target = withoutUserinfo(url);
   let problem: string;
   try {
-    const response = await fetch(url, {
+    const response = await fetch(target.url, {
       method: 'POST',
       headers: {
+        ...target.headers,
         'content-type': 'application/json',
         'user-agent': 'flightdeck-engine',
         // Receivers deduplicate on this: a delivery interrupted by a crash is sent again.
@@ -130,14 +138,14 @@ async function deliverWebhook(spec: DeploySpec, call: StepCall): Promise<StepOut
     });
     await response.body?.cancel().catch(() => undefined);
     if (response.status >= 200 && response.status < 300) return { kind: 'applied' };
-    problem = `POST ${url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    problem = `POST ${shown} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     // The receiver refuses the request itself: sending it again would not help.
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       return { kind: 'failed', status: 'failure', message: problem };
     }
   } catch (error) {
     if (call.signal.aborted) return { kind: 'interrupted' };
-    problem = `POST ${url} failed: ${describeFetchError(error)}`;
+    problem = `POST ${shown} failed: ${describeFetchError(error).split(target.url).join(shown)}`;
   }
   if (call.delivery >= WEBHOOK_DELIVERIES) {
     return { kind: 'failed', status: 'failure', message: `${problem} (${call.delivery} deliveries)` };
@@ -166,16 +174,20 @@ async function checkHealthAsIs(
 ): Promise<HealthResult> {
   const timeoutSeconds = spec.timeout_seconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS;
   if (spec.url !== null) {
+    const refused = fetchableUrlProblem(spec.url);
+    if (refused !== undefined) return { healthy: false, error: refused };
+    const shown = redactUrl(spec.url);
+    const target = withoutUserinfo(spec.url);
     try {
-      const response = await fetch(spec.url, {
-        headers: { 'user-agent': 'flightdeck-health' },
+      const response = await fetch(target.url, {
+        headers: { ...target.headers, 'user-agent': 'flightdeck-health' },
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutSeconds * 1000)]),
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) return { healthy: true, error: null };
-      return { healthy: false, error: `GET ${spec.url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
+      return { healthy: false, error: `GET ${shown} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
     } catch (error) {
-      return { healthy: false, error: `GET ${spec.url} failed: ${describeFetchError(error)}` };
+      return { healthy: false, error: `GET ${shown} failed: ${describeFetchError(error).split(target.url).join(shown)}` };
     }
   }
   const command = spec.command ?? '';
@@ -201,6 +213,16 @@ async function checkHealthAsIs(
     case 'spawn-error':
       return { healthy: false, error: result.message };
   }
+}
+
+/** fetch refuses URLs with a user and password: they travel as HTTP Basic credentials instead. */
+function withoutUserinfo(text: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(text);
+  if (url.username === '' && url.password === '') return { url: text, headers: {} };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), headers: { authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` } };
 }
 
 function describeFetchError(error: unknown): string {
