@@ -29,6 +29,8 @@ export interface StartServerOptions {
   logStream?: NodeJS.WritableStream;
   /** SSE keep-alive interval (default 15 s). */
   keepAliveMs?: number;
+  /** Longest time to receive a whole request, headers and body (default 30 s); then 408. */
+  requestTimeoutMs?: number;
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
@@ -75,6 +77,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       version: options.version,
       logger,
       ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     log = app.log;
     if (options.configFile) {
