@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAuth } from './http/auth';
-import { registerErrorHandlers } from './http/errors';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandlers } from './http/errors';
 import { EventStreamHub } from './http/event-stream';
 import { registerJsonBodyParser } from './http/json-body';
 import { RouteRegistry } from './http/route';
@@ -18,6 +18,12 @@ import type { ReleaseService } from './service/release-service';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_KEEP_ALIVE_MS = 15_000;
+/**
+ * How long a client may take to send a whole request (headers and body): a 1 MiB body needs far less,
+ * and a client that stops halfway must not hold a connection (and its body buffer) forever. Responses
+ * are not limited: an event stream's request is complete once its headers are in.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface AppOptions {
   service: ReleaseService;
@@ -26,6 +32,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Interval of the SSE keep-alive comment. */
   keepAliveMs?: number;
+  /** Longest time to receive a whole request; then 408 and the connection closes. */
+  requestTimeoutMs?: number;
   metrics: ServerMetrics;
 }
 
@@ -39,6 +47,7 @@ function requestId(request: IncomingMessage): string {
 }
 
 export function buildApp(options: AppOptions): FastifyInstance {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -49,6 +58,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: requestId,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      // node looks for expired requests this often (default 30 s, which would double a short timeout).
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(requestTimeout / 4))),
+    },
   });
   // The id goes back to the caller, so a user's report can be matched to the server's log lines.
   app.addHook('onRequest', async (request, reply) => {

@@ -6,6 +6,7 @@ import { buildApp } from './app';
 import { applyConfigFile } from './config-file';
 import { Engine, type EngineOptions } from './engine';
 import { ServerMetrics, listenForMetrics } from './metrics';
+import { ServerSecrets } from './secrets';
 import { ReleaseService } from './service/release-service';
 import { DEFAULT_DATA_DIR, Store } from './store';
 
@@ -29,10 +30,12 @@ export interface StartServerOptions {
   logStream?: NodeJS.WritableStream;
   /** SSE keep-alive interval (default 15 s). */
   keepAliveMs?: number;
+  /** Longest time to receive a whole request, headers and body (default 30 s); then 408. */
+  requestTimeoutMs?: number;
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
-  engine?: Omit<EngineOptions, 'databaseUrl' | 'log' | 'observer'> | false;
+  engine?: Omit<EngineOptions, 'databaseUrl' | 'log' | 'observer' | 'secrets'> | false;
   /** Also serve GET /metrics without a token on this port of `host` (0 picks one); off by default. */
   metricsPort?: number | undefined;
 }
@@ -81,6 +84,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       metrics,
       ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     log = app.log;
     if (options.configFile) {
@@ -93,7 +97,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Started once the server listens (a deploy script may call its API); stopped before the store closes.
     const engine = options.engine === false
       ? undefined
-      : new Engine(service, { ...options.engine, databaseUrl: options.databaseUrl, log: app.log, observer: metrics.engine });
+      : new Engine(service, {
+        ...options.engine,
+        databaseUrl: options.databaseUrl,
+        log: app.log,
+        observer: metrics.engine,
+        secrets: new ServerSecrets({ adminToken: options.adminToken, databaseUrl: options.databaseUrl }),
+      });
     engine?.start();
     const metricsListener = options.metricsPort === undefined ? undefined : await listenForMetrics(metrics, host, options.metricsPort);
     const urlOf = (listenPort: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`;

@@ -5,6 +5,7 @@
 // server holding the engine's advisory lock runs it; with PGlite, the one process is the engine.
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
+import { ServerSecrets } from '../secrets';
 import type { ReleaseService } from '../service/release-service';
 import { isTerminal } from '../service/status-machine';
 import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
@@ -47,6 +48,8 @@ export interface EngineOptions {
   minGapMs?: number;
   log?: EngineLog;
   observer?: EngineObserver;
+  /** Kept out of commands' environments and redacted from their output (default: none known). */
+  secrets?: ServerSecrets;
 }
 
 /** A step claimed this many times without finishing (the server died each time) is given up. */
@@ -67,6 +70,7 @@ export class Engine {
   private readonly batchSize: number;
   private readonly minGapMs: number;
   private readonly log: EngineLog;
+  private readonly secrets: ServerSecrets;
   private running = false;
   private leader = false;
   private lock: EngineLock | undefined;
@@ -97,6 +101,7 @@ export class Engine {
     this.batchSize = options.batchSize ?? 200;
     this.minGapMs = options.minGapMs ?? 50;
     this.log = options.log ?? QUIET;
+    this.secrets = options.secrets ?? new ServerSecrets();
   }
 
   /** Whether this server runs the engine now (holds the lock). */
@@ -359,7 +364,7 @@ export class Engine {
     try {
       outcome = await runStep({
         env: begun.env, deployment: begun.deployment, percent: begun.percent, attempt: begun.attempt, delivery: begun.delivery,
-        signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim,
+        signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim, secrets: this.secrets,
       });
     } catch (error) {
       outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };
@@ -373,7 +378,7 @@ export class Engine {
   }
 
   private taskRun(): TaskRun {
-    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log };
+    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log, secrets: this.secrets };
   }
 
   // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────
