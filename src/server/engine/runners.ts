@@ -6,6 +6,7 @@ import type { Deployment } from '../../api/schemas';
 import { autoPromoteDecision, type SuccessProvenance } from '../../core/autoPromote';
 import { ROLLBACK_HISTORY } from '../../core/rollback';
 import { ApiError } from '../errors';
+import type { ServerSecrets } from '../secrets';
 import { promote } from '../service/deployments';
 import { SERVER_PRINCIPAL } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
@@ -25,6 +26,7 @@ export interface TaskRun {
   /** Aborted when the engine stops: a check in flight is put back, not counted. */
   checks: AbortSignal;
   log: EngineLog;
+  secrets: ServerSecrets;
 }
 
 export async function runHealthTask(run: TaskRun, task: EngineTask): Promise<void> {
@@ -40,7 +42,7 @@ export async function runHealthTask(run: TaskRun, task: EngineTask): Promise<voi
   }
   const result = found.deployment.status === 'pending'
     ? undefined // not started yet: nothing new to check
-    : await checkHealth(spec, found.env, found.deployment, run.checks);
+    : await checkHealth(spec, found.env, found.deployment, run.checks, run.secrets);
   const interrupted = run.checks.aborted;
   await run.service.store.write(async (w) => {
     const at = new Date();
