@@ -8,17 +8,13 @@ import { BackendError, describeError } from '../client/errors';
 import { plural } from '../core/format';
 import { rungBelow } from '../core/ladder';
 import { rollbackTarget } from '../core/rollback';
+import type { CommitCounter } from './commitCounter';
 import type { Logger } from './log';
 import type { RefreshController } from './refresh';
 import type { SessionManager } from './session';
 import { isEnvironmentArgs, pickEnvironmentIn, pickProject, resolveEnvironment, type EnvironmentTarget } from './targets';
 import type { ReleaseTreeModel } from './tree/model';
 import { followDeployment } from './follow';
-
-/** Counts commits a change adds (positive) or removes, from the local repository when it has both. */
-export interface CommitCounter {
-  count(fromCommit: string, toCommit: string): Promise<{ added: number; removed: number } | undefined>;
-}
 
 export interface ActionDeps {
   sessions: SessionManager;

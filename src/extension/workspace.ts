@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
 import { GitRepository, projectsForRemotes, type GitRepositoryOptions } from '../git';
-import type { CommitCounter } from './actions';
+import type { CommitCounter } from './commitCounter';
 import type { Logger } from './log';
 
 export class WorkspaceRepositories implements vscode.Disposable {

@@ -5,7 +5,7 @@ import type { Deployment, Environment } from '../../api/schemas';
 import { environmentError } from '../../client/aviator';
 import { formatAge, shortSha } from '../../core/format';
 import { activeRolloutPercent, environmentState, rungAbove, rungBelow, type EnvironmentState } from '../../core/ladder';
-import type { CommitCounter } from '../actions';
+import type { CommitCounter } from '../commitCounter';
 import type { DeploymentNode, EnvironmentNode, ProjectNode, ReleaseNode, ReleaseTreeModel } from './model';
 
 export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode> {

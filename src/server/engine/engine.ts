@@ -11,14 +11,10 @@ import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } fro
 import { runStep, type StepOutcome } from './executors';
 import { failAndRollBack, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
 import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
+import type { EngineLog } from './log';
 import { runHealthTask, runPromoteTask, type TaskRun } from './runners';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
 
-export interface EngineLog {
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-  error(object: object, message: string): void;
-}
 
 export interface EngineOptions {
   /** PostgreSQL: the engine runs only while it holds the advisory lock, taken on its own connection. */
