@@ -132,7 +132,8 @@ export type ActionName = z.infer<typeof ActionName>;
 /** Correlates an action request with its result; chosen by the webview. */
 const RequestId = z.string().min(1).max(64);
 
-export const ActionOutcome = z.enum(['done', 'cancelled', 'failed']);
+/** `refused`: the action plan or the server said no (the message says why); `failed`: it could not be done. */
+export const ActionOutcome = z.enum(['done', 'cancelled', 'refused', 'failed']);
 export type ActionOutcome = z.infer<typeof ActionOutcome>;
 
 const SnapshotMessage = z.object({ type: z.literal('snapshot'), view: StageView, freshness: Freshness });

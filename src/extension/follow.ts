@@ -1,7 +1,8 @@
 // Follows a deployment the user started until it ends: a cancellable progress notification fed by the
 // event stream (polling as the fallback), then a notification saying how it ended.
 import * as vscode from 'vscode';
-import { TERMINAL_STATUSES, type Deployment } from '../api/schemas';
+import type { Deployment } from '../api/schemas';
+import { isTerminal } from '../core/deploymentStatus';
 import type { Logger } from './log';
 import type { SessionManager } from './session';
 
@@ -32,7 +33,7 @@ export async function followDeployment(
         latest = d;
         const step = d.rollout ? `step ${d.rollout.step + 1}/${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ' (paused)' : ''}` : '';
         progress.report({ message: [d.status.replace('_', ' '), step].filter(Boolean).join(' · ') });
-        if (TERMINAL_STATUSES.has(d.status)) finish(d);
+        if (isTerminal(d)) finish(d);
       };
       const subscription = deps.sessions.onDidReceiveEvent((event) => {
         const d = event.data.deployment;

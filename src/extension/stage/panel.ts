@@ -11,11 +11,14 @@ import {
   type ActionName, type ActionOutcome, type ActionRequest, type ActionResultMessage, type CommitRange, type Freshness,
   type StageIdentity, type StageView, type StreamStatus,
 } from '../../api/protocol';
-import { Deployment, TERMINAL_STATUSES, type ReleaseEvent } from '../../api/schemas';
+import { Deployment, type ReleaseEvent } from '../../api/schemas';
 import { describeError, isBackendError } from '../../client/errors';
 import type { StreamState } from '../../client/events';
+import { actionTitle } from '../../core/actionPlan';
+import { isTerminal } from '../../core/deploymentStatus';
 import { defaultPollPolicy, nextPollDelay } from '../../core/freshness';
 import type { Logger } from '../log';
+import { isCommandOutcome, type CommandOutcome } from '../outcome';
 import type { ActiveSession, SessionManager } from '../session';
 import { localResourceRoots, stageHtml } from './html';
 import { commitUrl, pullRequestUrl } from './links';
@@ -36,8 +39,6 @@ export interface StagePanelDeps {
   log: Logger;
   repositories: RepositoryProvider | undefined;
   roleOf(session: ActiveSession): Promise<'admin' | 'not_admin' | 'unknown'>;
-  /** False only in tests, which cannot click a modal: the action commands then skip their confirmation. */
-  confirmActions(): boolean;
 }
 
 /** What the VS Code tests read to see the panel work (through the extension's exported API). */
@@ -185,37 +186,48 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
 
   private async runAction(message: ActionRequest): Promise<void> {
     const { project, environment } = this.identity;
-    const confirmOption = this.deps.confirmActions() ? {} : { skipConfirm: true };
     let args: Record<string, unknown>;
     if (message.type === 'pause' || message.type === 'resume' || message.type === 'abort') {
       const active = this.lastSnapshot?.environment.active;
       if (!active || active.id !== message.deploymentId) {
-        this.postActionResult(message.requestId, message.type, 'failed', `Deployment ${message.deploymentId} is no longer active in ${environment}.`, null);
+        this.postActionResult(message.requestId, message.type, 'refused', `Deployment ${message.deploymentId} is no longer active in ${environment}.`, null);
         void this.refreshNow();
         return;
       }
-      args = { project, deploymentId: message.deploymentId, ...confirmOption };
+      args = { project, deploymentId: message.deploymentId };
     } else {
-      args = { project, environment, ...confirmOption };
+      args = { project, environment };
     }
     this.lastActionAt = Date.now();
     const command = `flightdeck.${message.type}`;
     this.deps.log.info(`Stage ${this.key}: ${message.type} requested from the panel`);
-    let outcome: ActionOutcome;
-    let text: string;
-    let deployment: Deployment | null = null;
+    // The same palette command, with its confirmation; its typed outcome says what became of it.
+    let outcome: CommandOutcome;
     try {
       const result = await vscode.commands.executeCommand<unknown>(command, args);
-      const parsed = Deployment.safeParse(result);
-      deployment = parsed.success ? parsed.data : null;
-      outcome = result === undefined || result === null ? 'cancelled' : 'done';
-      text = outcome === 'cancelled' ? notDoneText(message.type) : doneText(message.type, environment, deployment);
+      outcome = isCommandOutcome(result) ? result : { kind: 'failed', error: `${command} returned no outcome.` };
     } catch (error) {
-      outcome = 'failed';
-      text = describeError(error);
-      this.deps.log.warn(`Stage ${this.key}: ${command} failed: ${text}`);
+      outcome = { kind: 'failed', error: describeError(error) };
     }
-    this.postActionResult(message.requestId, message.type, outcome, text, deployment);
+    const title = actionTitle(message.type);
+    switch (outcome.kind) {
+      case 'done': {
+        const parsed = Deployment.safeParse(outcome.value);
+        const deployment = parsed.success ? parsed.data : null;
+        this.postActionResult(message.requestId, message.type, 'done', doneText(message.type, environment, deployment), deployment);
+        break;
+      }
+      case 'cancelled':
+        this.postActionResult(message.requestId, message.type, 'cancelled', `${title} cancelled: the confirmation was dismissed.`, null);
+        break;
+      case 'refused':
+        this.postActionResult(message.requestId, message.type, 'refused', `${title} refused: ${outcome.reason}`, null);
+        break;
+      case 'failed':
+        this.deps.log.warn(`Stage ${this.key}: ${command} failed: ${outcome.error}`);
+        this.postActionResult(message.requestId, message.type, 'failed', outcome.error, null);
+        break;
+    }
     await this.refreshNow();
   }
 
@@ -297,7 +309,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       case 'project.updated':
         return true;
       case 'deployment.updated':
-        return event.data.deployment === undefined || TERMINAL_STATUSES.has(event.data.deployment.status);
+        return event.data.deployment === undefined || isTerminal(event.data.deployment);
       case 'release.created':
         return false;
     }
@@ -430,14 +442,6 @@ function record<T>(list: T[], item: T): void {
   if (list.length > MAX_RECORDED) list.splice(0, list.length - MAX_RECORDED);
 }
 
-const TITLES: Record<ActionName, string> = {
-  promote: 'Promote', rollback: 'Rollback', pause: 'Pause', resume: 'Resume', abort: 'Abort', freeze: 'Freeze', unfreeze: 'Unfreeze',
-};
-
-function notDoneText(action: ActionName): string {
-  return `${TITLES[action]} not done: the confirmation was dismissed, or the server refused (see the notification).`;
-}
-
 function doneText(action: ActionName, environment: string, deployment: Deployment | null): string {
   switch (action) {
     case 'freeze':
@@ -450,7 +454,7 @@ function doneText(action: ActionName, environment: string, deployment: Deploymen
       return 'Rollout resumed.';
     default:
       return deployment
-        ? `${TITLES[action]} started: ${deployment.release_candidate_version} (deployment ${deployment.id}).`
-        : `${TITLES[action]} done.`;
+        ? `${actionTitle(action)} started: ${deployment.release_candidate_version} (deployment ${deployment.id}).`
+        : `${actionTitle(action)} done.`;
   }
 }

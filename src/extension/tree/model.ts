@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { Deployment, Environment, Project } from '../../api/schemas';
 import { BackendError, describeError } from '../../client/errors';
+import type { ActionCapabilities } from '../../core/actionPlan';
 import type { Freshness } from '../../core/freshness';
 import { ladder } from '../../core/ladder';
 import type { SessionManager } from '../session';
@@ -52,6 +53,11 @@ export class ReleaseTreeModel implements vscode.Disposable {
   firstFetchAt: number | undefined;
 
   constructor(private readonly sessions: SessionManager) {}
+
+  /** What the connected backend can do (for the action plan); a Flightdeck server's until a session exists. */
+  get capabilities(): ActionCapabilities {
+    return this.sessions.peek()?.backend.capabilities ?? { promote: true, pauseResumeAbort: true, freeze: true };
+  }
 
   get allProjects(): readonly Project[] {
     return this.projects ?? [];
