@@ -7,7 +7,8 @@ import type {
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { actionPlan, actionTitle, type ActionPlan } from '../src/core/actionPlan';
 import { isTerminal } from '../src/core/deploymentStatus';
-import { formatClock, formatDuration, humanize, plural } from '../src/core/format';
+import { formatDuration, humanize } from '../src/core/format';
+import { offlineSince, updatedAgo } from '../src/core/freshness';
 
 export const MAX_LOG = 200;
 export const MAX_HISTORY = 50;
@@ -377,11 +378,10 @@ export type FreshnessTone = 'live' | 'stale' | 'offline' | 'connecting';
 
 /** The indicator in the header: "live", "reconnecting…", "updated 8 s ago", "offline — showing data from 10:42". */
 export function freshnessText(freshness: Freshness, now: number): { text: string; tone: FreshnessTone; detail: string } {
-  const updated = freshness.lastUpdateAt === null ? null : Math.max(0, Math.round((now - freshness.lastUpdateAt) / 1000));
-  const ago = updated === null ? 'no data yet' : updated < 60 ? `updated ${updated} s ago` : `updated ${Math.round(updated / 60)} min ago`;
+  const ago = freshness.lastUpdateAt === null ? 'no data yet' : updatedAgo(freshness.lastUpdateAt, now);
   if (freshness.error !== null) {
     return {
-      text: freshness.lastUpdateAt === null ? 'offline' : `offline — showing data from ${formatClock(freshness.lastUpdateAt)}`,
+      text: offlineSince(freshness.lastUpdateAt),
       tone: 'offline',
       detail: freshness.error,
     };
@@ -392,7 +392,7 @@ export function freshnessText(freshness: Freshness, now: number): { text: string
     case 'reconnecting':
       return { text: 'reconnecting…', tone: 'stale', detail: `The event stream dropped; ${ago}.` };
     case 'connecting':
-      return { text: updated === null ? 'connecting…' : ago, tone: 'connecting', detail: 'Connecting to the event stream.' };
+      return { text: freshness.lastUpdateAt === null ? 'connecting…' : ago, tone: 'connecting', detail: 'Connecting to the event stream.' };
     case 'closed':
     case 'unsupported':
       return { text: ago, tone: 'stale', detail: freshness.stream === 'unsupported' ? 'This server has no event stream; the panel polls.' : 'No event stream; the panel polls.' };
@@ -419,9 +419,4 @@ export function describeEvent(event: ReleaseEvent): string {
     case 'release.created':
       return `New release candidate in ${event.data.project}`;
   }
-}
-
-/** Short summary for the header, e.g. "3 commits" in the promote card title. */
-export function commitCount(range: StageView['promoteCommits']): string | undefined {
-  return range.state === 'ok' ? plural(range.total, 'commit') : undefined;
 }

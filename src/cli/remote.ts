@@ -11,6 +11,7 @@ import { formatAge, shortSha } from '../core/format';
 import { ladder } from '../core/ladder';
 import { PROJECT_CONFIG_FILE, parseProjectConfigText } from '../core/projectConfig';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
+import { describeError } from '../core/errors';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -46,7 +47,7 @@ function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): ReleaseBackend {
         try {
           text = readFileSync(file, 'utf8');
         } catch (error) {
-          throw new UsageError(`Aviator cannot list projects: cannot read ${file} (${error instanceof Error ? error.message : String(error)}); name them there or pass --projects FILE`);
+          throw new UsageError(`Aviator cannot list projects: cannot read ${file} (${describeError(error)}); name them there or pass --projects FILE`);
         }
         const config = parseProjectConfigText(text, file);
         if (config.problems.length > 0) throw new UsageError(config.problems.join('\n'));

@@ -6,29 +6,37 @@ import { formatClock } from './format';
 export interface Clock {
   now(): number;
 }
-export const systemClock: Clock = { now: () => Date.now() };
 
 export type Freshness =
   | { kind: 'never' }
   | { kind: 'fresh'; at: number; live: boolean }
   | { kind: 'offline'; lastGoodAt: number | undefined; reason: string };
 
+/** "updated 12 s ago", "updated 3 min ago": the age of the data on screen (tree, status bar, stage panel). */
+export function updatedAgo(at: number, now: number): string {
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  return seconds < 60 ? `updated ${seconds} s ago` : `updated ${Math.round(seconds / 60)} min ago`;
+}
+
+/** "offline — showing data from 10:42" when there is data from before, else just "offline". */
+export function offlineSince(lastGoodAt: number | null | undefined): string {
+  return lastGoodAt === undefined || lastGoodAt === null ? 'offline' : `offline — showing data from ${formatClock(lastGoodAt)}`;
+}
+
 /** The view's message line: "Live", "Updated 12 s ago", "Offline — showing data from 10:42". */
 export function describeFreshness(freshness: Freshness, now: number): string {
   switch (freshness.kind) {
     case 'never':
       return 'connecting…';
-    case 'fresh': {
-      if (freshness.live) return 'Live';
-      const seconds = Math.max(0, Math.round((now - freshness.at) / 1000));
-      if (seconds < 60) return `Updated ${seconds} s ago`;
-      return `Updated ${Math.round(seconds / 60)} min ago`;
-    }
+    case 'fresh':
+      return freshness.live ? 'Live' : capitalized(updatedAgo(freshness.at, now));
     case 'offline':
-      return freshness.lastGoodAt === undefined
-        ? `Offline — ${freshness.reason}`
-        : `Offline — showing data from ${formatClock(freshness.lastGoodAt)}`;
+      return capitalized(freshness.lastGoodAt === undefined ? `offline — ${freshness.reason}` : offlineSince(freshness.lastGoodAt));
   }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export interface PollContext {

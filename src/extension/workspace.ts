@@ -7,6 +7,7 @@ import type { Project } from '../api/schemas';
 import { GitRepository, projectsForRemotes, type GitRepositoryOptions } from '../git';
 import type { CommitCounter } from './commitCounter';
 import type { Logger } from './log';
+import { describeError } from '../core/errors';
 
 export class WorkspaceRepositories implements vscode.Disposable {
   private readonly repos = new Map<string, Promise<GitRepository | undefined>>();
@@ -41,7 +42,7 @@ export class WorkspaceRepositories implements vscode.Disposable {
     let repo = this.repos.get(key);
     if (!repo) {
       repo = GitRepository.open(key, this.repositoryOptions()).catch((error: unknown) => {
-        this.log.info(`No git repository for ${key}: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.info(`No git repository for ${key}: ${describeError(error)}`);
         return undefined;
       });
       this.repos.set(key, repo);
@@ -54,7 +55,7 @@ export class WorkspaceRepositories implements vscode.Disposable {
     return {
       cacheDir: this.ancestryCacheDir,
       // Only a slower first hover depends on it: worth a line in the log, not a message.
-      onCacheError: (error) => this.log.info(`Ancestry cache in ${this.ancestryCacheDir}: ${error instanceof Error ? error.message : String(error)}`),
+      onCacheError: (error) => this.log.info(`Ancestry cache in ${this.ancestryCacheDir}: ${describeError(error)}`),
     };
   }
 

@@ -8,6 +8,7 @@ import {
   type ProjectConfig,
 } from '../../core/projectConfig';
 import type { Logger } from '../log';
+import { describeError } from '../../core/errors';
 
 export const PROJECTS_SETTING = 'aviator.projects';
 const SETTING_SOURCE = 'the setting flightdeck.aviator.projects';
@@ -82,7 +83,7 @@ export class ProjectConfigSource implements vscode.Disposable {
         bytes = await vscode.workspace.fs.readFile(uri);
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        return { projects: [], problems: [`${source} cannot be read: ${error instanceof Error ? error.message : String(error)}`], source };
+        return { projects: [], problems: [`${source} cannot be read: ${describeError(error)}`], source };
       }
       return { ...parseProjectConfigText(new TextDecoder().decode(bytes), source), source };
     }));

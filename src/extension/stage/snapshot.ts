@@ -10,6 +10,7 @@ import { shortSha } from '../../core/format';
 import { findEnvironment, ladder, rungBelow } from '../../core/ladder';
 import { rollbackTarget } from '../../core/rollback';
 import { repoMatchesRemote } from '../../git';
+import { describeError } from '../../core/errors';
 
 /** The part of the git adapter (src/git GitRepository) the panel uses. */
 export interface CommitSource {
@@ -172,5 +173,5 @@ async function commitRange(repos: RepositoryChooser, from: string | null, to: st
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }

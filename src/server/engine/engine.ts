@@ -14,6 +14,7 @@ import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from '
 import type { EngineLog } from './log';
 import { runHealthTask, runPromoteTask, type TaskRun } from './runners';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
+import { describeError } from '../../core/errors';
 
 
 export interface EngineOptions {
@@ -346,7 +347,7 @@ export class Engine {
         signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim,
       });
     } catch (error) {
-      outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };
+      outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${describeError(error)}` };
     } finally {
       if (this.executorOf.get(begun.deployment.id) === ended) this.executorOf.delete(begun.deployment.id);
     }

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
+import { describeError } from '../../core/errors';
 
 const REPLAY_PAGE = 500;
 /** A client this far behind is dropped; it reconnects with Last-Event-ID and replays from the log. */
@@ -117,7 +118,7 @@ export class EventStreamHub {
     try {
       start = after ?? await this.service.store.read((reader) => reader.latestEventId());
     } catch (error) {
-      unavailable(response, `The event log cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      unavailable(response, `The event log cannot be read: ${describeError(error)}`);
       return;
     }
     // The server began closing while we asked: this stream would outlive close().
