@@ -8,6 +8,7 @@ import { GitRepository, projectsForRemotes, type GitRepositoryOptions } from '..
 import type { CommitCounter } from './commitCounter';
 import type { Logger } from './log';
 import { describeError } from '../core/errors';
+import { readProjectMapping } from './config';
 
 export class WorkspaceRepositories implements vscode.Disposable {
   private readonly repos = new Map<string, Promise<GitRepository | undefined>>();
@@ -80,7 +81,7 @@ export class WorkspaceRepositories implements vscode.Disposable {
    * in the repository; else the projects whose `repo` matches a git remote; else every project.
    */
   async projectsFor(projects: readonly Project[], uri?: vscode.Uri): Promise<Project[]> {
-    const mapping = vscode.workspace.getConfiguration('flightdeck').get<Record<string, string>>('projects', {});
+    const mapping = readProjectMapping();
     const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
     if (uri && folder && Object.keys(mapping).length > 0) {
       const relative = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');

@@ -9,8 +9,10 @@ import {
 } from '../../core/projectConfig';
 import type { Logger } from '../log';
 import { describeError } from '../../core/errors';
+import { AVIATOR_PROJECTS_SETTING, readAviatorProjectsSetting } from '../config';
 
-export const PROJECTS_SETTING = 'aviator.projects';
+/** The setting's key (src/extension/config.ts reads it). */
+export const PROJECTS_SETTING = AVIATOR_PROJECTS_SETTING;
 const SETTING_SOURCE = 'the setting flightdeck.aviator.projects';
 /** Saving a file fires create/change in bursts: re-read once per burst. */
 const RELOAD_DELAY_MS = 100;
@@ -88,7 +90,7 @@ export class ProjectConfigSource implements vscode.Disposable {
       return { ...parseProjectConfigText(new TextDecoder().decode(bytes), source), source };
     }));
     const sources = fromFiles.filter((c) => c !== undefined);
-    const setting = vscode.workspace.getConfiguration('flightdeck').get<unknown>(PROJECTS_SETTING);
+    const setting = readAviatorProjectsSetting();
     if (setting !== undefined && setting !== null && !(Array.isArray(setting) && setting.length === 0)) {
       sources.push({ ...parseProjectConfigValue(setting, SETTING_SOURCE), source: SETTING_SOURCE });
     }

@@ -7,7 +7,7 @@ import type { CommitInsights } from './insights';
 import { describeError } from '../../core/errors';
 import { TIMED_OUT, within } from './cache';
 import { annotationText } from './present';
-import { affectsInsightSettings, readInsightSettings } from './settings';
+import { affectsInsightSettings, readInsightSettings } from '../config';
 import type { Logger } from '../log';
 
 /** Wait for the cursor to rest this long before asking git. */

@@ -13,6 +13,7 @@ import { globMatches, type WorkspaceRepositories } from '../workspace';
 import { TtlCache, within } from './cache';
 import { projectRows, type DeploymentState, type MissingCommit, type ProjectRows } from './present';
 import { describeError } from '../../core/errors';
+import { readProjectMapping } from '../config';
 
 export interface CommitIdentity {
   repo: GitRepository;
@@ -275,7 +276,7 @@ export class CommitInsights implements vscode.Disposable {
   private async relatedProjects(repo: GitRepository, uri: vscode.Uri | undefined, projects: readonly Project[]): Promise<{ related: Project[]; certain: boolean }> {
     const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
     if (uri && folder && folder.uri.scheme === 'file' && uri.scheme === 'file') {
-      const mapping = vscode.workspace.getConfiguration('flightdeck').get<Record<string, string>>('projects', {});
+      const mapping = readProjectMapping();
       const relative = vscode.workspace.asRelativePath(uri, false);
       for (const [glob, name] of Object.entries(mapping)) {
         const project = projects.find((p) => p.name === name);
