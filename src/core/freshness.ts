@@ -1,6 +1,7 @@
-// How fresh the data on screen is, and when to fetch next. One policy for the tree, the status bar and
-// the stage panel (DESIGN.md: stream while visible, poll with jitter while focused, back off when hidden,
-// burst after the user acts). The clock and the random source are injected so it is testable.
+// How fresh the data on screen is, and when to fetch next. One policy for the tree, each stage panel and
+// the deployment follower (DESIGN.md: stream while visible, poll with jitter while focused, back off when
+// hidden, burst after the user acts; nothing polls while the stream is live). The clock, the timers and
+// the random source are injected so it is testable.
 import { formatClock } from './format';
 
 export interface Clock {
@@ -42,7 +43,9 @@ function capitalized(text: string): string {
 export interface PollContext {
   /** The window has focus. */
   focused: boolean;
-  /** A live event stream is delivering changes; polling is only a safety net then. */
+  /** Someone can see the data (the tree or the panel is visible); default true. */
+  visible?: boolean;
+  /** A live event stream is delivering changes: then nothing polls, events drive the refreshes. */
   streaming: boolean;
   /** Consecutive failed fetches. */
   failures: number;
@@ -55,7 +58,6 @@ export interface PollPolicy {
   burstSeconds: number;
   burstWindowSeconds: number;
   hiddenFactor: number;
-  streamingFactor: number;
   maxSeconds: number;
   jitter: number;
 }
@@ -65,23 +67,81 @@ export const defaultPollPolicy: PollPolicy = {
   burstSeconds: 2,
   burstWindowSeconds: 30,
   hiddenFactor: 10,
-  streamingFactor: 10,
   maxSeconds: 600,
   jitter: 0.2,
 };
 
-/** Milliseconds until the next fetch. */
-export function nextPollDelay(ctx: PollContext, now: number, policy: PollPolicy = defaultPollPolicy, random: () => number = Math.random): number {
+/**
+ * Milliseconds until the next fetch, or undefined for none: while the event stream is live (each event
+ * refreshes what it touches) and while nobody can see the data (showing it again refreshes at once).
+ */
+export function nextPollDelay(ctx: PollContext, now: number, policy: PollPolicy = defaultPollPolicy, random: () => number = Math.random): number | undefined {
+  if (ctx.streaming || ctx.visible === false) return undefined;
   let seconds: number;
   if (ctx.lastActionAt !== undefined && now - ctx.lastActionAt < policy.burstWindowSeconds * 1000) {
     seconds = policy.burstSeconds;
   } else {
     seconds = policy.baseSeconds;
-    if (ctx.streaming) seconds *= policy.streamingFactor;
     if (!ctx.focused) seconds *= policy.hiddenFactor;
   }
   if (ctx.failures > 0) seconds = Math.max(seconds, Math.min(policy.maxSeconds, 2 ** Math.min(ctx.failures, 10)));
   seconds = Math.min(seconds, policy.maxSeconds);
   const spread = 1 + policy.jitter * (random() * 2 - 1);
   return Math.round(seconds * spread * 1000);
+}
+
+/** Timers, injected so the schedule runs on a fake clock in tests (Node's setTimeout in the extension). */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface PollScheduleOptions {
+  /** Fetches; called when the timer fires. */
+  poll: () => void;
+  /** The view's state now (focus, visibility, stream, failures); `lastActionAt` is the schedule's own. */
+  context: () => Omit<PollContext, 'lastActionAt'>;
+  clock: Clock;
+  timers: Timers;
+  policy?: () => PollPolicy;
+  random?: () => number;
+}
+
+/**
+ * The one refresh policy as a timer: the tree, each stage panel and the deployment follower own one and
+ * call `reschedule()` after every fetch and whenever focus, visibility or the stream's state changes.
+ */
+export class PollSchedule {
+  private handle: unknown;
+  private lastActionAt: number | undefined;
+
+  constructor(private readonly options: PollScheduleOptions) {}
+
+  /** The person acted: quick refreshes for a while (unless the stream is live). */
+  markAction(): void {
+    this.lastActionAt = this.options.clock.now();
+  }
+
+  /** Arms the timer for the next poll by the policy; none while streaming or hidden. Returns the delay. */
+  reschedule(): number | undefined {
+    this.cancel();
+    const { clock, timers } = this.options;
+    const delay = nextPollDelay({ ...this.options.context(), lastActionAt: this.lastActionAt }, clock.now(),
+      this.options.policy?.() ?? defaultPollPolicy, this.options.random);
+    if (delay === undefined) return undefined;
+    this.handle = timers.setTimeout(() => {
+      this.handle = undefined;
+      this.options.poll();
+    }, delay);
+    return delay;
+  }
+
+  get pending(): boolean {
+    return this.handle !== undefined;
+  }
+
+  cancel(): void {
+    if (this.handle !== undefined) this.options.timers.clearTimeout(this.handle);
+    this.handle = undefined;
+  }
 }

@@ -16,10 +16,11 @@ import { describeError, isBackendError } from '../../client/errors';
 import type { StreamState } from '../../client/events';
 import { actionTitle } from '../../core/actionPlan';
 import { isTerminal } from '../../core/deploymentStatus';
-import { defaultPollPolicy, nextPollDelay } from '../../core/freshness';
+import { PollSchedule } from '../../core/freshness';
 import type { Logger } from '../log';
 import { isCommandOutcome, type CommandOutcome } from '../outcome';
 import type { ActiveSession, SessionManager } from '../session';
+import { nodeTimers, wallClock } from '../timers';
 import { localResourceRoots, stageHtml } from './html';
 import { commitUrl, pullRequestUrl } from './links';
 import { buildStageView, StageUnavailableError, type RepositoryProvider } from './snapshot';
@@ -75,14 +76,13 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlushAt = 0;
   private snapshotTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly polls: PollSchedule;
   private readyTimer: NodeJS.Timeout | undefined;
   private building: Promise<void> | undefined;
   private buildAgain = false;
   private lastUpdateAt: number | null = null;
   private lastError: string | null = null;
   private failures = 0;
-  private lastActionAt: number | undefined;
   private readonly rangeCache = new Map<string, CommitRange>();
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
@@ -91,6 +91,19 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
 
   constructor(readonly panel: vscode.WebviewPanel, readonly identity: StageIdentity, private readonly deps: StagePanelDeps) {
     this.key = stageKey(identity);
+    // The one refresh policy (core/freshness): while the stream is live, events refresh this panel and
+    // nothing polls; a hidden panel polls never (showing it again reloads it and catches up).
+    this.polls = new PollSchedule({
+      poll: () => void this.refreshNow(),
+      context: () => ({
+        focused: vscode.window.state.focused,
+        visible: this.visible,
+        streaming: deps.sessions.streamState === 'live',
+        failures: this.failures,
+      }),
+      clock: wallClock,
+      timers: nodeTimers,
+    });
     panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: localResourceRoots(deps.extensionUri) };
     panel.title = `${identity.environment} · ${identity.project}`;
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'flightdeck.svg');
@@ -135,7 +148,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       case 'ready':
         return this.onReady(message.protocol);
       case 'refresh':
-        this.lastActionAt = Date.now();
+        this.polls.markAction();
         return this.refreshNow();
       case 'openCommit':
         return this.openCommit(message.sha);
@@ -168,7 +181,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       this.ready = false;
       this.outbox = [];
       this.clearTimer('flushTimer');
-      this.clearTimer('pollTimer');
+      this.polls.cancel();
       return;
     }
     // Shown again: a reloaded document says `ready`; one that survived would wait forever, so check.
@@ -198,7 +211,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     } else {
       args = { project, environment };
     }
-    this.lastActionAt = Date.now();
+    this.polls.markAction();
     const command = `flightdeck.${message.type}`;
     this.deps.log.info(`Stage ${this.key}: ${message.type} requested from the panel`);
     // The same palette command, with its confirmation; its typed outcome says what became of it.
@@ -379,17 +392,10 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     if (this.post({ type: 'snapshot', view, freshness: this.freshness() })) this.snapshotsPosted += 1;
   }
 
-  /** Polling is the safety net under the stream, and the only source without one (core/freshness). */
+  /** Polling stands in for the stream while there is none (core/freshness PollSchedule). */
   private schedulePoll(): void {
-    this.clearTimer('pollTimer');
-    if (this.disposed || !this.visible) return;
-    const delay = nextPollDelay({
-      focused: vscode.window.state.focused,
-      streaming: this.deps.sessions.streamState === 'live',
-      failures: this.failures,
-      lastActionAt: this.lastActionAt,
-    }, Date.now(), defaultPollPolicy);
-    this.pollTimer = setTimeout(() => void this.refreshNow(), delay);
+    if (this.disposed) return;
+    this.polls.reschedule();
   }
 
   private freshness(): Freshness {
@@ -412,7 +418,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     return true;
   }
 
-  private clearTimer(name: 'flushTimer' | 'snapshotTimer' | 'pollTimer'): void {
+  private clearTimer(name: 'flushTimer' | 'snapshotTimer'): void {
     const timer = this[name];
     if (timer) clearTimeout(timer);
     this[name] = undefined;
@@ -424,7 +430,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     this.ready = false;
     this.clearTimer('flushTimer');
     this.clearTimer('snapshotTimer');
-    this.clearTimer('pollTimer');
+    this.polls.cancel();
     if (this.readyTimer) clearTimeout(this.readyTimer);
     for (const d of this.disposables) d.dispose();
     this.disposeEmitter.fire();
