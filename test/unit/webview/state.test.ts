@@ -135,6 +135,14 @@ describe('reduce: actions and local inputs', () => {
     assert.equal(state.notices[0]?.text, 'Rollback failed: Environment is frozen');
   });
 
+  it('shows a refusal as the host worded it, not as a cancellation', () => {
+    const state = run(withView(), { type: 'actionRequested', requestId: 'r3', action: 'promote' },
+      { type: 'actionResult', requestId: 'r3', action: 'promote', outcome: 'refused', message: 'Promote refused: A deployment is already active.', deployment: null });
+    assert.equal(state.notices[0]?.kind, 'error');
+    assert.equal(state.notices[0]?.text, 'Promote refused: A deployment is already active.');
+    assert.deepEqual(state.pending, [], 'the button is free again');
+  });
+
   it('keeps the state object when a tick changes nothing, and toggles sections', () => {
     const state = withView();
     assert.equal(reduce(state, { type: 'tick', now: state.now }), state);
