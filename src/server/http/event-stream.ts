@@ -25,7 +25,8 @@ function frame(event: StoredEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`;
 }
 
-class EventStream {
+/** One client's `GET /api/events` connection: its replay, then live events. */
+class SseConnection {
   /** Live events that arrived during the replay; undefined once live. */
   private buffered: StoredEvent[] | undefined = [];
   private closed = false;
@@ -89,7 +90,7 @@ class EventStream {
 }
 
 export class EventStreamHub {
-  private readonly streams = new Set<EventStream>();
+  private readonly streams = new Set<SseConnection>();
   private closed = false;
   private readonly keepAlive: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -133,7 +134,7 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    const stream = new EventStream(response, project, start);
+    const stream = new SseConnection(response, project, start);
     this.streams.add(stream);
     response.on('close', () => {
       stream.markClosed();
