@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { Deployment, Environment, ReleaseEvent, Strategy, Tier } from './schemas';
 
 /** Bumped when a message changes shape incompatibly; a webview from an older bundle is answered with a reload. */
-export const STAGE_PROTOCOL_VERSION = 1;
+export const STAGE_PROTOCOL_VERSION = 2;
 
 /** The webview panel type, also the key of the serializer that restores panels after a window reload. */
 export const STAGE_VIEW_TYPE = 'flightdeck.stage';
