@@ -2,7 +2,7 @@
 // reducer returns new objects only for what changed), so a rollout tick does not rebuild the history
 // table, and focus survives a rebuild: it returns to the element with the same data-key. Ages and the soak
 // countdown are updated in place every second by tick().
-import type { ActionName, CommitInfo, CommitRange, StageView, WebviewToHost } from '../src/api/protocol';
+import type { ActionName, CommitSummary, CommitRange, StageView, WebviewToHost } from '../src/api/protocol';
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { badge, button, link, spinner, tag } from './components';
 import { h, icon, type Child } from './dom';
@@ -374,7 +374,7 @@ function commitList(range: CommitRange, ctx: RenderContext, prefix: string, now:
   ];
 }
 
-function commitRow(commit: CommitInfo, ctx: RenderContext, prefix: string, now: number): HTMLElement {
+function commitRow(commit: CommitSummary, ctx: RenderContext, prefix: string, now: number): HTMLElement {
   const split = splitSubject(commit.subject);
   const subject: Child[] = split
     ? [split.before, link({ key: `${prefix}-pr-${commit.sha}`, ariaLabel: `Open pull request ${split.pr}`, title: `Open pull request #${split.pr}`, onActivate: () => ctx.post({ type: 'openPullRequest', number: split.pr }) }, `#${split.pr}`), split.after]

@@ -8,7 +8,8 @@ export interface Clock {
   now(): number;
 }
 
-export type Freshness =
+/** How fresh the overview the tree, the status bar and the hovers read is (the stage panel reports its own: protocol's Freshness). */
+export type OverviewFreshness =
   | { kind: 'never' }
   | { kind: 'fresh'; at: number; live: boolean }
   | { kind: 'offline'; lastGoodAt: number | undefined; reason: string };
@@ -25,7 +26,7 @@ export function offlineSince(lastGoodAt: number | null | undefined): string {
 }
 
 /** The view's message line: "Live", "Updated 12 s ago", "Offline — showing data from 10:42". */
-export function describeFreshness(freshness: Freshness, now: number): string {
+export function describeFreshness(freshness: OverviewFreshness, now: number): string {
   switch (freshness.kind) {
     case 'never':
       return 'connecting…';

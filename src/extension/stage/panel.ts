@@ -13,7 +13,6 @@ import {
 } from '../../api/protocol';
 import { Deployment, type ReleaseEvent } from '../../api/schemas';
 import { describeError, isBackendError } from '../../client/errors';
-import type { StreamState } from '../../client/events';
 import { actionTitle } from '../../core/actionPlan';
 import { isTerminal } from '../../core/deploymentStatus';
 import { PollSchedule } from '../../core/freshness';
@@ -287,7 +286,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     this.flushTimer = setTimeout(() => this.flush(), Math.max(0, this.lastFlushAt + BATCH_MS - Date.now()));
   }
 
-  onStreamState(_state: StreamState): void {
+  onStreamState(_state: StreamStatus): void {
     if (!this.ready || !this.visible) return;
     this.post({ type: 'freshness', freshness: this.freshness() });
     this.schedulePoll();

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Deployment, Environment, Project } from '../../api/schemas';
 import { BackendError, describeError } from '../../client/errors';
 import type { ActionCapabilities } from '../../core/actionPlan';
-import type { Freshness } from '../../core/freshness';
+import type { OverviewFreshness } from '../../core/freshness';
 import { ladder } from '../../core/ladder';
 import type { SessionManager } from '../session';
 
@@ -47,7 +47,7 @@ export class ReleaseTreeModel implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   state: ModelState = 'connecting';
   lastError: string | undefined;
-  freshness: Freshness = { kind: 'never' };
+  freshness: OverviewFreshness = { kind: 'never' };
   failures = 0;
   /** performance.now() when the first overview request was sent (for the activation benchmark). */
   firstFetchAt: number | undefined;
