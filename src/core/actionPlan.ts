@@ -11,6 +11,7 @@
 import type { Deployment, Environment, Project } from '../api/schemas';
 import { humanize } from './format';
 import { findEnvironment, rungBelow } from './ladder';
+import { environmentPermission, type EnvironmentAction } from './permissions';
 import type { RollbackTarget } from './rollback';
 
 export const PLAN_ACTIONS = ['promote', 'rollback', 'deploy', 'freeze', 'unfreeze', 'pause', 'resume', 'abort', 'approve'] as const;
@@ -91,18 +92,27 @@ export function actionPlan(input: PlanInput): ActionPlan {
   const expectedCurrent = env.current?.release_candidate_version ?? null;
   const active = env.active;
   const activeReason = active ? no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`) : undefined;
-  const protectedReason = env.protected && role === 'not_admin'
-    ? no(`${env.name} is protected: only an admin token may deploy, promote or roll back here.`)
-    : undefined;
+  // Who may: the server's own rule (core/permissions). A frozen environment's rollback is forced.
+  const refusedBy = (action: EnvironmentAction) => permissionRefusal(action, env, role);
   return {
-    promote: promotePlan(input, expectedCurrent, activeReason ?? protectedReason),
-    rollback: rollbackPlan(input, expectedCurrent, protectedReason),
+    promote: promotePlan(input, expectedCurrent, activeReason ?? refusedBy('promote')),
+    rollback: rollbackPlan(input, expectedCurrent, refusedBy('rollback')),
     deploy: env.frozen ? no(`${env.name} is frozen: unfreeze it to deploy.`)
-      : activeReason ?? protectedReason ?? { available: true, expectedCurrent },
+      : activeReason ?? refusedBy('deploy') ?? { available: true, expectedCurrent },
     ...freezePlans(env.frozen, capabilities, role),
-    ...rolloutPlans(active, capabilities),
+    ...rolloutPlans(active, capabilities, refusedBy),
     approve: approvePlan(active, capabilities),
   };
+}
+
+/**
+ * core/permissions' answer for the caller, as a reason. An unknown role is given the benefit of the doubt
+ * (the server decides); a known non-admin is checked as a deployer. A rollback is checked as forced
+ * because the plan forces it on a frozen environment.
+ */
+function permissionRefusal(action: EnvironmentAction, env: PlanInput['environment'], role: CallerRole): Unavailable | undefined {
+  const permission = environmentPermission(role === 'not_admin' ? 'deployer' : 'admin', action, env, { force: action === 'rollback' });
+  return permission.allowed ? undefined : no(`${permission.reason}.`);
 }
 
 /**
@@ -158,7 +168,9 @@ function freezePlans(frozen: boolean, capabilities: ActionCapabilities, role: Ca
   };
 }
 
-function rolloutPlans(active: Deployment | null, capabilities: ActionCapabilities): Pick<ActionPlan, 'pause' | 'resume' | 'abort'> {
+function rolloutPlans(
+  active: Deployment | null, capabilities: ActionCapabilities, refusedBy: (action: EnvironmentAction) => Unavailable | undefined,
+): Pick<ActionPlan, 'pause' | 'resume' | 'abort'> {
   const rollout = active?.rollout ?? null;
   const refused = !capabilities.pauseResumeAbort ? no(capabilities.reasons?.pauseResumeAbort ?? 'This server does not support pausing rollouts.')
     : !active ? no('No deployment in progress.')
@@ -166,9 +178,9 @@ function rolloutPlans(active: Deployment | null, capabilities: ActionCapabilitie
   if (refused || !active || !rollout) return { pause: refused ?? no('No deployment in progress.'), resume: refused ?? no('No deployment in progress.'), abort: refused ?? no('No deployment in progress.') };
   const target = { available: true as const, deploymentId: active.id, candidate: active.release_candidate_version };
   return {
-    pause: rollout.paused ? no('The rollout is already paused.') : target,
-    resume: !rollout.paused ? no('The rollout is not paused.') : target,
-    abort: target,
+    pause: rollout.paused ? no('The rollout is already paused.') : refusedBy('pause') ?? target,
+    resume: !rollout.paused ? no('The rollout is not paused.') : refusedBy('resume') ?? target,
+    abort: refusedBy('abort') ?? target,
   };
 }
 

@@ -86,6 +86,9 @@ describe('action plan', () => {
     const paused = plan({ active: { ...running, rollout: { ...rollout, paused: true } } });
     assert.equal(paused.pause.available, false);
     assert.equal(paused.resume.available, true);
+    const guarded = plan({ active: running, protected: true }, { role: 'not_admin' });
+    assert.match(guarded.pause.available ? '' : guarded.pause.reason, /protected: only an admin may pause or resume/, 'the server\'s rule (core/permissions)');
+    assert.match(guarded.abort.available ? '' : guarded.abort.reason, /only an admin may abort/);
     const aviator = plan({ active: running }, { capabilities: AVIATOR });
     assert.match(aviator.pause.available ? '' : aviator.pause.reason, /does not support pausing/);
     assert.match(aviator.freeze.available ? '' : aviator.freeze.reason, /does not support freezing/);
