@@ -12,7 +12,7 @@ import { SERVER_PRINCIPAL } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
 import { ADMIN_TOKEN_ACTOR } from '../service/tokens';
 import { ENGINE_SUCCEEDED_NOTE, type EngineTask, type StoreWriter } from '../store';
-import type { EngineLog } from './engine';
+import type { EngineLog } from './log';
 import { checkHealth } from './executors';
 import { failAndRollBack, isWatched, recordHealth, watchedUntil } from './operations';
 
