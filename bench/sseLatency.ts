@@ -90,6 +90,19 @@ export async function measureEventLatency(options: EventLatencyOptions): Promise
     })();
   }));
 
+  try {
+    return await measureRounds(options, heard, latencies, (listener) => { changed = listener; }, () => streamError);
+  } finally {
+    // Also when a round failed: open streams would keep the server from closing.
+    for (const controller of controllers) controller.abort();
+  }
+}
+
+async function measureRounds(
+  options: EventLatencyOptions, heard: Arrival[][], latencies: number[],
+  onChange: (listener: (() => void) | undefined) => void, streamFailure: () => Error | undefined,
+): Promise<EventLatency> {
+  const headers = { authorization: `Bearer ${options.token}` };
   const usedKeys = new Set<string>();
   // At least one round after the counted ones, and an even count: the environment is left with a finished
   // deployment, so that the next measurement's first in_progress starts a new one (and has an event).
@@ -111,23 +124,25 @@ export async function measureEventLatency(options: EventLatencyOptions): Promise
     const everyoneHeard = (): boolean => heard.every((arrivals) => arrivals.some((a) => a.key === key));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        changed = undefined;
+        onChange(undefined);
         const missing = heard.filter((arrivals) => !arrivals.some((a) => a.key === key)).length;
         reject(new Error(`round ${round}: ${missing} of ${options.watchers} watchers did not hear ${key} within ${ROUND_TIMEOUT_MS} ms (the first heard: ${heard[0]?.map((a) => a.key).join(", ") || "nothing"})`));
       }, ROUND_TIMEOUT_MS);
-      changed = () => {
-        if (streamError) {
+      const listener = (): void => {
+        const failure = streamFailure();
+        if (failure) {
           clearTimeout(timer);
-          changed = undefined;
-          reject(new Error(`round ${round}: a watcher's stream failed: ${streamError.message}`));
+          onChange(undefined);
+          reject(new Error(`round ${round}: a watcher's stream failed: ${failure.message}`));
           return;
         }
         if (!everyoneHeard()) return;
         clearTimeout(timer);
-        changed = undefined;
+        onChange(undefined);
         resolve();
       };
-      changed();
+      onChange(listener);
+      listener();
     });
     for (const [watcher, arrivals] of heard.entries()) {
       const mine = arrivals.filter((a) => a.key === key);
@@ -139,7 +154,6 @@ export async function measureEventLatency(options: EventLatencyOptions): Promise
       arrivals.length = 0;
     }
   }
-  for (const controller of controllers) controller.abort();
   latencies.sort((a, b) => a - b);
   if (latencies.length !== options.rounds * options.watchers) throw new Error(`${latencies.length} arrivals counted, ${options.rounds * options.watchers} expected`);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), samples: latencies.length };
