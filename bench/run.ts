@@ -119,8 +119,11 @@ async function main(): Promise<void> {
     outcomes.push(outcome);
   }
   const loads = [...new Set(outcomes.flatMap((o) => o.results.map((r) => r.machine).filter(Boolean)))];
+  // Sizes changed from the benches' defaults are part of what was measured: say so.
+  const sizes = Object.entries(process.env).filter(([name]) => /^BENCH_[A-Z_]+$/.test(name)).map(([name, value]) => `${name}=${value}`).sort();
   const header = `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${startMachine} at the start` +
     `${loads.length > 0 ? `; while the benches ran: ${loads.map((l) => (l ?? '').replace(/^.*load average /, '')).join(', ')} (load average 1/5/15 min)` : ''}.` +
+    `${sizes.length > 0 ? ` Sizes changed from the benches' defaults: ${sizes.join(', ')}.` : ''}` +
     `${skipped.length > 0 ? ` Not run: ${skipped.join(', ')}.` : ''} Figures vary with the machine's load.`;
   const table = markdownTable(outcomes, header);
   console.log(`\n${table}\n`);
