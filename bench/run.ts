@@ -13,11 +13,13 @@ import { machine, parseResultLine, type BenchResult } from './report';
 interface Bench {
   name: string;
   file: string;
+  args?: readonly string[];
   /** Why it does not run here, or undefined when it does. */
   skip?: () => string | undefined;
 }
 
 const ROOT = path.resolve(__dirname, '..');
+const needsPostgres = (): string | undefined => (process.env.FLIGHTDECK_TEST_DATABASE_URL ? undefined : 'FLIGHTDECK_TEST_DATABASE_URL is not set');
 const exists = (file: string) => (): string | undefined => (fs.existsSync(path.join(ROOT, file)) ? undefined : `${file} does not exist`);
 
 export const BENCHES: readonly Bench[] = [
@@ -26,10 +28,9 @@ export const BENCHES: readonly Bench[] = [
   { name: 'cli', file: 'bench/cli.bench.ts' },
   { name: 'extension', file: 'bench/extension.bench.ts' },
   { name: 'engine', file: 'bench/engine.bench.ts' },
-  {
-    name: 'events-pg', file: 'bench/events-postgres.bench.ts',
-    skip: () => (process.env.FLIGHTDECK_TEST_DATABASE_URL ? undefined : 'FLIGHTDECK_TEST_DATABASE_URL is not set'),
-  },
+  { name: 'events-pg', file: 'bench/events-postgres.bench.ts', skip: needsPostgres },
+  { name: 'scale', file: 'bench/scale.bench.ts', skip: needsPostgres },
+  { name: 'rolling', file: 'bench/scale.bench.ts', args: ['--rolling'], skip: needsPostgres },
   { name: 'stream-resume', file: 'bench/streamResume.bench.ts', skip: exists('bench/streamResume.bench.ts') },
 ];
 
@@ -47,7 +48,7 @@ interface Outcome {
 function runOne(bench: Bench): Promise<Outcome> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bench.file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', bench.file, ...(bench.args ?? [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     const results: BenchResult[] = [];
     let pending = '';
     const take = (line: string): void => {

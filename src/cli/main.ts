@@ -6,6 +6,7 @@ import { VERSION } from '../api/version';
 import { isBackendError } from '../client/errors';
 import { UsageError } from './args';
 import type { CliIo } from './remote';
+import { describeError } from '../core/errors';
 
 const HELP = `flightdeck ${VERSION} — release visibility for dogfood → canary → rollout → production
 
@@ -95,7 +96,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`flightdeck: ${error.message}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`flightdeck: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`flightdeck: ${describeError(error)}\n`);
       process.exitCode = 1;
     }
   },
