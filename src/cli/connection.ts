@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import {
   embeddedPointerFile, embeddedStateFile, liveEmbeddedState, readEmbeddedToken, type EmbeddedState,
 } from '../client/embeddedState';
+import { DEFAULT_SERVER } from './serverUrl';
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:7700';
 
 export interface ServerChoice {
   url: string;

@@ -5,8 +5,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Role, TOKEN_NAME_PATTERN, TokenCreated, TokenInfo } from '../api/schemas';
 import { embeddedStateFile, liveEmbeddedState } from '../client/embeddedState';
-import { DEFAULT_DATA_DIR, Store } from '../server/store';
-import { createToken } from '../server/service/tokens';
 import { UsageError, optionString, parseArgs, type ParsedArgs } from './args';
 import { chooseServer } from './connection';
 
@@ -48,18 +46,14 @@ export async function runToken(argv: string[], io: TokenIo = processIo): Promise
 
 async function createInStore(args: ParsedArgs, name: string, role: Role): Promise<TokenCreated> {
   const databaseUrl = optionString(args, 'database-url');
-  const dataDir = path.resolve(optionString(args, 'data-dir') ?? DEFAULT_DATA_DIR);
-  let store: Store;
+  const dataDir = optionString(args, 'data-dir');
+  // The store is server code: loaded only here, never for `token create --server`.
+  const { createTokenInStore } = await import('./serverCommands');
   try {
-    store = await Store.open(databaseUrl ? { databaseUrl } : { dataDir });
+    return await createTokenInStore({ databaseUrl, dataDir }, name, role);
   } catch (error) {
-    if (databaseUrl || !fs.existsSync(path.join(dataDir, DATA_DIR_LOCK_FILE))) throw error;
-    throw new UsageError(dataDirInUse(dataDir, error));
-  }
-  try {
-    return await store.write((writer) => createToken(writer, name, role, new Date()));
-  } finally {
-    await store.close();
+    if (databaseUrl || dataDir === undefined || !fs.existsSync(path.join(dataDir, DATA_DIR_LOCK_FILE))) throw error;
+    throw new UsageError(dataDirInUse(path.resolve(dataDir), error));
   }
 }
 

@@ -127,7 +127,8 @@ describe('flightdeck where', () => {
     assert.deepEqual(fromEnv.calls, [{ serverUrl: 'http://env:1', token: 't0k' }]);
     const explicit = await where(['HEAD', '--server', 'http://flag:2', '--json'], projects, { FLIGHTDECK_SERVER: 'http://env:1' }, repo.dir);
     assert.deepEqual(explicit.calls, [{ serverUrl: 'http://flag:2', token: undefined }]);
-    const fallback = await where(['HEAD', '--json'], projects, {}, repo.dir);
+    // No running embedded server recorded (FLIGHTDECK_HOME names where the CLI would find one): the default.
+    const fallback = await where(['HEAD', '--json'], projects, { FLIGHTDECK_HOME: path.join(repo.dir, 'no-flightdeck-home') }, repo.dir);
     assert.deepEqual(fallback.calls, [{ serverUrl: 'http://127.0.0.1:7700', token: undefined }]);
   });
 
