@@ -9,11 +9,14 @@ import { plural } from '../core/format';
 import { rungBelow } from '../core/ladder';
 import { rollbackTarget } from '../core/rollback';
 import type { Logger } from './log';
+import type { LoudNotifier } from './notifications';
 import type { RefreshController } from './refresh';
 import type { SessionManager } from './session';
 import { isEnvironmentArgs, pickEnvironmentIn, pickProject, resolveEnvironment, type EnvironmentTarget } from './targets';
 import type { ReleaseTreeModel } from './tree/model';
 import { followDeployment } from './follow';
+import { candidateWarnings } from './candidateWarning';
+import { pickPromoteTarget } from './promotePicker';
 
 /** Counts commits a change adds (positive) or removes, from the local repository when it has both. */
 export interface CommitCounter {
@@ -26,6 +29,8 @@ export interface ActionDeps {
   refresh: RefreshController;
   log: Logger;
   commits?: CommitCounter;
+  /** Announces how what the user started ends, including the auto-promotions that carry it on. */
+  notifier?: LoudNotifier;
 }
 
 /** Options code may pass (tests, the stage panel): skip the modal, choose a source or target. */
@@ -84,7 +89,10 @@ async function commitSentence(deps: ActionDeps, from: string | undefined, to: st
 }
 
 async function promote(deps: ActionDeps, arg: unknown): Promise<Deployment | undefined> {
-  const target = await resolveEnvironment(deps.model, arg, 'Flightdeck: Promote');
+  // From the palette: a pick of the environments a promote can go into, with from → to.
+  const target = arg === undefined || arg === null
+    ? await pickPromoteTarget(deps.model, 'Flightdeck: Promote')
+    : await resolveEnvironment(deps.model, arg, 'Flightdeck: Promote');
   if (!target) return undefined;
   const { project, environment } = target;
   const opts = options(arg);
@@ -97,13 +105,17 @@ async function promote(deps: ActionDeps, arg: unknown): Promise<Deployment | und
     return undefined;
   }
   const from = environment.current?.release_candidate_version ?? 'nothing';
+  const session = await deps.sessions.get();
+  const warnings = await candidateWarnings(session.backend, project, candidate);
+  if (warnings.length > 0) deps.log.info(`Promote ${project.name}/${environment.name}: ${warnings.join(' ')}`);
   const detail = [
+    ...warnings,
     `${project.name} / ${environment.name}: ${from} → ${candidate} (from ${source.name}).`,
     await commitSentence(deps, environment.current?.commit, source.current.commit),
     environment.strategy === 'rollout' && environment.steps ? `It rolls out in steps: ${environment.steps.map((s) => `${s.percent}%`).join(' → ')}.` : '',
   ].filter(Boolean).join('\n');
-  if (!(await confirm(`Promote ${candidate} to ${environment.name}?`, detail, 'Promote', opts.skipConfirm))) return undefined;
-  const session = await deps.sessions.get();
+  const question = warnings.length > 0 ? `Promote ${candidate} to ${environment.name}? It failed or was rolled back in the last 24 hours.` : `Promote ${candidate} to ${environment.name}?`;
+  if (!(await confirm(question, detail, 'Promote', opts.skipConfirm))) return undefined;
   const deployment = await session.backend.promote(project.name, environment.name, {
     from_environment: source.name,
     release_candidate_version: candidate,
@@ -233,6 +245,7 @@ async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 
 }
 
 function started(deps: ActionDeps, deployment: Deployment, verb: string): void {
+  deps.notifier?.started(deployment);
   void deps.refresh.afterAction();
   void followDeployment(deps, deployment, verb);
 }

@@ -10,7 +10,11 @@ export interface FlightdeckConfig {
   serverUrl: string | undefined;
   serverKind: ServerKind;
   pollSeconds: number;
+  /** `debug` adds the embedded server's request logs and other detail to Output → Flightdeck. */
+  logLevel: LogLevel;
 }
+
+export type LogLevel = 'info' | 'debug';
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConfig {
   const config = vscode.workspace.getConfiguration('flightdeck');
@@ -23,7 +27,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConf
     serverUrl: fromSetting || fromEnv || (serverKind === 'aviator' ? AVIATOR_SAAS_URL : undefined),
     serverKind,
     pollSeconds: Number.isFinite(poll) ? Math.min(3600, Math.max(5, poll)) : 30,
+    logLevel: readLogLevel(),
   };
+}
+
+/** Read on every debug line: cheap, and a changed setting applies at once. */
+export function readLogLevel(): LogLevel {
+  return vscode.workspace.getConfiguration('flightdeck').get<string>('log.level', 'info') === 'debug' ? 'debug' : 'info';
 }
 
 export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {

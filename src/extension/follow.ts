@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { TERMINAL_STATUSES, type Deployment } from '../api/schemas';
 import type { Logger } from './log';
+import type { LoudNotifier } from './notifications';
 import type { SessionManager } from './session';
 
 const POLL_MS = 2000;
@@ -10,10 +11,12 @@ const POLL_MS = 2000;
 const GIVE_UP_MS = 65 * 60 * 1000;
 
 export async function followDeployment(
-  deps: { sessions: SessionManager; log: Logger },
+  deps: { sessions: SessionManager; log: Logger; notifier?: LoudNotifier | undefined },
   deployment: Deployment,
   verb: string,
 ): Promise<Deployment> {
+  // While this progress follows it, the notifier leaves its end to the message below.
+  deps.notifier?.following(deployment.id, true);
   const title = `${verb} ${deployment.project}/${deployment.environment_name} to ${deployment.release_candidate_version}`;
   let latest = deployment;
   const final = await vscode.window.withProgress(
@@ -48,7 +51,9 @@ export async function followDeployment(
       update(deployment);
     }),
   );
+  deps.notifier?.following(deployment.id, false);
   if (!final) return latest;
+  deps.notifier?.announced(final.id);
   const where = `${final.project}/${final.environment_name}`;
   const actions = ['Open Stage', 'Show Logs'];
   const pick = final.status === 'success'

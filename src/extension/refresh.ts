@@ -3,6 +3,7 @@
 // the safety net; the view's message line says how fresh the data is.
 import * as vscode from 'vscode';
 import { defaultPollPolicy, describeFreshness, nextPollDelay } from '../core/freshness';
+import type { Logger } from './log';
 import type { ReleaseTreeModel } from './tree/model';
 import type { SessionManager } from './session';
 
@@ -14,6 +15,8 @@ export class RefreshController implements vscode.Disposable {
   private eventTimer: NodeJS.Timeout | undefined;
   private messageTimer: NodeJS.Timeout | undefined;
   private lastActionAt: number | undefined;
+  /** The last fetch error written to the log: a poll that fails the same way again adds no line. */
+  private loggedError: string | undefined;
   /** A 401 prompts to sign in once per session, not at every poll. */
   private promptedSignIn = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -23,6 +26,7 @@ export class RefreshController implements vscode.Disposable {
     private readonly sessions: SessionManager,
     private readonly view: vscode.TreeView<unknown>,
     private readonly basePollSeconds: () => number,
+    private readonly log?: Logger,
   ) {
     this.disposables.push(
       sessions.onDidReceiveEvent(() => this.onEvent()),
@@ -39,6 +43,11 @@ export class RefreshController implements vscode.Disposable {
       }),
       model.onDidChangeState(() => {
         this.updateMessage();
+        if (model.lastError !== this.loggedError) {
+          if (model.lastError) this.log?.warn(`The release server cannot be reached: ${model.lastError}`);
+          else if (this.loggedError) this.log?.info('The release server answers again');
+          this.loggedError = model.lastError;
+        }
         if (model.state === 'signin' && !this.promptedSignIn) {
           this.promptedSignIn = true;
           void vscode.window.showWarningMessage(`The release server refused Flightdeck's token: ${model.lastError ?? 'sign-in needed'}.`, 'Sign In').then((choice) => {
@@ -98,8 +107,10 @@ export class RefreshController implements vscode.Disposable {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
     const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, Date.now());
-    // The welcome view already explains an empty tree; the message line is for data that is showing.
-    this.view.message = this.model.allProjects.length > 0 ? text : '';
+    // The welcome view explains an empty tree; the message line adds why the server cannot be reached
+    // (the server's own reason: a locked data dir, a refused connection), or how fresh the data is.
+    if (this.model.allProjects.length > 0) this.view.message = text;
+    else this.view.message = this.model.state === 'offline' && this.model.lastError ? `Why: ${this.model.lastError}` : '';
   }
 
   dispose(): void {

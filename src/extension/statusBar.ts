@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
 import { formatAge } from '../core/format';
+import { environmentAlarm, healthLine, summarizeHealth } from '../core/health';
 import { ladder } from '../core/ladder';
 import type { ReleaseTreeModel } from './tree/model';
 import type { WorkspaceRepositories } from './workspace';
@@ -11,6 +12,8 @@ export class ReleaseStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('flightdeck.status', vscode.StatusBarAlignment.Left, 50);
   private readonly disposables: vscode.Disposable[] = [];
   private project: Project | undefined;
+  /** What the item warns about now (read by the tests); undefined when all is well. */
+  alarm: 'rolling_back' | 'failing' | undefined;
 
   constructor(private readonly model: ReleaseTreeModel, private readonly workspace: WorkspaceRepositories) {
     this.item.name = 'Flightdeck';
@@ -37,10 +40,21 @@ export class ReleaseStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    this.item.text = statusText(project);
+    const alarm = projectAlarm(project);
+    this.alarm = alarm?.alarm;
+    this.item.text = alarm ? `$(warning) ${alarm.environment} ${alarm.alarm === 'rolling_back' ? 'rolling back' : 'failing'} · ${statusText(project).replace(/^\$\([^)]*\) /, '')}` : statusText(project);
+    // Theme colours, so every theme (and high contrast) picks a readable pair.
+    this.item.backgroundColor = alarm ? new vscode.ThemeColor(alarm.alarm === 'rolling_back' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground') : undefined;
+    this.item.color = alarm ? new vscode.ThemeColor(alarm.alarm === 'rolling_back' ? 'statusBarItem.errorForeground' : 'statusBarItem.warningForeground') : undefined;
     const md = new vscode.MarkdownString(`**${project.name}**\n\n`, true);
+    const now = Date.now();
     for (const env of ladder(project)) {
-      md.appendMarkdown(`- ${env.name}: ${env.current ? `\`${env.current.release_candidate_version}\` ${formatAge(env.current.deploy_start_at)}` : 'nothing deployed'}${env.active ? ` → \`${env.active.release_candidate_version}\` ${env.active.rollout ? `${env.active.rollout.percent}%` : env.active.status}` : ''}\n`);
+      md.appendMarkdown(`- ${env.name}: ${env.current ? `\`${env.current.release_candidate_version}\` ${formatAge(env.current.deploy_start_at)}` : 'nothing deployed'}${env.active ? ` → \`${env.active.release_candidate_version}\` ${env.active.rollout ? `${env.active.rollout.percent}%` : env.active.status}` : ''}`);
+      const health = summarizeHealth(env, now);
+      const envAlarm = environmentAlarm(env);
+      if (envAlarm === 'rolling_back') md.appendMarkdown(' · $(warning) rolling back');
+      else if (health.tone === 'failing') md.appendMarkdown(` · $(warning) ${healthLine(health)}`);
+      md.appendMarkdown('\n');
     }
     this.item.tooltip = md;
     this.item.show();
@@ -64,6 +78,17 @@ export class ReleaseStatusBar implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The most alarming environment of the project: a rollback under way beats failing health checks. */
+export function projectAlarm(project: Project): { environment: string; alarm: 'rolling_back' | 'failing' } | undefined {
+  let found: { environment: string; alarm: 'rolling_back' | 'failing' } | undefined;
+  for (const env of [...ladder(project)].reverse()) {
+    const alarm = environmentAlarm(env);
+    if (alarm === 'rolling_back') return { environment: env.name, alarm };
+    if (alarm && !found) found = { environment: env.name, alarm };
+  }
+  return found;
 }
 
 /** The top rung, and the highest rung running something else (what comes next). */

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
 import type { FlightdeckApi } from '../../../src/extension/main';
 import type { SessionManager } from '../../../src/extension/session';
-import { ReleaseTreeModel, type ReleaseNode } from '../../../src/extension/tree/model';
+import { ReleaseTreeModel } from '../../../src/extension/tree/model';
 import { ReleaseTreeProvider } from '../../../src/extension/tree/provider';
 
 function syntheticProjects(projectCount: number, environmentCount: number): Project[] {
@@ -32,7 +32,7 @@ async function treeBuildMs(projects: Project[]): Promise<number> {
   await model.refresh();
   const provider = new ReleaseTreeProvider(model);
   const start = performance.now();
-  const roots: ReleaseNode[] = await provider.getChildren();
+  const roots = await provider.getChildren();
   let items = 0;
   for (const root of roots) {
     provider.getTreeItem(root);
