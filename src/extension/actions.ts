@@ -209,6 +209,7 @@ async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<Deployme
     release_candidate_version: candidate,
     expected_current: environment.current?.release_candidate_version ?? null,
   });
+  deps.log.info(`Deployed ${project.name}/${environment.name}: ${from} → ${candidate} (deployment ${deployment.id})`);
   started(deps, deployment, 'Deploying');
   return deployment;
 }
@@ -218,6 +219,7 @@ async function setFrozen(deps: ActionDeps, arg: unknown, frozen: boolean): Promi
   if (!target) return undefined;
   const session = await deps.sessions.get();
   const updated = await session.backend.patchEnvironment(target.project.name, target.environment.name, { frozen });
+  deps.log.info(`${frozen ? 'Froze' : 'Unfroze'} ${target.project.name}/${target.environment.name}`);
   void vscode.window.showInformationMessage(`${target.project.name}/${target.environment.name} is ${frozen ? 'frozen: deploys and promotes are refused until it is unfrozen' : 'unfrozen'}.`);
   await deps.refresh.afterAction();
   return updated;
@@ -240,6 +242,7 @@ async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 
   if (action === 'abort' && !(await confirm('Abort the rollout and roll back?', `Deployment ${deploymentId} in ${projectName} stops, and the environment returns to its previous candidate.`, 'Abort', options(arg).skipConfirm))) return undefined;
   const session = await deps.sessions.get();
   const deployment = await session.backend[action](projectName, deploymentId);
+  deps.log.info(`${action[0]!.toUpperCase()}${action.slice(1)} ${projectName}/${deployment.environment_name}: deployment ${deploymentId} of ${deployment.release_candidate_version}`);
   await deps.refresh.afterAction();
   return deployment;
 }

@@ -16,6 +16,7 @@ import { ReleaseStatusBar } from './statusBar';
 import { WorkspaceRepositories } from './workspace';
 import { SessionManager } from './session';
 import { LoudNotifier } from './notifications';
+import { lastPromotePick } from './promotePicker';
 import { AgeTicker } from './tree/ages';
 import { ReleaseTreeModel } from './tree/model';
 import { ReleaseTreeProvider } from './tree/provider';
@@ -31,6 +32,8 @@ export interface FlightdeckApi {
   statusBar: ReleaseStatusBar;
   notifier: LoudNotifier;
   ages: AgeTicker;
+  /** The rows of the last Promote… pick. */
+  promotePick: { rows: string[] };
   stage: StagePanelManager;
   commits: CommitInsightsApi;
   activatedAt: number;
@@ -84,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   if (process.env.FLIGHTDECK_TOKEN) knownSecrets.push(process.env.FLIGHTDECK_TOKEN);
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
-  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined };
+  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined };
   api.firstRequestAt = performance.now();
   void refresh.now();
   log.info(`Flightdeck activated in ${(api.firstRequestAt - activatedAt).toFixed(1)} ms`);

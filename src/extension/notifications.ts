@@ -31,7 +31,7 @@ export interface ShownNotification {
 }
 
 export class LoudNotifier implements vscode.Disposable {
-  private readonly memory = emptyLoudMemory();
+  private memory = emptyLoudMemory();
   private pending: ReleaseEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -45,10 +45,11 @@ export class LoudNotifier implements vscode.Disposable {
   ) {
     this.disposables.push(
       sessions.onDidReceiveEvent((event) => this.onEvent(event)),
-      // Another server: its deployments are not the ones remembered here.
+      // Another server (or token): its deployment ids are not the ones remembered here, and its stream
+      // starts after its newest event, so forgetting cannot announce anything twice.
       sessions.onDidChangeSession(() => {
         this.pending = [];
-        this.memory.lastFailure.clear();
+        this.memory = emptyLoudMemory();
       }),
     );
   }
