@@ -80,6 +80,9 @@ describe('Loud automatic actions against a real server', function () {
 
   after(async () => {
     api.ages.setInterval(30_000);
+    // Leave the workbench as the next suite expects it: the Explorer in the sidebar, focus in the editors.
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     await vscode.workspace.getConfiguration('flightdeck').update('server.url', '', vscode.ConfigurationTarget.Global);
     await server?.stop();
     await health?.close();
