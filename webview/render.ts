@@ -309,7 +309,8 @@ function healthFacts(state: StageState): Child[] {
 function healthElement(health: HealthSummary, checkedAt: string | null): HTMLElement {
   const iconName = health.tone === 'failing' ? 'error' : health.tone === 'healthy' ? 'pass' : 'pulse';
   return h('span', { class: `health health-${health.tone}`, attrs: { title: healthLine(health) } },
-    icon(iconName), h('span', { class: 'health-text' }, health.text),
+    // Beside the label "Health", the words say the verdict only: "failing 1/3", "healthy".
+    icon(iconName), h('span', { class: 'health-text' }, health.text.replace(/^health (check )?/, '')),
     checkedAt ? ' · ' : null,
     checkedAt ? h('span', { attrs: { 'data-check-at': checkedAt } }, health.lastCheck) : null,
     health.error ? h('span', { class: 'health-error' }, ` — ${health.error}`) : null);
@@ -323,6 +324,10 @@ function autoPromoteFacts(state: StageState): Child[] {
   const target = rule ? view.ladder.find((r) => r.name === rule.to) : undefined;
   const status = autoPromoteStatus(view.environment, target, state.now);
   if (!status) return [];
+  if (summarizeHealth(view.environment, state.now).tone === 'failing') {
+    // The engine promotes only what it saw healthy: no countdown to something that will not happen.
+    return [h('dt', {}, 'Next'), h('dd', { class: 'auto-promote held' }, icon('debug-pause'), 'auto-promotion to ', status.to, ' held: the health check fails')];
+  }
   const when = status.kind === 'counting'
     ? h('span', { class: 'countdown', attrs: { 'data-promote-at': status.dueAt } }, `in ${formatDuration((status.dueAt - state.now) / 1000)}`)
     : h('span', { class: 'countdown' }, 'now (once a health check passes)');
@@ -460,14 +465,20 @@ function buildRollback(state: StageState, ctx: RenderContext): HTMLElement {
 
 function buildLog(state: StageState, ctx: RenderContext): HTMLElement {
   return card('log', 'Event log', state, ctx, () => {
-    const entries = logEntries(state.log, state.view?.history ?? [], LOG_SHOWN);
+    const entries = logEntries(state.log, state.view?.history ?? [], LOG_SHOWN, state.view?.environment.health_check?.failure_threshold);
     if (entries.length === 0) return [h('p', { class: 'empty' }, 'No events yet. Changes to this environment appear here as they happen.')];
     return [h('ol', { class: 'event-log', attrs: { role: 'log', 'aria-label': 'Events' } },
       ...entries.map((entry) => h('li', { class: `event tone-${entry.tone}${entry.type ? ` event-${entry.type.replace('.', '-')}` : ' event-history'}` },
         h('time', { class: 'clock', attrs: { datetime: entry.at, title: formatDateTime(entry.at) } }, logClock(entry.at, state.now)),
         h('span', { class: 'event-type', attrs: { title: entry.type ?? 'from the deployment history' } }, icon(entry.type ? EVENT_ICONS[entry.type] : 'history'), entry.title),
         h('span', { class: 'event-text' }, entry.text))))];
-  }, { count: state.log.length > 0 ? state.log.length : undefined, countLabel: plural(state.log.length, 'event'), wide: true });
+  }, { ...logCount(state), wide: true });
+}
+
+/** The log's badge counts what it lists: live events and the history rows before them. */
+function logCount(state: StageState): { count?: number; countLabel?: string } {
+  const shown = logEntries(state.log, state.view?.history ?? [], LOG_SHOWN).length;
+  return shown > 0 ? { count: shown, countLabel: plural(shown, 'entry', 'entries') } : {};
 }
 
 function buildHistory(state: StageState, ctx: RenderContext): HTMLElement {

@@ -498,15 +498,28 @@ export interface LogEntry {
  * The event log: the events seen live, newest first, then — so a panel never opens on an empty log — the
  * environment's recent deployments from before the first of them (each once, by its latest state).
  */
-export function logEntries(log: readonly ReleaseEvent[], history: readonly Deployment[], limit: number): LogEntry[] {
-  const entries: LogEntry[] = log.slice(0, limit).map((event) => ({
-    key: `e${event.id}`,
-    at: event.data.at,
-    title: eventTitle(event),
-    text: describeEvent(event),
-    tone: toneOf(event.data.deployment),
-    type: event.type,
-  }));
+export function logEntries(log: readonly ReleaseEvent[], history: readonly Deployment[], limit: number, failureThreshold?: number): LogEntry[] {
+  // A deployment's previous state, to tell a health check's verdict from a change of status.
+  const before = new Map<number, Deployment>();
+  const last = new Map<string, Deployment>();
+  for (const event of [...log].sort((a, b) => a.id - b.id)) {
+    const d = event.data.deployment;
+    if (!d) continue;
+    const previous = last.get(d.id);
+    if (previous) before.set(event.id, previous);
+    last.set(d.id, d);
+  }
+  const entries: LogEntry[] = log.slice(0, limit).map((event) => {
+    const health = healthChange(before.get(event.id), event, failureThreshold);
+    return {
+      key: `e${event.id}`,
+      at: event.data.at,
+      title: health?.title ?? eventTitle(event),
+      text: health?.text ?? describeEvent(event),
+      tone: health?.tone ?? toneOf(event.data.deployment),
+      type: event.type,
+    };
+  });
   const seen = new Set(log.map((e) => e.data.deployment?.id).filter((id): id is string => id !== undefined));
   const oldest = log.length > 0 ? Math.min(...log.map((e) => Date.parse(e.data.at))) : Number.POSITIVE_INFINITY;
   for (const d of history) {
@@ -524,6 +537,22 @@ export function logEntries(log: readonly ReleaseEvent[], history: readonly Deplo
     });
   }
   return entries;
+}
+
+/** An update that changed only the health record: the check's verdict, in words. */
+function healthChange(previous: Deployment | undefined, event: ReleaseEvent, threshold: number | undefined): Pick<LogEntry, 'title' | 'text' | 'tone'> | undefined {
+  const d = event.data.deployment;
+  if (event.type !== 'deployment.updated' || !d?.health || d.health.healthy === null) return undefined;
+  if (previous && (previous.status !== d.status || JSON.stringify(previous.health) === JSON.stringify(d.health))) return undefined;
+  // Without the state before, only a failing verdict is sure to be the check's (a status change can carry a passing one).
+  if (!previous && d.health.healthy) return undefined;
+  if (d.health.healthy) return { title: 'Health check passed', text: `${d.release_candidate_version} in ${d.environment_name} is healthy`, tone: 'ok' };
+  const count = `${d.health.consecutive_failures}${threshold ? `/${threshold}` : ''}`;
+  return {
+    title: 'Health check failing',
+    text: `${d.release_candidate_version} in ${d.environment_name}: failing ${count}${d.health.last_error ? ` — ${d.health.last_error}` : ''}`,
+    tone: 'bad',
+  };
 }
 
 function toneOf(d: Deployment | undefined): LogEntry['tone'] {

@@ -159,8 +159,11 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     // Failing checks show before the rollback they lead to: a warning icon and the count in the row.
     if (health.tone === 'failing' && state !== 'failed') item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     // `+N`: commits this rung runs that the next rung up does not yet (the tooltip says so in words).
-    item.description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead}` : '')
-      + (health.tone === 'failing' ? ` · health ${health.failures}/${health.threshold} failing` : '');
+    const description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead}` : '');
+    // The failing count right after the version: the narrow sidebar cuts the end of a description.
+    item.description = health.tone === 'failing'
+      ? description.replace(/^([^·]+?)( · |$)/, `$1 · failing ${health.failures}/${health.threshold}$2`)
+      : description;
     item.tooltip = environmentTooltip(node, state, this.now());
     const above = rungAbove(node.project, env.name);
     if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escape(above.name)}\n\n`);

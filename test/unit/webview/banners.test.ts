@@ -57,4 +57,11 @@ describe('stage event log', () => {
     assert.deepEqual(entries.map((e) => e.key), ['e5', 'd8']);
     assert.match(logClock(entries[1]!.at, T0), /^\d\d-\d\d \d\d:\d\d$/, 'an older entry shows its date');
   });
+  it('calls a health check\'s verdict by its name, with the count against the threshold', () => {
+    const live = deployment({ id: '10', health: { healthy: true, consecutive_failures: 0, last_checked_at: iso(T0), last_error: null } });
+    const failing = { ...live, health: { healthy: false, consecutive_failures: 2, last_checked_at: iso(T0), last_error: 'GET /health answered 500' } };
+    const entries = logEntries([event(6, failing), event(5, live)], [], 10, 3);
+    assert.deepEqual(entries.map((e) => e.title), ['Health check failing', 'Succeeded']);
+    assert.equal(entries[0]?.text, '1.4.0-rc1 in canary: failing 2/3 — GET /health answered 500');
+  });
 });

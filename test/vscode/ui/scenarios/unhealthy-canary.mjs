@@ -55,8 +55,8 @@ export default async function unhealthyCanary(ui) {
       await webview().locator('.health-failing').first().waitFor({ timeout: 30_000 });
       const text = (await webview().locator('.health-failing').first().innerText()).replace(/\s+/g, ' ');
       ui.log(`stage: ${text}`);
-      if (!/health check failing [12]\/3/.test(text)) throw new Error(`the stage says "${text}"`);
-      await ui.waitForTreeRow('Releases', 'failing', 10_000);
+      if (!/failing [12]\/3 · last check \d+ s ago/.test(text)) throw new Error(`the stage says "${text}"`);
+      await ui.waitForTreeRow('Releases', 'failing 1/3', 10_000).catch(() => ui.waitForTreeRow('Releases', 'failing 2/3', 5_000));
       await page.mouse.move(1, 1);
       await ui.screenshot('health-failing');
     });
@@ -79,6 +79,11 @@ export default async function unhealthyCanary(ui) {
       await log.locator('.event-type', { hasText: 'Automatic rollback' }).first().waitFor({ timeout: 15_000 });
       const types = await log.locator('.event-type').allInnerTexts();
       if (types.some((t) => /deployment\.(created|updated)/.test(t))) throw new Error(`raw event names in the log: ${types.join(' | ')}`);
+      // The tree lists canary's deployments too: the failed one and the rollback, time first.
+      const row = ui.view('Releases').locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: /^\s*canary\s*$/ }) }).first();
+      if (await row.getAttribute('aria-expanded') !== 'true') await row.locator('.monaco-tl-twistie').click();
+      await ui.waitForTreeRow('Releases', 'auto rollback', 15_000);
+      await page.mouse.move(1, 1);
       await DELAY(500);
       await ui.screenshot('stage-after-auto-rollback');
       await log.scrollIntoViewIfNeeded();
