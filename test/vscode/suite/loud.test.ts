@@ -151,4 +151,23 @@ describe('Loud automatic actions against a real server', function () {
     const about = api.notifier.shown.slice(shownBefore).filter((n) => n.project === PROJECT && n.environment === 'canary');
     assert.deepEqual(about.map((n) => n.kind), ['rolled_back'], 'one notification for the failure and its rollback');
   });
+
+  it('says why the server cannot be reached, with what to do, instead of an empty view', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    try {
+      await vscode.workspace.getConfiguration('flightdeck').update('server.url', `http://127.0.0.1:${port}`, vscode.ConfigurationTarget.Global);
+      await waitFor('the view to go offline', () => (api.model.state === 'offline' && api.model.allProjects.length === 0) || undefined, 20_000);
+      const rows = await api.provider.getChildren();
+      const items = rows.map((row) => api.provider.getTreeItem(row));
+      assert.equal(items[0]?.label, 'The release server cannot be reached');
+      assert.equal(items[0]?.description, api.model.lastError);
+      assert.match(String(items[0]?.description), /127\.0\.0\.1|refused|ECONNREFUSED/i);
+      assert.deepEqual(items.slice(1).map((i) => i.command?.command), ['flightdeck.refresh', 'flightdeck.connect', 'flightdeck.useEmbedded', 'flightdeck.showLogs']);
+    } finally {
+      await vscode.workspace.getConfiguration('flightdeck').update('server.url', server.url, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

@@ -93,4 +93,20 @@ export default async function unhealthyCanary(ui) {
   } finally {
     rmSync(breakFile, { force: true });
   }
+
+  await ui.check('promoting the candidate that just failed says so in the confirmation, naming where and why', async () => {
+    await page.keyboard.press('Escape');
+    await ui.palette('Flightdeck: Promote…');
+    const row = page.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: /^\s*canary\s*$/ }) }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+    ui.log(`modal: ${text}`);
+    if (!text.includes('failed or was rolled back in the last 24 hours')) throw new Error(`the modal does not warn: ${text}`);
+    if (!new RegExp(`${candidate.replace(/\./g, '\\.')} failed in canary .*: Health check failed 3 times in a row`).test(text)) throw new Error(`the modal does not say where and why: ${text}`);
+    await ui.screenshot('promote-confirm-failed-candidate');
+    await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
+  });
 }
