@@ -9,10 +9,9 @@ import { h, icon, type Child } from './dom';
 import { formatAge, formatDateTime, formatDuration, humanize, plural, shortSha } from '../src/core/format';
 import { healthLine, secondsAgo, summarizeHealth, type HealthSummary } from '../src/core/health';
 import { autoPromoteStatus } from '../src/core/promotion';
-import { logClock, logEntries } from './eventLog';
 import { splitSubject } from './subjects';
 import {
-  actionTitle, availability, deploymentTimeline, freshnessText, isTerminal, rolloutSegments, soakStatus,
+  actionTitle, availability, deploymentTimeline, freshnessText, isTerminal, logClock, logEntries, rolloutSegments, soakStatus,
   type Availability, type StageState,
 } from './state';
 

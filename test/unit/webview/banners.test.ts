@@ -3,8 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HostToWebview } from '../../../src/api/protocol';
-import { logClock, logEntries } from '../../../webview/eventLog';
-import { initialState, reduce, type StageInput, type StageState } from '../../../webview/state';
+import { initialState, logClock, logEntries, reduce, type StageInput, type StageState } from '../../../webview/state';
 import { deployment, event, iso, live, T0, view } from './fixtures';
 
 const identity = { project: 'payments', environment: 'canary' };
