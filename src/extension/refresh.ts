@@ -107,10 +107,9 @@ export class RefreshController implements vscode.Disposable {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
     const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, Date.now());
-    // The welcome view explains an empty tree; the message line adds why the server cannot be reached
-    // (the server's own reason: a locked data dir, a refused connection), or how fresh the data is.
-    if (this.model.allProjects.length > 0) this.view.message = text;
-    else this.view.message = this.model.state === 'offline' && this.model.lastError ? `Why: ${this.model.lastError}` : '';
+    // The message line is for data that is showing: an empty tree has its welcome view, and an
+    // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
+    this.view.message = this.model.allProjects.length > 0 ? text : '';
   }
 
   dispose(): void {
