@@ -1,7 +1,8 @@
-// Which environments a promote can go into now, each with from → to (the Promote… picker), and when an
-// environment's auto-promotion is due (the stage's countdown). Pure: the clock is a parameter.
+// Which environments a promote can go into now, each with from → to (the Promote… picker, asking the
+// action plan), and when an environment's auto-promotion is due (the stage's countdown). Pure: the clock is a parameter.
 import type { Environment, Project } from '../api/schemas';
-import { ladder, rungBelow } from './ladder';
+import { planInProject, type PlanInput } from './actionPlan';
+import { findEnvironment, ladder } from './ladder';
 
 export interface PromoteChoice {
   environment: Environment;
@@ -14,19 +15,20 @@ export interface PromoteChoice {
 }
 
 /**
- * The rungs a promote could go into, in ladder order: not the bottom rung (nothing below it), not one
- * whose rung below has nothing live or the same candidate, and not one that is frozen or deploying (the
- * server would refuse both).
+ * The rungs a promote could go into, in ladder order: those whose action plan (core/actionPlan, the one
+ * rule the tree, the stage and the CLI also ask) allows a promote from the rung below.
  */
-export function promoteChoices(project: Pick<Project, 'environments'>): PromoteChoice[] {
+export function promoteChoices(
+  project: Pick<Project, 'name' | 'environments'>,
+  context: Pick<PlanInput, 'capabilities' | 'role'>,
+): PromoteChoice[] {
   const choices: PromoteChoice[] = [];
   for (const environment of ladder(project)) {
-    const source = rungBelow(project, environment.name);
-    const to = source?.current?.release_candidate_version;
-    if (!source || !to || environment.error || source.error) continue;
-    const from = environment.current?.release_candidate_version ?? null;
-    if (from === to || environment.frozen || environment.active) continue;
-    choices.push({ environment, source, from, to });
+    const planned = planInProject(project, environment, context).promote;
+    if (!planned.available) continue;
+    const source = findEnvironment(project, planned.from);
+    if (!source) continue;
+    choices.push({ environment, source, from: planned.expectedCurrent, to: planned.candidate });
   }
   return choices;
 }

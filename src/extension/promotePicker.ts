@@ -1,6 +1,5 @@
 // The Promote… quick pick from the palette: only the environments a promote can go into now (core's
-// promoteChoices: not the bottom rung, not one already running what is below it, not frozen or
-// deploying), each with from → to and where the candidate comes from.
+// promoteChoices, which asks the action plan), each with from → to and where the candidate comes from.
 import * as vscode from 'vscode';
 import { promoteChoices } from '../core/promotion';
 import { pickProject, type EnvironmentTarget } from './targets';
@@ -13,7 +12,8 @@ export async function pickPromoteTarget(model: ReleaseTreeModel, title: string):
   await model.refresh();
   const project = await pickProject(model, title, '1/2');
   if (!project) return undefined;
-  const choices = promoteChoices(project);
+  // The same plan as the tree's menus: the model's backend capabilities; the role is the server's to check.
+  const choices = promoteChoices(project, { capabilities: model.capabilities, role: 'unknown' });
   if (choices.length === 0) {
     void vscode.window.showInformationMessage(`Nothing to promote in ${project.name}: every environment runs what the one below it runs, or is frozen or deploying.`);
     return undefined;

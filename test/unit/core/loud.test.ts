@@ -129,17 +129,23 @@ describe('candidateTrouble: failed or rolled back anywhere in the last 24 h', ()
 describe('promote choices and the auto-promotion countdown', () => {
   const env = (name: string, position: number, candidate: string | null, extra: Partial<Environment> = {}): Environment =>
     environment({ name, position, current: candidate ? deployment({ environment_name: name, release_candidate_version: candidate }) : null, ...extra });
+  const planContext = { capabilities: { promote: true, pauseResumeAbort: true, freeze: true }, role: 'unknown' } as const;
   it('lists only rungs a promote can go into, each with from → to', () => {
     const project = {
+      name: 'web',
       environments: [
         env('production', 3, '1.3.0-rc1'), env('dogfood', 0, '1.5.0-rc1'), env('canary', 1, '1.4.0-rc2'),
         env('rollout', 2, '1.4.0-rc2'),
       ],
     };
-    assert.deepEqual(promoteChoices(project).map((c) => `${c.environment.name} ${c.from ?? 'nothing'} → ${c.to} (from ${c.source.name})`),
+    assert.deepEqual(promoteChoices(project, planContext).map((c) => `${c.environment.name} ${c.from ?? 'nothing'} → ${c.to} (from ${c.source.name})`),
       ['canary 1.4.0-rc2 → 1.5.0-rc1 (from dogfood)', 'production 1.3.0-rc1 → 1.4.0-rc2 (from rollout)']);
-    const frozen = { environments: [env('dogfood', 0, '1.5.0-rc1'), env('canary', 1, null, { frozen: true })] };
-    assert.deepEqual(promoteChoices(frozen), []);
+    const frozen = { name: 'web', environments: [env('dogfood', 0, '1.5.0-rc1'), env('canary', 1, null, { frozen: true })] };
+    assert.deepEqual(promoteChoices(frozen, planContext), []);
+    // The action plan's rule: a deploying rung, or a server without promote, offers none.
+    const deploying = { name: 'web', environments: [env('dogfood', 0, '1.5.0-rc1'), env('canary', 1, null, { active: deployment({ environment_name: 'canary', status: 'in_progress' }) })] };
+    assert.deepEqual(promoteChoices(deploying, planContext), []);
+    assert.deepEqual(promoteChoices(project, { ...planContext, capabilities: { ...planContext.capabilities, promote: false } }), []);
   });
   it('counts down to the auto-promotion, and not after a rollback or once the target has it', () => {
     const live = deployment({ deploy_end_at: iso(T0 - 60_000) });

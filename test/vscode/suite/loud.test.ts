@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
 import type { FlightdeckApi } from '../../../src/extension/main';
+import type { CommandOutcome } from '../../../src/extension/outcome';
 import type { EnvironmentNode } from '../../../src/extension/tree/model';
 import { startRealServer, waitFor, type RealServer } from './realServer';
 
@@ -117,7 +118,7 @@ describe('Loud automatic actions against a real server', function () {
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     }
-    assert.equal(await picking, undefined, 'closing the pick promotes nothing');
+    assert.deepEqual(await picking, { kind: 'cancelled' } satisfies CommandOutcome, 'closing the pick promotes nothing');
   });
 
   it('notifies once when the engine rolls back after failing health checks, and the status bar warns meanwhile', async () => {
