@@ -26,7 +26,7 @@ const processIo: ServeIo = {
 };
 
 export async function runServe(argv: string[], io: ServeIo = processIo): Promise<RunningServer> {
-  const args = parseArgs(argv, { values: ['host', 'port', 'data-dir', 'database-url', 'config', 'log-level'] });
+  const args = parseArgs(argv, { values: ['host', 'port', 'data-dir', 'database-url', 'config', 'log-level', 'max-streams-per-token', 'max-streams'] });
   if (args.positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${args.positionals[0]}")`);
   const portText = optionString(args, 'port') ?? '7700';
   const port = Number(portText);
@@ -36,6 +36,8 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
   const dataDir = optionString(args, 'data-dir');
   const databaseUrl = optionString(args, 'database-url');
   if (dataDir !== undefined && databaseUrl !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
+  const maxStreamsPerToken = streamLimit(optionString(args, 'max-streams-per-token') ?? io.env.FLIGHTDECK_MAX_STREAMS_PER_TOKEN, '--max-streams-per-token');
+  const maxStreams = streamLimit(optionString(args, 'max-streams') ?? io.env.FLIGHTDECK_MAX_STREAMS, '--max-streams');
 
   const server = await startServer({
     host: optionString(args, 'host') ?? '127.0.0.1',
@@ -46,6 +48,8 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
     adminToken: io.env.FLIGHTDECK_ADMIN_TOKEN || undefined,
     version: VERSION,
     logLevel: logLevel as LogLevel,
+    ...(maxStreamsPerToken !== undefined ? { maxStreamsPerToken } : {}),
+    ...(maxStreams !== undefined ? { maxStreams } : {}),
   });
   io.stdout(`listening on ${server.url}\n`);
   io.onShutdownSignal(() => {
@@ -58,4 +62,11 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
     );
   });
   return server;
+}
+
+/** A cap on concurrent event streams (the flag, else its FLIGHTDECK_* variable): a positive integer. */
+function streamLimit(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^[0-9]{1,7}$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a positive integer (got "${text}")`);
+  return Number(text);
 }

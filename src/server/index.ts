@@ -30,6 +30,12 @@ export interface StartServerOptions {
   keepAliveMs?: number;
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
+  /** Concurrent event streams one token may hold (default 20). */
+  maxStreamsPerToken?: number;
+  /** Concurrent event streams on this server (default 2000). */
+  maxStreams?: number;
+  /** An event stream whose client takes no byte for this long is dropped (default 60 s). */
+  stalledStreamMs?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
   engine?: Omit<EngineOptions, 'databaseUrl' | 'log'> | false;
 }
@@ -74,6 +80,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       version: options.version,
       logger,
       ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+      ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
+      ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+      ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
     });
     log = app.log;
     if (options.configFile) {
