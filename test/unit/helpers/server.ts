@@ -25,6 +25,9 @@ export interface TestServerOptions {
   configFile?: string;
   keepAliveMs?: number;
   eventRetention?: number;
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  stalledStreamMs?: number;
   logLevel?: LogLevel;
   logStream?: NodeJS.WritableStream;
 }
@@ -188,6 +191,9 @@ async function launch(
     ...(options.configFile ? { configFile: options.configFile } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.eventRetention !== undefined ? { eventRetention: options.eventRetention } : {}),
+    ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
+    ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+    ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
   });
   let tokenCount = 0;
   const server: TestServer = {
