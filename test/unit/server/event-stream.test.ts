@@ -156,6 +156,39 @@ void describe('GET /api/events: replay, limits, resets and revocation', () => {
   });
 });
 
+void describe('GET /api/events with a client that stops reading', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ keepAliveMs: 50, maxStreamsPerToken: 1, stalledStreamMs: 300 });
+    // 20 MB: far more than the sockets between the two can hold.
+    await appendEvents(server.service.store, 'stuck', 2000, 10_000);
+  });
+  after(async () => server.close());
+
+  void it('drops a stream whose socket takes nothing, and its place is free again', async () => {
+    const token = await server.createToken('viewer');
+    const stuck = await SseReader.open(server, '?since=0', { token, paused: true, keepData: false });
+    const ticker = await SseReader.open(server, '');
+    try {
+      assert.equal(stuck.status, 200);
+      const refused = await SseReader.open(server, '', { token });
+      assert.equal(refused.status, 429, 'the stuck stream holds the token\'s one place');
+      // Each retry waits for a keep-alive on another stream: the server's timer, which checks for stalls, ran.
+      let again = refused;
+      for (let attempt = 0; again.status === 429 && attempt < 100; attempt++) {
+        const seen = ticker.comments.length;
+        await ticker.until(() => ticker.comments.length > seen);
+        again = await SseReader.open(server, '', { token });
+      }
+      assert.equal(again.status, 200, 'the stalled stream was dropped');
+      again.close();
+    } finally {
+      stuck.close();
+      ticker.close();
+    }
+  });
+});
+
 void describe('GET /api/events after the log was pruned', () => {
   let server: TestServer;
   before(async () => {
