@@ -69,6 +69,29 @@ function firstAbove(ids: readonly number[], after: number): number {
   return low;
 }
 
+/** Replay bytes all streams together may write in one turn of the event loop. */
+const REPLAY_BYTES_PER_TURN = 2 * 1024 * 1024;
+
+/**
+ * Bytes written per turn of the event loop, across streams: past the budget, a writer waits for the next
+ * turn (after I/O, so /healthz and API requests are served between), where the budget starts afresh.
+ */
+class TurnBudget {
+  private spent = 0;
+  private renewing = false;
+
+  async take(bytes: number): Promise<void> {
+    while (this.spent >= REPLAY_BYTES_PER_TURN) await new Promise((resolve) => setImmediate(resolve));
+    this.spent += bytes;
+    if (this.renewing) return;
+    this.renewing = true;
+    setImmediate(() => {
+      this.spent = 0;
+      this.renewing = false;
+    });
+  }
+}
+
 class EventStream {
   private replaying = false;
   /** Live events heard while replaying; undefined when too many came: the log has them. */
@@ -95,7 +118,7 @@ class EventStream {
     readonly owner: string,
     start: number,
     private readonly blocks: ReplayBlocks,
-    private readonly hooks: { replaying(delta: 1 | -1): void; onError(error: unknown): void },
+    private readonly hooks: { replaying(delta: 1 | -1): void; onError(error: unknown): void; writeBudget: TurnBudget },
   ) {
     this.cursor = start;
     response.on('drain', () => {
@@ -147,10 +170,11 @@ class EventStream {
       const block = await this.blocks.blockAfter(this.cursor, this.project, this.pendingSince);
       if (this.closed) return;
       if (block.through > this.cursor) {
+        // Sockets that take whole blocks at once and blocks already read leave nothing to wait for: the
+        // budget makes every stream give the event loop a turn once a few MiB were written in this one.
+        await this.hooks.writeBudget.take(block.bytes.length);
+        if (this.closed) return;
         this.send(block);
-        // A socket that took the whole block at once, and a block read by another stream, leave nothing to
-        // wait for: without a turn of the event loop, a fast client would hold it for the whole log.
-        if (!this.needsDrain) await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       // Nothing after the cursor, by a read that began after `pending` did: it holds everything newer.
@@ -244,6 +268,7 @@ export class EventStreamHub {
   /** Revocations per token name, so a stream that was starting when its token was revoked never starts. */
   private readonly revocations = new Map<string, number>();
   private readonly blocks: ReplayBlocks;
+  private readonly writeBudget = new TurnBudget();
   private replayingStreams = 0;
   private closed = false;
   private readonly timer: NodeJS.Timeout;
@@ -338,6 +363,7 @@ export class EventStreamHub {
         if (this.replayingStreams === 0) this.blocks.clear();
       },
       onError: this.options.onError,
+      writeBudget: this.writeBudget,
     });
     this.streams.add(stream);
     response.on('close', () => {
