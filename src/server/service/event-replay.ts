@@ -78,10 +78,6 @@ export class ReplayBlocks {
     this.cachedBytes = 0;
   }
 
-  get bytes(): number {
-    return this.cachedBytes;
-  }
-
   private read(key: string, index: number, project: string | null): Promise<ReplayBlock> {
     const first = index * REPLAY_BLOCK_IDS;
     const last = first + REPLAY_BLOCK_IDS;
