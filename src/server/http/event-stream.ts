@@ -11,10 +11,12 @@
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
-import { ReplayBlocks, sseFrame, type ReplayBlock } from '../service/event-replay';
+import { ReplayBlocks, TurnBudget, sseFrame, type ReplayBlock } from '../service/event-replay';
 
 export const DEFAULT_MAX_STREAMS_PER_TOKEN = 20;
 export const DEFAULT_MAX_STREAMS = 2000;
+/** The SSE `retry:` a shutting-down server sends before it ends a stream. */
+const SHUTDOWN_RETRY_MS = 1_000;
 /** Long enough for any client that reads at all; a stuck one holds its slot no longer than this. */
 export const DEFAULT_STALLED_STREAM_MS = 60_000;
 /** Live events held for a stream while it replays; beyond this it reads them from the log instead. */
@@ -34,6 +36,13 @@ export interface EventStreamOptions {
   onError: (error: unknown) => void;
   /** Bytes of the event log kept encoded for streams that replay (see ReplayBlocks). */
   replayCacheBytes?: number;
+  observer?: StreamObserver;
+}
+
+/** What the streams report to the operator's metrics. */
+export interface StreamObserver {
+  /** `count` events were written to one stream; `fromReplay` when read back from the log (a resume). */
+  sent(count: number, fromReplay: boolean): void;
 }
 
 /** A place reserved for a stream before it starts; released when it closes or fails to start. */
@@ -69,29 +78,6 @@ function firstAbove(ids: readonly number[], after: number): number {
   return low;
 }
 
-/** Replay bytes all streams together may write in one turn of the event loop. */
-const REPLAY_BYTES_PER_TURN = 2 * 1024 * 1024;
-
-/**
- * Bytes written per turn of the event loop, across streams: past the budget, a writer waits for the next
- * turn (after I/O, so /healthz and API requests are served between), where the budget starts afresh.
- */
-class TurnBudget {
-  private spent = 0;
-  private renewing = false;
-
-  async take(bytes: number): Promise<void> {
-    while (this.spent >= REPLAY_BYTES_PER_TURN) await new Promise((resolve) => setImmediate(resolve));
-    this.spent += bytes;
-    if (this.renewing) return;
-    this.renewing = true;
-    setImmediate(() => {
-      this.spent = 0;
-      this.renewing = false;
-    });
-  }
-}
-
 class EventStream {
   private replaying = false;
   /** Live events heard while replaying; undefined when too many came: the log has them. */
@@ -118,7 +104,12 @@ class EventStream {
     readonly owner: string,
     start: number,
     private readonly blocks: ReplayBlocks,
-    private readonly hooks: { replaying(delta: 1 | -1): void; onError(error: unknown): void; writeBudget: TurnBudget },
+    private readonly hooks: {
+      replaying(delta: 1 | -1): void;
+      onError(error: unknown): void;
+      writeBudget: TurnBudget;
+      observer: StreamObserver | undefined;
+    },
   ) {
     this.cursor = start;
     response.on('drain', () => {
@@ -145,6 +136,7 @@ class EventStream {
     }
     this.cursor = event.id;
     this.write(text);
+    this.hooks.observer?.sent(1, false);
   }
 
   /** Sends the log after the cursor, block by block at the socket's pace, then goes live. */
@@ -192,6 +184,7 @@ class EventStream {
         if (event.id <= this.cursor) continue;
         this.cursor = event.id;
         this.write(event.text);
+        this.hooks.observer?.sent(1, false);
       }
       return;
     }
@@ -200,7 +193,10 @@ class EventStream {
   private send(block: ReplayBlock): void {
     const from = firstAbove(block.ids, this.cursor);
     const offset = block.offsets[from];
-    if (offset !== undefined) this.write(block.bytes.subarray(offset));
+    if (offset !== undefined) {
+      this.write(block.bytes.subarray(offset));
+      this.hooks.observer?.sent(block.ids.length - from, true);
+    }
     this.cursor = block.through;
   }
 
@@ -237,10 +233,11 @@ class EventStream {
     if (now - this.lastLook.at >= stalledMs) this.destroy();
   }
 
-  end(): void {
+  /** Ends the stream; `retryMs` asks the client to reconnect (and resume) after that long. */
+  end(retryMs?: number): void {
     if (this.closed) return;
     this.markClosed();
-    this.response.end();
+    this.response.end(retryMs === undefined ? undefined : `retry: ${retryMs}\n\n`);
   }
 
   destroy(): void {
@@ -364,6 +361,7 @@ export class EventStreamHub {
       },
       onError: this.options.onError,
       writeBudget: this.writeBudget,
+      observer: this.options.observer,
     });
     this.streams.add(stream);
     response.on('close', () => {
@@ -384,13 +382,16 @@ export class EventStreamHub {
     return this.streams.size;
   }
 
-  /** Ends every stream (server shutdown): clients reconnect elsewhere or later and resume. */
+  /**
+   * Ends every stream (server shutdown), asking clients to reconnect within a second: behind a load
+   * balancer they reach another server and resume from their Last-Event-ID.
+   */
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
     this.unsubscribe();
     this.stopRevocations();
-    for (const stream of this.streams) stream.end();
+    for (const stream of this.streams) stream.end(SHUTDOWN_RETRY_MS);
     this.streams.clear();
     this.blocks.clear();
   }

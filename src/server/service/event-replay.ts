@@ -132,6 +132,29 @@ export class ReplayBlocks {
   }
 }
 
+/** Replay bytes all streams together may write in one turn of the event loop. */
+const REPLAY_BYTES_PER_TURN = 2 * 1024 * 1024;
+
+/**
+ * Bytes written per turn of the event loop, across streams: past the budget, a writer waits for the next
+ * turn (after I/O, so /healthz and API requests are served between), where the budget starts afresh.
+ */
+export class TurnBudget {
+  private spent = 0;
+  private renewing = false;
+
+  async take(bytes: number): Promise<void> {
+    while (this.spent >= REPLAY_BYTES_PER_TURN) await new Promise((resolve) => setImmediate(resolve));
+    this.spent += bytes;
+    if (this.renewing) return;
+    this.renewing = true;
+    setImmediate(() => {
+      this.spent = 0;
+      this.renewing = false;
+    });
+  }
+}
+
 function encode(events: readonly StoredEvent[], through: number): ReplayBlock {
   const ids: number[] = [];
   const offsets: number[] = [];

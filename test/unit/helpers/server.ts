@@ -24,6 +24,7 @@ export interface TestServerOptions {
   databaseUrl?: string;
   configFile?: string;
   keepAliveMs?: number;
+  requestTimeoutMs?: number;
   eventRetention?: number;
   maxStreamsPerToken?: number;
   maxStreams?: number;
@@ -190,6 +191,7 @@ async function launch(
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.configFile ? { configFile: options.configFile } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.eventRetention !== undefined ? { eventRetention: options.eventRetention } : {}),
     ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
