@@ -34,7 +34,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Interval of the SSE keep-alive comment. */
   keepAliveMs?: number;
-  /** Concurrent event streams one token may hold (default 20), and the server in total (default 2000). */
+  /** Concurrent event streams one token may hold (default 20), and the server in total (default 10,000). */
   maxStreamsPerToken?: number;
   maxStreams?: number;
   /** An event stream whose client takes no byte for this long is dropped (default 60 s). */

@@ -36,7 +36,7 @@ export interface StartServerOptions {
   eventRetention?: number;
   /** Concurrent event streams one token may hold (default 20). */
   maxStreamsPerToken?: number;
-  /** Concurrent event streams on this server (default 2000). */
+  /** Concurrent event streams on this server (default 10,000). */
   maxStreams?: number;
   /** An event stream whose client takes no byte for this long is dropped (default 60 s). */
   stalledStreamMs?: number;

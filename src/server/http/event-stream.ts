@@ -14,7 +14,8 @@ import type { ReleaseService } from '../service/release-service';
 import { ReplayBlocks, TurnBudget, sseFrame, type ReplayBlock } from '../service/event-replay';
 
 export const DEFAULT_MAX_STREAMS_PER_TOKEN = 20;
-export const DEFAULT_MAX_STREAMS = 2000;
+/** Idle streams cost little; a team's watchers spread over a few replicas stay well under this. */
+export const DEFAULT_MAX_STREAMS = 10_000;
 /** The SSE `retry:` a shutting-down server sends before it ends a stream. */
 const SHUTDOWN_RETRY_MS = 1_000;
 /** Long enough for any client that reads at all; a stuck one holds its slot no longer than this. */
