@@ -11,6 +11,7 @@
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
+import { describeError } from '../../core/errors';
 import { ReplayBlocks, TurnBudget, sseFrame, type ReplayBlock } from '../service/event-replay';
 
 export const DEFAULT_MAX_STREAMS_PER_TOKEN = 20;
@@ -79,7 +80,8 @@ function firstAbove(ids: readonly number[], after: number): number {
   return low;
 }
 
-class EventStream {
+/** One client's `GET /api/events` connection: its replay, then live events. */
+class SseConnection {
   private replaying = false;
   /** Live events heard while replaying; undefined when too many came: the log has them. */
   private pending: Array<{ id: number; text: string }> | undefined;
@@ -260,7 +262,7 @@ class EventStream {
 }
 
 export class EventStreamHub {
-  private readonly streams = new Set<EventStream>();
+  private readonly streams = new Set<SseConnection>();
   private readonly perOwner = new Map<string, number>();
   private reserved = 0;
   /** Revocations per token name, so a stream that was starting when its token was revoked never starts. */
@@ -330,7 +332,7 @@ export class EventStreamHub {
       window = await this.service.store.read((reader) => reader.eventWindow());
     } catch (error) {
       slot.release();
-      refuse(response, 503, `The event log cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      refuse(response, 503, `The event log cannot be read: ${describeError(error)}`);
       return;
     }
     // The server began closing, or the token was revoked, while we asked.
@@ -354,7 +356,7 @@ export class EventStreamHub {
     });
     response.write(': connected\n\n');
     if (reset) response.write(resetFrame(window.head, reset));
-    const stream = new EventStream(response, project, slot.owner, start, this.blocks, {
+    const stream = new SseConnection(response, project, slot.owner, start, this.blocks, {
       replaying: (delta) => {
         this.replayingStreams += delta;
         // Nobody replays: the shared blocks go, and their memory with them.
