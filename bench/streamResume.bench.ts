@@ -17,7 +17,7 @@ import { startServer } from '../src/server';
 import { Store } from '../src/server/store';
 import { appendEvents } from '../test/unit/helpers/event-log';
 import { runBench, startServerChild } from './serverChild';
-import { percentile } from './sseLatency';
+import { machine, percentile, reportResult } from './report';
 
 const EVENTS = 10_000;
 const EVENT_BYTES = 10_000;
@@ -169,7 +169,7 @@ async function serverChild(dataDir: string, adminToken: string): Promise<void> {
 async function main(): Promise<void> {
   console.log(`stream resume: ${EVENTS} events of ${EVENT_BYTES / 1000} KB, 1 then ${RESUMES} concurrent resumes from the oldest event`);
   console.log(`goals: every event to every client in order once, /healthz p99 < ${HEALTHZ_P99_GOAL_MS} ms, server RSS growth < ${RSS_GROWTH_GOAL_MIB} MiB`);
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${machine()}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-bench-resume-'));
   const adminToken = randomBytes(16).toString('hex');
   let failed = false;
@@ -236,6 +236,19 @@ async function main(): Promise<void> {
         `load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
       ].join('\n'));
       if (errors.length > 0) console.log(`errors (first 10): ${errors.slice(0, 10).join('; ')}`);
+      const size = `${EVENTS} events of ${EVENT_BYTES / 1000} KB`;
+      reportResult({
+        bench: 'stream-resume', what: `${RESUMES} concurrent resumes of \`GET /api/events\` from the oldest event (${size}, PGlite): complete, each event once and in order`,
+        figure: `${complete}/${RESUMES} in ${many.seconds.toFixed(0)} s (one alone: ${singleSeconds.toFixed(0)} s)`, goal: 'all', met: complete === RESUMES && one.errors.length === 0,
+      });
+      reportResult({
+        bench: 'stream-resume', what: `\`GET /healthz\` during the ${RESUMES} resumes: p99`,
+        figure: `${p99.toFixed(1)} ms (p50 ${percentile(healthz, 50).toFixed(1)} ms)`, goal: `< ${HEALTHZ_P99_GOAL_MS} ms`, met: p99 < HEALTHZ_P99_GOAL_MS,
+      });
+      reportResult({
+        bench: 'stream-resume', what: `server RSS growth during the ${RESUMES} resumes (peak VmRSS − before)`,
+        figure: `+${mib(growth)} (${mib(before.rss)} → ${mib(peakRss)}; ${mib(after.rss)} after)`, goal: `< ${RSS_GROWTH_GOAL_MIB} MiB`, met: growth < RSS_GROWTH_GOAL_MIB * 1024 * 1024,
+      });
     } finally {
       await child.stop();
     }
