@@ -38,6 +38,8 @@ export class RefreshController implements vscode.Disposable {
     });
     this.disposables.push(
       sessions.onDidReceiveEvent(() => this.onEvent()),
+      // Events were missed and cannot be replayed: what the tree shows may be stale, fetch it all now.
+      sessions.onDidResetStream(() => void this.now()),
       sessions.onDidChangeStreamState((state) => {
         // A stream that (re)connects may have missed nothing (it resumes), but a first connect after an
         // outage should show fresh data at once.
