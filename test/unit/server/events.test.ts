@@ -106,15 +106,18 @@ void describe('GET /api/events', () => {
     } });
     const watcher = await open(`?project=${project}`);
     const statuses = ['in_progress', 'failure'];
-    const writes = (async () => {
+    const writes = async (): Promise<void> => {
       for (let round = 0; round < 6; round++) {
         await Promise.all(Array.from({ length: 6 }, (_, i) => report(server, project, `e${i}`, '1.0.0-rc1', statuses[round % 2] ?? 'in_progress')));
       }
-    })();
-    await watcher.untilEvents(8);
-    const resumeAfter = watcher.events[7]?.id ?? 0;
-    const resumed = await open(`?project=${project}`, { lastEventId: resumeAfter });
-    await writes;
+    };
+    // A second client connects while the writes go on; Promise.all handles a failure of either at once.
+    let resumeAfter = 0;
+    const [, resumed] = await Promise.all([writes(), (async () => {
+      await watcher.untilEvents(8);
+      resumeAfter = watcher.events[7]?.id ?? 0;
+      return open(`?project=${project}`, { lastEventId: resumeAfter });
+    })()]);
     await watcher.untilEvents(36);
     await resumed.until(() => resumed.lastId === watcher.lastId);
     const everything = await open(`?project=${project}&since=0`);
