@@ -8,8 +8,8 @@ import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas'
 import { Engine } from '../../../src/server';
 import { startTestServer, type TestServer } from '../helpers/server';
 import {
-  commandDeploy, createProject, deploy, deploySuccessfully, deployments, getDeployment, readCalls, tempDir, waitFor,
-  waitForStatus, writeDeployScript,
+  commandDeploy, createProject, deploy, deploySuccessfully, deployments, forgetCommandStarts, getDeployment, quietLook, readCalls, tempDir,
+  waitFor, waitForCommandStart, waitForStatus, writeDeployScript,
 } from './helpers';
 
 function rolloutEnv(script: string, log: string, soak = 1): EnvironmentSpecInput {
@@ -73,15 +73,22 @@ void describe('rollouts', () => {
     const log = path.join(dir, 'pause.log');
     const project = await createProject(server, [rolloutEnv(script, log, 2)]);
     const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
-    await waitFor('the first step', async () => ((await getDeployment(server, project, created.id)).rollout?.percent === 1 ? true : undefined));
+    const soaking = await waitFor('the first step', async () => {
+      const d = await getDeployment(server, project, created.id);
+      return d.rollout?.percent === 1 ? d : undefined;
+    });
+    const soakEndsAt = Date.parse(soaking.rollout?.soak_ends_at ?? '');
+    assert.ok(Number.isFinite(soakEndsAt), 'the soak has a deadline');
     const paused = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/pause`);
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
     assert.equal(paused.body.rollout?.paused, true);
     assert.equal(paused.body.rollout?.soak_ends_at, null);
-    // Twice as long as the soak: nothing moves.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // A quiet look of the engine after the soak would have ended: had the pause not held the step, the
+    // next one would have begun (or been claimed) by then.
+    await quietLook(server, { notBefore: soakEndsAt + 1 });
     const held = await getDeployment(server, project, created.id);
-    assert.deepEqual({ status: held.status, percent: held.rollout?.percent, paused: held.rollout?.paused }, { status: 'in_progress', percent: 1, paused: true });
+    assert.deepEqual({ status: held.status, step: held.rollout?.step, percent: held.rollout?.percent, paused: held.rollout?.paused },
+      { status: 'in_progress', step: 0, percent: 1, paused: true });
     assert.deepEqual(readCalls(log).map((c) => c.percent), [1]);
     const resumedAt = Date.now();
     const resumed = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/resume`);
@@ -133,9 +140,9 @@ void describe('rollouts', () => {
     await deploySuccessfully(server, project, 'production', '1.0.0-rc1');
     // rc2's deploy hangs for a minute (a stuck migration, say).
     fs.writeFileSync(`${log}.sleep`, '60000');
+    forgetCommandStarts(log);
     const hanging = await deploy(server, project, 'production', '1.0.0-rc2');
-    await waitForStatus(server, project, hanging.id, ['in_progress']);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // its command has started
+    await waitForCommandStart(log, 100);
     const aborted = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${hanging.id}/abort`);
     assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
     fs.rmSync(`${log}.sleep`); // the rollback's own command is quick

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import type { Role } from '../../../src/api/schemas';
-import { startServer, type LogLevel, type ReleaseService, type RunningServer } from '../../../src/server';
+import { startServer, type Engine, type LogLevel, type ReleaseService, type RunningServer } from '../../../src/server';
 import { SCHEMA_FINGERPRINT, Store } from '../../../src/server/store';
 
 export type Backend = 'pglite' | 'postgres';
@@ -51,6 +51,8 @@ export interface TestServer {
   dataDir: string | undefined;
   databaseUrl: string | undefined;
   service: ReleaseService;
+  /** The server's progressive-delivery engine (its quiet looks show that nothing more happens). */
+  engine: Engine | undefined;
   /** `fetch(url + path)` with the admin token unless `token` says otherwise. */
   fetch(pathname: string, init?: FetchInit): Promise<Response>;
   /** Sends `body` as JSON and parses the JSON answer (undefined for an empty one). */
@@ -198,6 +200,7 @@ async function launch(
     dataDir,
     databaseUrl,
     service: running.service,
+    engine: running.engine,
     fetch(pathname, init = {}) {
       const { token, headers, ...rest } = init;
       const allHeaders: Record<string, string> = { ...headers };

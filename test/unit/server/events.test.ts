@@ -70,9 +70,11 @@ void describe('GET /api/events', () => {
     await server.request('POST', deploymentsPath(mine, 'dogfood'), { release_candidate_version: '1.0.0-rc1' });
     assertError(await server.request('POST', deploymentsPath(mine, 'dogfood'), { release_candidate_version: '1.0.0-rc2' }), 409);
     await report(server, mine, 'dogfood', '1.0.0-rc1', 'in_progress');
-    await stream.untilEvents(2);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(stream.events.map((e) => e.event), ['deployment.created', 'deployment.updated']);
+    // A last change of this project: its event comes after any that the refused changes or the other
+    // project could have caused, so once it is here, everything before it is too.
+    await server.request('PATCH', `/api/releases/${mine}/environments/canary`, { frozen: true });
+    await stream.until(() => stream.events.some((e) => e.event === 'environment.updated'));
+    assert.deepEqual(stream.events.map((e) => e.event), ['deployment.created', 'deployment.updated', 'environment.updated']);
     assert.ok(stream.events.every((e) => (e.data as { project: string }).project === mine));
   });
 
