@@ -5,7 +5,7 @@
 //   node test/vscode/ui/run-ui.mjs [--vsix <file>] [--scenario <name>]...
 //
 // Needs the built dist/cli.js (`node esbuild.mjs`) and code-server (install-vscode.sh). Prints
-// `UI-TIER: N passed, M failed` last; exit code 1 if anything failed.
+// `UI-TIER: N passed, M failed, 0 skipped` last (a scenario is never skipped); exit code 1 if anything failed.
 //
 // --vsix <file> runs the packaged extension as a user gets it (`npm run package` makes the file; the
 // `package` test tier runs `--scenario packaged`): code-server installs the VSIX into a fresh extensions
@@ -564,7 +564,7 @@ async function finish() {
   for (const cleanup of cleanups.reverse()) {
     try { await cleanup(); } catch (error) { console.error(`cleanup: ${error?.message ?? error}`); }
   }
-  console.log(`UI-TIER: ${passed} passed, ${failed} failed`);
+  console.log(`UI-TIER: ${passed} passed, ${failed} failed, 0 skipped`);
   process.exit(failed > 0 ? 1 : 0);
 }
 
