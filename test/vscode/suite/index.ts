@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 
 /** Printed once at the end; scripts/test.mjs and run-suites.mjs read the counts from it. */
 const SUMMARY_PREFIX = 'VSCODE-TIER:';
+/** Printed for each failure, with the test's file (scripts/soak.mjs reads it). */
+const FAILED_PREFIX = 'VSCODE-TIER-FAILED:';
 
 export async function run(): Promise<void> {
   console.log(`running inside VS Code ${vscode.version}`);
@@ -25,7 +27,11 @@ export async function run(): Promise<void> {
       const runner = mocha.run(() => resolve());
       runner.on('pass', () => { passed += 1; });
       // 'fail' also fires for failing hooks, which mocha counts as failures too.
-      runner.on('fail', () => { failed += 1; });
+      runner.on('fail', (test: Mocha.Runnable) => {
+        failed += 1;
+        // One line per failure that names its file: scripts/soak.mjs counts failures per test with it.
+        console.log(`${FAILED_PREFIX} ${test.file ? path.basename(test.file).replace(/\.js$/, '.ts') : '(unknown file)'} › ${test.fullTitle()}`);
+      });
       runner.on('pending', () => { skipped += 1; });
     });
   } catch (error) {
