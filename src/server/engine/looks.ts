@@ -15,13 +15,14 @@ export interface Look {
 export interface QuietLookWait {
   /** The look must begin at or after this time (ms since the epoch); default: now. */
   notBefore?: number;
-  /** The look must include a sweep. */
+  /** A sweep must have begun (at or after `notBefore`) before the quiet look, or in it. */
   sweep?: boolean;
 }
 
 interface Waiter {
   notBefore: number;
-  sweep: boolean;
+  /** Still waiting for a sweep (a sweep and a quiet look need not be the same look: they may keep missing each other). */
+  needsSweep: boolean;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -31,13 +32,15 @@ export class QuietLookWaiters {
 
   wait(options: QuietLookWait = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ notBefore: options.notBefore ?? Date.now(), sweep: options.sweep ?? false, resolve, reject });
+      this.waiters.push({ notBefore: options.notBefore ?? Date.now(), needsSweep: options.sweep ?? false, resolve, reject });
     });
   }
 
   looked(look: Look): void {
-    if (!look.quiet || this.waiters.length === 0) return;
-    const served = this.waiters.filter((w) => look.startedAt >= w.notBefore && (look.swept || !w.sweep));
+    const due = this.waiters.filter((w) => look.startedAt >= w.notBefore);
+    if (look.swept) for (const waiter of due) waiter.needsSweep = false;
+    if (!look.quiet) return;
+    const served = due.filter((w) => !w.needsSweep);
     this.waiters = this.waiters.filter((w) => !served.includes(w));
     for (const waiter of served) waiter.resolve();
   }
