@@ -79,7 +79,9 @@ void describe('rollouts', () => {
     });
     const soakEndsAt = Date.parse(soaking.rollout?.soak_ends_at ?? '');
     assert.ok(Number.isFinite(soakEndsAt), 'the soak has a deadline');
+    const pauseSentAt = Date.now();
     const paused = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/pause`);
+    const pauseAnsweredAt = Date.now();
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
     assert.equal(paused.body.rollout?.paused, true);
     assert.equal(paused.body.rollout?.soak_ends_at, null);
@@ -90,16 +92,21 @@ void describe('rollouts', () => {
     assert.deepEqual({ status: held.status, step: held.rollout?.step, percent: held.rollout?.percent, paused: held.rollout?.paused },
       { status: 'in_progress', step: 0, percent: 1, paused: true });
     assert.deepEqual(readCalls(log).map((c) => c.percent), [1]);
-    const resumedAt = Date.now();
+    const resumeSentAt = Date.now();
     const resumed = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/resume`);
+    const resumeAnsweredAt = Date.now();
     assert.equal(resumed.status, 200);
     assert.equal(resumed.body.rollout?.paused, false);
-    assert.ok(resumed.body.rollout?.soak_ends_at);
+    // The soak goes on for what was left of it when paused: the new deadline lies within these brackets
+    // (the server paused and resumed between our sending and its answer; 2 ms for rounding to ms).
+    const resumedSoakEndsAt = Date.parse(resumed.body.rollout?.soak_ends_at ?? '');
+    assert.ok(resumedSoakEndsAt >= resumeSentAt + (soakEndsAt - pauseAnsweredAt) - 2, 'the soak clock stopped while paused');
+    assert.ok(resumedSoakEndsAt <= resumeAnsweredAt + (soakEndsAt - pauseSentAt) + 2, 'the soak went on for what was left of it, not a new one');
     const done = await waitForStatus(server, project, created.id, ['success', 'failure', 'error']);
     assert.equal(done.status, 'success');
     const calls = readCalls(log);
     assert.deepEqual(calls.map((c) => c.percent), [1, 25, 100]);
-    assert.ok((calls[1]?.at ?? 0) - resumedAt < 2_500, 'the soak went on for what was left of it, not a new one');
+    assert.ok((calls[1]?.at ?? 0) >= resumedSoakEndsAt, 'step 2 waited for the rest of the soak');
     // Pausing what is not an active rollout is a conflict.
     assert.equal((await server.request('POST', `/api/releases/${project}/deployments/${created.id}/pause`)).status, 409);
     assert.equal((await server.request('POST', `/api/releases/${project}/deployments/99999/pause`)).status, 404);
