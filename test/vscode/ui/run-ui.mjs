@@ -331,9 +331,11 @@ function makeUi(page, { scenario, server, token, packaged, workspace }) {
     async typeInNewUntitled(text) {
       await ui.palette('File: New Untitled Text File');
       await page.locator('.monaco-editor textarea').first().waitFor({ timeout: 10_000 });
-      await delay(300);
+      // Typed once the new editor has the focus; done once its last line is on screen (a hover needs it there).
+      await page.waitForFunction(() => !!document.activeElement?.closest('.monaco-editor'), null, { timeout: 10_000 });
       await page.keyboard.type(text, { delay: 5 });
-      await delay(400);
+      await page.waitForFunction((line) => [...document.querySelectorAll('.monaco-editor .view-line')]
+        .some((shown) => shown.textContent.replace(/\u00a0/g, ' ').includes(line)), text.split('\n').at(-1), { timeout: 10_000 });
     },
 
     async hoverToken(token, widget, timeoutMs = 15_000) {

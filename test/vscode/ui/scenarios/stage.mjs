@@ -48,7 +48,7 @@ export default async function stage(ui) {
 
   async function closeEditors() {
     await ui.palette('View: Close All Editors');
-    await DELAY(300);
+    await page.waitForFunction(() => document.querySelectorAll('.editor-group-container .tab').length === 0, null, { timeout: 15_000 });
   }
 
   async function percentShown() {
