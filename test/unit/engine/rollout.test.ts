@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas';
 import { Engine } from '../../../src/server';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type JsonResponse, type TestServer } from '../helpers/server';
 import {
   commandDeploy, createProject, deploy, deploySuccessfully, deployments, forgetCommandStarts, getDeployment, quietLook, readCalls, tempDir,
   waitFor, waitForCommandStart, waitForStatus, writeDeployScript,
@@ -43,10 +43,8 @@ void describe('rollouts', () => {
     try {
       const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
       assert.deepEqual(created.rollout, { step: 0, percent: 0, paused: false, steps: [{ percent: 1, soak_seconds: 1 }, { percent: 25, soak_seconds: 1 }, { percent: 100, soak_seconds: 0 }] });
-      const soaking = await waitFor('the first step to be live', async () => {
-        const d = await getDeployment(server, project, created.id);
-        return d.rollout?.percent === 1 ? d : undefined;
-      });
+      // From the announcements, not by polling: a poll may come after the 1 s soak, when step 2 has begun.
+      const soaking = await waitFor('the first step to be live', async () => seen.find((d) => d.rollout?.percent === 1));
       assert.equal(soaking.status, 'in_progress');
       assert.equal(soaking.rollout?.step, 0);
       assert.ok(soaking.rollout?.soak_ends_at, 'an exact soak deadline for the stage panel');
@@ -72,17 +70,28 @@ void describe('rollouts', () => {
   void it('pause holds the percent and stops the soak clock; resume completes', async () => {
     const log = path.join(dir, 'pause.log');
     const project = await createProject(server, [rolloutEnv(script, log, 2)]);
-    const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
-    const soaking = await waitFor('the first step', async () => {
-      const d = await getDeployment(server, project, created.id);
-      return d.rollout?.percent === 1 ? d : undefined;
+    // Paused as soon as the first step is announced live (a poll could come after its 2 s soak).
+    let soaking: Deployment | undefined;
+    let pauseSentAt = 0;
+    let pauseAnsweredAt = 0;
+    const pausedWhenLive = new Promise<JsonResponse<Deployment>>((resolve, reject) => {
+      const stop = server.service.onDeploymentChanged((change) => {
+        if (change.deployment.project !== project || change.deployment.rollout?.percent !== 1) return;
+        stop();
+        soaking = change.deployment;
+        pauseSentAt = Date.now();
+        server.request<Deployment>('POST', `/api/releases/${project}/deployments/${change.deployment.id}/pause`).then((answer) => {
+          pauseAnsweredAt = Date.now();
+          resolve(answer);
+        }, reject);
+      });
     });
-    const soakEndsAt = Date.parse(soaking.rollout?.soak_ends_at ?? '');
+    const [created, paused] = await Promise.all([deploy(server, project, 'rollout', '1.0.0-rc1'), pausedWhenLive]);
+    assert.equal(soaking?.rollout?.step, 0);
+    const soakEndsAt = Date.parse(soaking?.rollout?.soak_ends_at ?? '');
     assert.ok(Number.isFinite(soakEndsAt), 'the soak has a deadline');
-    const pauseSentAt = Date.now();
-    const paused = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/pause`);
-    const pauseAnsweredAt = Date.now();
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    assert.deepEqual({ step: paused.body.rollout?.step, percent: paused.body.rollout?.percent }, { step: 0, percent: 1 }, 'paused while the first step soaked');
     assert.equal(paused.body.rollout?.paused, true);
     assert.equal(paused.body.rollout?.soak_ends_at, null);
     // A quiet look of the engine after the soak would have ended: had the pause not held the step, the
