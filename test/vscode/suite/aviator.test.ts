@@ -206,7 +206,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
       const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
       assert.deepEqual(posted.map((r) => (r.body as { force?: boolean }).force), [undefined, true], 'one plain attempt, then one forced');
       assert.equal(forced.release_candidate_version, '1.0.0-rc1');
-      // Finish it as the pipeline would, so the progress notification that follows it ends.
+      // The pipeline finishes the deployment under way: a frozen environment takes that report.
       await report('canary', forced.release_candidate_version, 'in_progress');
       await report('canary', forced.release_candidate_version, 'success');
     } finally {
