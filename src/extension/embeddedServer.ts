@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import type { Logger } from './log';
+import { describeError } from '../core/errors';
 
 const ADMIN_TOKEN_KEY = 'flightdeck.embedded.adminToken';
 const LISTENING = /^listening on (http:\/\/\S+)$/;
@@ -126,7 +127,7 @@ export class EmbeddedServer implements vscode.Disposable {
       this.restartTimer = undefined;
       this.ensure().then(
         (endpoint) => this.onDidRestartEmitter.fire(endpoint),
-        (error: unknown) => this.log.error(`Restarting the embedded server failed: ${String(error)}`),
+        (error: unknown) => this.log.error(`Restarting the embedded server failed: ${describeError(error)}`),
       );
     }, delay);
   }
@@ -155,7 +156,7 @@ export class EmbeddedServer implements vscode.Disposable {
     try {
       fs.writeFileSync(this.stateFile, JSON.stringify(state));
     } catch (error) {
-      this.log.warn(`Could not record the embedded server's address: ${String(error)}`);
+      this.log.warn(`Could not record the embedded server's address: ${describeError(error)}`);
     }
   }
 
