@@ -187,9 +187,9 @@ export default async function packaged(ui) {
     await ui.screenshot('packaged-promote-confirm');
     await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-    // The panel's notice that the promote was not done comes after the command returned: had Cancel let
+    // The panel's notice that the promote was cancelled comes after the command returned: had Cancel let
     // the promote through, the server would have it by then.
-    await webview().locator('.notice.info', { hasText: /not done/ }).waitFor({ timeout: 15_000 });
+    await webview().locator('.notice.info', { hasText: /cancelled/ }).waitFor({ timeout: 15_000 });
     const after = await state();
     if (after !== before) throw new Error(`${environment} changed: ${before} → ${after}`);
   });
