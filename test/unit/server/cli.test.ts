@@ -133,11 +133,13 @@ void describe('--config', () => {
       server = await server.restart();
       const again = Project.parse((await server.request('GET', '/api/releases/checkout')).body);
       assert.equal(again.environments[0]?.frozen, true, 'the file does not mention frozen: the operator’s freeze stays');
+      // A change after the restart: its event follows any the re-applied file could have recorded.
+      assert.equal((await server.request('PATCH', '/api/releases/checkout/environments/production', { frozen: true })).status, 200);
       const replay = await SseReader.open(server, '?since=0');
-      await replay.untilEvents(3);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await replay.until(() => replay.events.some((e) => e.event === 'environment.updated' && (e.data as { environment?: string }).environment === 'production'));
       replay.close();
-      assert.equal(replay.lastId, eventsBefore, 're-applying an unchanged file records no event');
+      const after = replay.events.filter((e) => e.id > eventsBefore);
+      assert.deepEqual(after.map((e) => e.event), ['environment.updated'], 're-applying an unchanged file records no event');
     } finally {
       await server.close();
     }

@@ -144,17 +144,30 @@ describe('Stage panel against a real server', function () {
     const postedWhileHidden = probe.posted.length;
     const readies = probe.received.filter((m) => m.type === 'ready').length;
 
-    const patched = await server.api('PATCH', '/api/releases/payments/environments/canary/deployments', { release_candidate_version: '1.0.0-rc1', status: 'in_progress' });
-    assert.ok(patched.status < 300, JSON.stringify(patched.body));
-    await new Promise((r) => setTimeout(r, 1000));
+    // The panel hears the deployment's event (the manager's listener runs before this one) and rebuilds
+    // its snapshot for it (debounced, later than an events batch would be flushed): once both happened,
+    // anything they would have posted has been posted.
+    const api = await vscode.extensions.getExtension<FlightdeckApi>('flightdeck.flightdeck')!.activate();
+    let heard = false;
+    const listening = api.sessions.onDidReceiveEvent((event) => {
+      if (event.data.environment === 'canary' && event.data.deployment?.release_candidate_version === '1.0.0-rc1') heard = true;
+    });
+    try {
+      const patched = await server.api('PATCH', '/api/releases/payments/environments/canary/deployments', { release_candidate_version: '1.0.0-rc1', status: 'in_progress' });
+      assert.ok(patched.status < 300, JSON.stringify(patched.body));
+      await waitFor('the panel to hear the deployment', () => heard, 15_000);
+      await waitFor('the hidden panel to rebuild its snapshot', () => probe.lastSnapshot?.environment.active?.release_candidate_version === '1.0.0-rc1', 15_000);
+    } finally {
+      listening.dispose();
+    }
     assert.equal(probe.posted.length, postedWhileHidden, 'nothing is posted to a hidden panel');
 
     await vscode.commands.executeCommand('flightdeck.openStage', { project: 'payments', environment: 'canary' });
     await waitFor('a new ready from the reloaded webview', () => probe.received.filter((m) => m.type === 'ready').length > readies, 15_000);
-    const view = await waitFor('a snapshot showing the deployment that started while hidden', () => (
-      probe.lastSnapshot?.environment.active?.release_candidate_version === '1.0.0-rc1' ? probe.lastSnapshot : undefined), 15_000);
-    assert.ok(probe.posted.slice(postedWhileHidden).some((p) => p.type === 'snapshot'));
-    assert.ok(view.log.some((e) => e.data.deployment?.status === 'in_progress' && e.data.deployment.release_candidate_version === '1.0.0-rc1'),
+    await waitFor('a snapshot posted to the shown panel', () => probe.posted.slice(postedWhileHidden).some((p) => p.type === 'snapshot'), 15_000);
+    const view = probe.lastSnapshot;
+    assert.equal(view?.environment.active?.release_candidate_version, '1.0.0-rc1', 'the snapshot shows the deployment that started while hidden');
+    assert.ok(view?.log.some((e) => e.data.deployment?.status === 'in_progress' && e.data.deployment.release_candidate_version === '1.0.0-rc1'),
       'the event log kept what happened while hidden');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
