@@ -2,8 +2,9 @@
 // spinning while a deployment is active; clicking it lists the project's environments.
 import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
-import { formatAge } from '../core/format';
+import { formatAge, humanize } from '../core/format';
 import { ladder } from '../core/ladder';
+import { escapeMarkdown, markdownCode } from '../core/markdown';
 import type { ReleaseTreeModel } from './tree/model';
 import type { WorkspaceRepositories } from './workspace';
 
@@ -38,11 +39,7 @@ export class ReleaseStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = statusText(project);
-    const md = new vscode.MarkdownString(`**${project.name}**\n\n`, true);
-    for (const env of ladder(project)) {
-      md.appendMarkdown(`- ${env.name}: ${env.current ? `\`${env.current.release_candidate_version}\` ${formatAge(env.current.deploy_start_at)}` : 'nothing deployed'}${env.active ? ` → \`${env.active.release_candidate_version}\` ${env.active.rollout ? `${env.active.rollout.percent}%` : env.active.status}` : ''}\n`);
-    }
-    this.item.tooltip = md;
+    this.item.tooltip = statusTooltip(project);
     this.item.show();
   }
 
@@ -64,6 +61,18 @@ export class ReleaseStatusBar implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The project's rungs, one line each: what runs there and what is on its way. */
+export function statusTooltip(project: Project, now: number = Date.now()): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(`**${escapeMarkdown(project.name)}**\n\n`, true);
+  for (const env of ladder(project)) {
+    const current = env.current ? `${markdownCode(env.current.release_candidate_version)} ${formatAge(env.current.deploy_start_at, now)}` : 'nothing deployed';
+    const progress = env.active?.rollout ? `${env.active.rollout.percent}%` : escapeMarkdown(humanize(env.active?.status ?? ''));
+    const active = env.active ? ` → ${markdownCode(env.active.release_candidate_version)} ${progress}` : '';
+    md.appendMarkdown(`- ${escapeMarkdown(env.name)}: ${current}${active}\n`);
+  }
+  return md;
 }
 
 /** The top rung, and the highest rung running something else (what comes next). */
