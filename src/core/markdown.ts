@@ -20,12 +20,13 @@ const LEADING_BLANKS = /^[ \t]+/;
  */
 const THEME_ICON_START = /\$\(/g;
 
-function unIcon(text: string): string {
+/** Text shown as itself in markdown or in a label that draws theme icons (a status bar item's text). */
+export function withoutThemeIcons(text: string): string {
   return text.replace(THEME_ICON_START, () => '$\u200b(');
 }
 
 function inert(line: string): string {
-  return unIcon(line)
+  return withoutThemeIcons(line)
     .replace(ASCII_PUNCTUATION, '\\$&')
     .replace(LEADING_BLANKS, (blanks) => '&nbsp;'.repeat(blanks.length));
 }
@@ -55,7 +56,7 @@ export function escapeMarkdownLines(text: string): string {
  * paragraph and the span with it. Theme icons are kept from forming as in text.
  */
 export function markdownCode(text: string): string {
-  const content = unIcon(text.split(LINE_BREAK).join(' '));
+  const content = withoutThemeIcons(text.split(LINE_BREAK).join(' '));
   if (content === '') return '';
   const longestRun = Math.max(0, ...[...content.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longestRun + 1);

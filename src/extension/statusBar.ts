@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
 import { formatAge, humanize } from '../core/format';
 import { ladder } from '../core/ladder';
-import { escapeMarkdown, markdownCode } from '../core/markdown';
+import { escapeMarkdown, markdownCode, withoutThemeIcons } from '../core/markdown';
 import type { ReleaseTreeModel } from './tree/model';
 import type { WorkspaceRepositories } from './workspace';
 
@@ -84,5 +84,5 @@ export function statusText(project: Project): string {
   if (top) parts.push(`${top.name} ${top.current?.release_candidate_version ?? '—'}`);
   const next = [...rungs].reverse().find((e) => e !== top && e.current && e.current.release_candidate_version !== top?.current?.release_candidate_version);
   if (next?.current) parts.push(`${next.name} ${next.current.release_candidate_version}`);
-  return `${spinning ? '$(sync~spin)' : '$(rocket)'} ${parts.join(' · ')}`;
+  return `${spinning ? '$(sync~spin)' : '$(rocket)'} ${withoutThemeIcons(parts.join(' · '))}`;
 }

@@ -3,7 +3,7 @@
 // line break that could start a block), and reading it back by those rules gives the text itself.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { commandLink, commandUri, escapeMarkdown, escapeMarkdownLines, markdownCode, markdownLinkTitle } from '../../../src/core/markdown';
+import { commandLink, commandUri, escapeMarkdown, escapeMarkdownLines, markdownCode, markdownLinkTitle, withoutThemeIcons } from '../../../src/core/markdown';
 
 const CRAFTED = [
   '1.4.0-rc2',
@@ -156,5 +156,12 @@ describe('command links', () => {
     assert.ok(match, link);
     assert.deepEqual(JSON.parse(decodeURIComponent(match[1]!)), { sha: forged });
     assert.equal(readInert(match[2]!), `Copy ${forged.replace(/\n/g, ' ')}`);
+  });
+});
+
+describe('withoutThemeIcons', () => {
+  it('keeps a label that draws icons from drawing one out of others\' text', () => {
+    assert.equal(withoutThemeIcons('production $(zap)1.0.0-rc1'), 'production $\u200b(zap)1.0.0-rc1');
+    assert.equal(withoutThemeIcons('1.0.0-rc1 $ (x)'), '1.0.0-rc1 $ (x)');
   });
 });
