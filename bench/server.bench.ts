@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import type { DeploymentStatus, ProjectSpec } from '../src/api/schemas';
-import { startServer } from '../src/server';
+import { SERVER_PRINCIPAL, startServer } from '../src/server';
 import { ReleaseService } from '../src/server/service/release-service';
 import { Store } from '../src/server/store';
 import { runBench, startServerChild } from './serverChild';
@@ -95,7 +95,7 @@ async function seed(dataDir: string): Promise<number> {
 
 async function serveChild(dataDir: string, adminToken: string): Promise<void> {
   const server = await startServer({ port: 0, dataDir, adminToken, version: 'bench', logLevel: 'warn' });
-  const overview = await server.service.overviewJson();
+  const overview = await server.service.overviewJson(SERVER_PRINCIPAL);
   // The strictest baseline: pre-serialized and pre-encoded, as the overview cache holds its JSON.
   const staticJson = Buffer.from(JSON.stringify({ projects: [], padding: 'x'.repeat(Math.max(0, overview.length - 30)) }), 'utf8');
   const bare = Fastify({ logger: false });

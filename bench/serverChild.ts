@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 export interface ServerChild {
   /** The first line the child printed: what it serves. */
   announced: string;
+  /** Its process id (for /proc: memory and CPU). */
+  pid: number;
   /** SIGTERM, then wait for it to exit. */
   stop(): Promise<void>;
 }
@@ -26,6 +28,7 @@ export async function startServerChild(file: string, args: readonly string[]): P
   });
   return {
     announced,
+    pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

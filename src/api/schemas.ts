@@ -1,6 +1,7 @@
 // The Releases API contract (shared/docs/API.md) as zod schemas: the single source of truth in code.
 // Every response a client reads and every body the server accepts is parsed with these, never cast.
 import * as z from 'zod';
+import { fetchableUrlProblem } from './urls';
 
 // ── names and identifiers ────────────────────────────────────────────────────────────────────────
 
@@ -97,26 +98,43 @@ export type Strategy = z.infer<typeof Strategy>;
 
 const Args = z.array(z.string().max(4096)).max(100);
 
-export const DeploySpec = z.object({
-  type: z.enum(['none', 'command', 'webhook']),
-  command: z.string().min(1).max(4096).nullable().default(null),
-  url: z.string().url().nullable().default(null),
-  args: Args.optional(),
-  cwd: z.string().max(4096).nullable().optional(),
-  timeout_seconds: z.number().int().min(1).max(24 * 3600).optional(),
-}).refine((d) => d.type !== 'command' || d.command !== null, { message: 'A command deploy needs "command"' })
-  .refine((d) => d.type !== 'webhook' || d.url !== null, { message: 'A webhook deploy needs "url"' });
+/** A URL the server will fetch (webhook, health check): http(s), not link-local or cloud metadata (see urls.ts). */
+const FetchableUrl = z.string().max(2048).superRefine((text, ctx) => {
+  const problem = fetchableUrlProblem(text);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+/**
+ * URLs as a server reports them: what a viewer reads has its credentials redacted, and what was
+ * stored before the rule above existed must still read.
+ */
+const ReportedUrl = z.string();
+
+function deploySpec(url: z.ZodType<string>) {
+  return z.object({
+    type: z.enum(['none', 'command', 'webhook']),
+    command: z.string().min(1).max(4096).nullable().default(null),
+    url: url.nullable().default(null),
+    args: Args.optional(),
+    cwd: z.string().max(4096).nullable().optional(),
+    timeout_seconds: z.number().int().min(1).max(24 * 3600).optional(),
+  }).refine((d) => d.type !== 'command' || d.command !== null, { message: 'A command deploy needs "command"' })
+    .refine((d) => d.type !== 'webhook' || d.url !== null, { message: 'A webhook deploy needs "url"' });
+}
+export const DeploySpec = deploySpec(FetchableUrl);
 export type DeploySpec = z.infer<typeof DeploySpec>;
 
-export const HealthCheckSpec = z.object({
-  url: z.string().url().nullable().default(null),
-  command: z.string().min(1).max(4096).nullable().default(null),
-  args: Args.optional(),
-  cwd: z.string().max(4096).nullable().optional(),
-  timeout_seconds: z.number().int().min(1).max(3600).optional(),
-  interval_seconds: z.number().int().min(1).max(3600).default(10),
-  failure_threshold: z.number().int().min(1).max(100).default(3),
-}).refine((h) => (h.url === null) !== (h.command === null), { message: 'A health check needs exactly one of "url" and "command"' });
+function healthCheckSpec(url: z.ZodType<string>) {
+  return z.object({
+    url: url.nullable().default(null),
+    command: z.string().min(1).max(4096).nullable().default(null),
+    args: Args.optional(),
+    cwd: z.string().max(4096).nullable().optional(),
+    timeout_seconds: z.number().int().min(1).max(3600).optional(),
+    interval_seconds: z.number().int().min(1).max(3600).default(10),
+    failure_threshold: z.number().int().min(1).max(100).default(3),
+  }).refine((h) => (h.url === null) !== (h.command === null), { message: 'A health check needs exactly one of "url" and "command"' });
+}
+export const HealthCheckSpec = healthCheckSpec(FetchableUrl);
 export type HealthCheckSpec = z.infer<typeof HealthCheckSpec>;
 
 export const AutoPromote = z.object({
@@ -125,18 +143,20 @@ export const AutoPromote = z.object({
 });
 export type AutoPromote = z.infer<typeof AutoPromote>;
 
-const environmentSpecFields = {
-  name: EnvironmentName,
-  tier: Tier,
-  position: z.number().int().min(0).max(1000),
-  strategy: Strategy,
-  protected: z.boolean().default(false),
-  frozen: z.boolean().default(false),
-  steps: z.array(RolloutStep).min(1).max(20).nullable().default(null),
-  auto_promote: AutoPromote.nullable().default(null),
-  health_check: HealthCheckSpec.nullable().default(null),
-  deploy: DeploySpec.default({ type: 'none', command: null, url: null }),
-};
+function environmentFields(url: z.ZodType<string>) {
+  return {
+    name: EnvironmentName,
+    tier: Tier,
+    position: z.number().int().min(0).max(1000),
+    strategy: Strategy,
+    protected: z.boolean().default(false),
+    frozen: z.boolean().default(false),
+    steps: z.array(RolloutStep).min(1).max(20).nullable().default(null),
+    auto_promote: AutoPromote.nullable().default(null),
+    health_check: healthCheckSpec(url).nullable().default(null),
+    deploy: deploySpec(url).default({ type: 'none', command: null, url: null }),
+  };
+}
 
 /** Rollout steps: required for `rollout` (percents strictly increasing, the last 100), absent otherwise. */
 function checkSteps(env: { strategy: Strategy; steps: RolloutStep[] | null; name: string }, ctx: z.RefinementCtx): void {
@@ -157,12 +177,12 @@ function checkSteps(env: { strategy: Strategy; steps: RolloutStep[] | null; name
   }
 }
 
-export const EnvironmentSpec = z.object(environmentSpecFields).superRefine(checkSteps);
+export const EnvironmentSpec = z.object(environmentFields(FetchableUrl)).superRefine(checkSteps);
 export type EnvironmentSpec = z.infer<typeof EnvironmentSpec>;
 export type EnvironmentSpecInput = z.input<typeof EnvironmentSpec>;
 
 export const Environment = z.object({
-  ...environmentSpecFields,
+  ...environmentFields(ReportedUrl),
   current: Deployment.nullable(),
   active: Deployment.nullable(),
   /** Set by a client-side backend that could not read this environment (Aviator: unknown environment). */

@@ -25,17 +25,26 @@ const processIo: ServeIo = {
   },
 };
 
+function portNumber(flag: string, text: string): number {
+  const port = Number(text);
+  if (!/^[0-9]{1,5}$/.test(text) || port > 65535) throw new UsageError(`${flag} must be 0..65535 (got "${text}")`);
+  return port;
+}
+
 export async function runServe(argv: string[], io: ServeIo = processIo): Promise<RunningServer> {
-  const args = parseArgs(argv, { values: ['host', 'port', 'data-dir', 'database-url', 'config', 'log-level'] });
+  const args = parseArgs(argv, { values: ['host', 'port', 'data-dir', 'database-url', 'config', 'log-level', 'metrics-port'] });
   if (args.positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${args.positionals[0]}")`);
   const portText = optionString(args, 'port') ?? '7700';
-  const port = Number(portText);
-  if (!/^[0-9]{1,5}$/.test(portText) || port > 65535) throw new UsageError(`--port must be 0..65535 (got "${portText}")`);
+  const port = portNumber('--port', portText);
+  const metricsPortText = optionString(args, 'metrics-port');
+  const metricsPort = metricsPortText === undefined ? undefined : portNumber('--metrics-port', metricsPortText);
   const logLevel = optionString(args, 'log-level') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const dataDir = optionString(args, 'data-dir');
-  const databaseUrl = optionString(args, 'database-url');
-  if (dataDir !== undefined && databaseUrl !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
+  const databaseUrlOption = optionString(args, 'database-url');
+  if (dataDir !== undefined && databaseUrlOption !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
+  // From the environment, a password stays out of the process list (the command line is public).
+  const databaseUrl = databaseUrlOption ?? (dataDir === undefined ? io.env.FLIGHTDECK_DATABASE_URL || undefined : undefined);
 
   const server = await startServer({
     host: optionString(args, 'host') ?? '127.0.0.1',
@@ -46,8 +55,10 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
     adminToken: io.env.FLIGHTDECK_ADMIN_TOKEN || undefined,
     version: VERSION,
     logLevel: logLevel as LogLevel,
+    metricsPort,
   });
   io.stdout(`listening on ${server.url}\n`);
+  if (server.metricsUrl) io.stdout(`metrics on ${server.metricsUrl}/metrics\n`);
   io.onShutdownSignal(() => {
     // Should a request hang, leave anyway: the database is consistent at every commit.
     const deadline = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);

@@ -23,7 +23,7 @@ export const PROJECT_NOT_FOUND = 'Release project not found';
 export const ENVIRONMENT_NOT_FOUND = 'Release environment not found';
 export const RELEASE_NOT_FOUND = 'Release not found';
 export const DEPLOYMENT_NOT_FOUND = 'Deployment not found';
-export const ENVIRONMENT_FROZEN = 'Environment is frozen';
+export { ENVIRONMENT_FROZEN } from '../core/permissions';
 export const NO_ROLLBACK_TARGET = 'No previous deployment to roll back from';
 export const INVALID_CANDIDATE_VERSION = 'Invalid release candidate version';
 export const INVALID_COMMIT = 'Invalid commit hash';

@@ -5,6 +5,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app';
 import { applyConfigFile } from './config-file';
 import { Engine, type EngineOptions } from './engine';
+import { ServerMetrics, listenForMetrics } from './metrics';
+import { ServerSecrets } from './secrets';
 import { ReleaseService } from './service/release-service';
 import { DEFAULT_DATA_DIR, Store } from './store';
 
@@ -28,10 +30,14 @@ export interface StartServerOptions {
   logStream?: NodeJS.WritableStream;
   /** SSE keep-alive interval (default 15 s). */
   keepAliveMs?: number;
+  /** Longest time to receive a whole request, headers and body (default 30 s); then 408. */
+  requestTimeoutMs?: number;
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
-  engine?: Omit<EngineOptions, 'databaseUrl' | 'log'> | false;
+  engine?: Omit<EngineOptions, 'databaseUrl' | 'log' | 'observer' | 'secrets'> | false;
+  /** Also serve GET /metrics without a token on this port of `host` (0 picks one); off by default. */
+  metricsPort?: number | undefined;
 }
 
 export interface RunningServer {
@@ -42,6 +48,8 @@ export interface RunningServer {
   service: ReleaseService;
   /** The progressive-delivery engine (undefined when started with `engine: false`). */
   engine: Engine | undefined;
+  /** The metrics listener's URL, when `metricsPort` was given. */
+  metricsUrl: string | undefined;
   /** Stops accepting, lets in-flight requests finish, ends event streams, closes the database. */
   close(): Promise<void>;
 }
@@ -63,6 +71,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   // The logger exists once the app does; listener failures before that have nowhere better to go.
   let log: FastifyBaseLogger | undefined;
+  const metrics = new ServerMetrics(store);
   const service = new ReleaseService(store, {
     adminToken: options.adminToken,
     onListenerError: (error) => log?.error({ err: error }, 'an event listener failed'),
@@ -73,7 +82,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       service,
       version: options.version,
       logger,
+      metrics,
       ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     log = app.log;
     if (options.configFile) {
@@ -86,15 +97,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Started once the server listens (a deploy script may call its API); stopped before the store closes.
     const engine = options.engine === false
       ? undefined
-      : new Engine(service, { ...options.engine, databaseUrl: options.databaseUrl, log: app.log });
+      : new Engine(service, {
+        ...options.engine,
+        databaseUrl: options.databaseUrl,
+        log: app.log,
+        observer: metrics.engine,
+        secrets: new ServerSecrets({ adminToken: options.adminToken, databaseUrl: options.databaseUrl }),
+      });
     engine?.start();
+    const metricsListener = options.metricsPort === undefined ? undefined : await listenForMetrics(metrics, host, options.metricsPort);
+    const urlOf = (listenPort: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${listenPort}`;
     let closing: Promise<void> | undefined;
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url: urlOf(port),
       host,
       port,
       service,
       engine,
+      metricsUrl: metricsListener ? urlOf(metricsListener.port) : undefined,
       close: () => closing ??= (async () => {
         try {
           await app.close();
@@ -102,6 +122,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           try {
             await engine?.stop();
           } finally {
+            await metricsListener?.close();
+            metrics.dispose();
             service.dispose();
             await store.close();
           }
@@ -109,6 +131,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       })(),
     };
   } catch (error) {
+    metrics.dispose();
     service.dispose();
     await store.close();
     throw error;

@@ -5,6 +5,7 @@
 // server holding the engine's advisory lock runs it; with PGlite, the one process is the engine.
 import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
+import { ServerSecrets } from '../secrets';
 import type { ReleaseService } from '../service/release-service';
 import { isTerminal } from '../service/status-machine';
 import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
@@ -18,6 +19,14 @@ export interface EngineLog {
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
   error(object: object, message: string): void;
+}
+
+/** What the engine reports to the operator's metrics. */
+export interface EngineObserver {
+  /** A due task was claimed, `lagSeconds` after it was due. */
+  taskClaimed(kind: EngineTask['kind'], lagSeconds: number): void;
+  /** A deploy executor run ended: `applied`, `failure`, `error`, `retry` or `interrupted`. */
+  executorFinished(outcome: string): void;
 }
 
 export interface EngineOptions {
@@ -38,6 +47,9 @@ export interface EngineOptions {
   /** Shortest time between two looks: what is due within it is applied in one transaction. */
   minGapMs?: number;
   log?: EngineLog;
+  observer?: EngineObserver;
+  /** Kept out of commands' environments and redacted from their output (default: none known). */
+  secrets?: ServerSecrets;
 }
 
 /** A step claimed this many times without finishing (the server died each time) is given up. */
@@ -58,6 +70,7 @@ export class Engine {
   private readonly batchSize: number;
   private readonly minGapMs: number;
   private readonly log: EngineLog;
+  private readonly secrets: ServerSecrets;
   private running = false;
   private leader = false;
   private lock: EngineLock | undefined;
@@ -88,6 +101,7 @@ export class Engine {
     this.batchSize = options.batchSize ?? 200;
     this.minGapMs = options.minGapMs ?? 50;
     this.log = options.log ?? QUIET;
+    this.secrets = options.secrets ?? new ServerSecrets();
   }
 
   /** Whether this server runs the engine now (holds the lock). */
@@ -271,6 +285,9 @@ export class Engine {
         // Environments first, then tasks: the order every other transaction locks them in.
         await w.engine.lockEnvironmentsById(await w.engine.dueDeployEnvironments(at, this.batchSize, busy));
         const claimed = await w.engine.claimDue(at, this.batchSize, this.claim, busy);
+        for (const task of claimed) {
+          if (task.dueAt) this.options.observer?.taskClaimed(task.kind, (at.getTime() - task.dueAt.getTime()) / 1000);
+        }
         // Deploy steps begin in this same transaction (one commit for the whole batch): a step without
         // an executor is applied right here; a step with one is recorded as started, and its executor
         // runs once this commits. One step per environment per batch; a second one waits its turn.
@@ -347,20 +364,21 @@ export class Engine {
     try {
       outcome = await runStep({
         env: begun.env, deployment: begun.deployment, percent: begun.percent, attempt: begun.attempt, delivery: begun.delivery,
-        signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim,
+        signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim, secrets: this.secrets,
       });
     } catch (error) {
       outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };
     } finally {
       if (this.executorOf.get(begun.deployment.id) === ended) this.executorOf.delete(begun.deployment.id);
     }
+    this.options.observer?.executorFinished(outcome.kind === 'failed' ? outcome.status : outcome.kind);
     // Stopped because its deployment ended: finishStep sees the terminal status and closes the task.
     if (outcome.kind === 'interrupted' && !this.leader) return; // the next engine reconciles it
     await this.service.store.write((w) => finishStep(w, task, this.claim, outcome, new Date()));
   }
 
   private taskRun(): TaskRun {
-    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log };
+    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log, secrets: this.secrets };
   }
 
   // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────

@@ -3,6 +3,8 @@
 // applies one rollout step (FLIGHTDECK_PERCENT), or the whole deployment for other strategies (100).
 import * as path from 'node:path';
 import type { Deployment, DeploySpec, HealthCheckSpec } from '../../api/schemas';
+import { fetchableUrlProblem, redactUrl } from '../../api/urls';
+import type { ServerSecrets } from '../secrets';
 import type { EnvironmentRecord } from '../store';
 import { ENGINE_CLAIM_VARIABLE } from './orphans';
 import { lastLines, runProcess } from './process';
@@ -26,6 +28,8 @@ export interface StepCall {
   signal: AbortSignal;
   /** The engine run that starts the command (ENGINE_CLAIM_VARIABLE): how a later run finds it if we die. */
   engineClaim: string;
+  /** Kept out of the command's environment and out of what its failure says. */
+  secrets: ServerSecrets;
 }
 
 export type StepOutcome =
@@ -42,12 +46,12 @@ export function workingDirectory(spec: { cwd?: string | null | undefined }, env:
   return spec.cwd ? path.resolve(base, spec.cwd) : base;
 }
 
-/** The variables every command of the engine sees, on top of the server's own environment. */
+/** The variables every command of the engine sees, on top of the server's own environment minus its secrets. */
 export function commandEnvironment(
-  env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number, engineClaim?: string,
+  secrets: ServerSecrets, env: EnvironmentRecord, deployment: Deployment, percent: number, attempt: number, engineClaim?: string,
 ): NodeJS.ProcessEnv {
   return {
-    ...process.env,
+    ...secrets.scrubEnvironment(process.env),
     ...(engineClaim !== undefined ? { [ENGINE_CLAIM_VARIABLE]: engineClaim } : {}),
     FLIGHTDECK_PROJECT: env.project,
     FLIGHTDECK_ENVIRONMENT: env.spec.name,
@@ -62,6 +66,12 @@ export function commandEnvironment(
 }
 
 export async function runStep(call: StepCall): Promise<StepOutcome> {
+  const outcome = await runStepAsIs(call);
+  // The message becomes the deployment's error_message, which every viewer reads.
+  return 'message' in outcome ? { ...outcome, message: call.secrets.redact(outcome.message) } : outcome;
+}
+
+async function runStepAsIs(call: StepCall): Promise<StepOutcome> {
   const spec = call.env.spec.deploy;
   switch (spec.type) {
     case 'none':
@@ -80,7 +90,7 @@ async function runCommandStep(spec: DeploySpec, call: StepCall): Promise<StepOut
     command,
     args: spec.args ?? [],
     cwd: workingDirectory(spec, call.env),
-    env: commandEnvironment(call.env, call.deployment, call.percent, call.attempt, call.engineClaim),
+    env: commandEnvironment(call.secrets, call.env, call.deployment, call.percent, call.attempt, call.engineClaim),
     timeoutMs: timeoutSeconds * 1000,
     signal: call.signal,
   });
@@ -104,11 +114,18 @@ async function runCommandStep(spec: DeploySpec, call: StepCall): Promise<StepOut
 
 async function deliverWebhook(spec: DeploySpec, call: StepCall): Promise<StepOutcome> {
   const url = spec.url ?? '';
+  // Stored before the API refused such URLs: still never fetched.
+  const refused = fetchableUrlProblem(url);
+  if (refused !== undefined) return { kind: 'failed', status: 'failure', message: refused };
+  // What the messages (error_message, read by every viewer) say about the URL.
+  const shown = redactUrl(url);
+  const target = withoutUserinfo(url);
   let problem: string;
   try {
-    const response = await fetch(url, {
+    const response = await fetch(target.url, {
       method: 'POST',
       headers: {
+        ...target.headers,
         'content-type': 'application/json',
         'user-agent': 'flightdeck-engine',
         // Receivers deduplicate on this: a delivery interrupted by a crash is sent again.
@@ -121,14 +138,14 @@ async function deliverWebhook(spec: DeploySpec, call: StepCall): Promise<StepOut
     });
     await response.body?.cancel().catch(() => undefined);
     if (response.status >= 200 && response.status < 300) return { kind: 'applied' };
-    problem = `POST ${url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    problem = `POST ${shown} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
     // The receiver refuses the request itself: sending it again would not help.
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       return { kind: 'failed', status: 'failure', message: problem };
     }
   } catch (error) {
     if (call.signal.aborted) return { kind: 'interrupted' };
-    problem = `POST ${url} failed: ${describeFetchError(error)}`;
+    problem = `POST ${shown} failed: ${describeFetchError(error).split(target.url).join(shown)}`;
   }
   if (call.delivery >= WEBHOOK_DELIVERIES) {
     return { kind: 'failed', status: 'failure', message: `${problem} (${call.delivery} deliveries)` };
@@ -145,20 +162,32 @@ export interface HealthResult {
 
 /** One health check: the URL answers 2xx, or the command exits 0, within the timeout. */
 export async function checkHealth(
-  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal,
+  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal, secrets: ServerSecrets,
+): Promise<HealthResult> {
+  const result = await checkHealthAsIs(spec, env, deployment, signal, secrets);
+  // The error becomes the deployment's health.last_error (and error_message if it fails it).
+  return result.error === null ? result : { ...result, error: secrets.redact(result.error) };
+}
+
+async function checkHealthAsIs(
+  spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal, secrets: ServerSecrets,
 ): Promise<HealthResult> {
   const timeoutSeconds = spec.timeout_seconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS;
   if (spec.url !== null) {
+    const refused = fetchableUrlProblem(spec.url);
+    if (refused !== undefined) return { healthy: false, error: refused };
+    const shown = redactUrl(spec.url);
+    const target = withoutUserinfo(spec.url);
     try {
-      const response = await fetch(spec.url, {
-        headers: { 'user-agent': 'flightdeck-health' },
+      const response = await fetch(target.url, {
+        headers: { ...target.headers, 'user-agent': 'flightdeck-health' },
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutSeconds * 1000)]),
       });
       await response.body?.cancel().catch(() => undefined);
       if (response.status >= 200 && response.status < 300) return { healthy: true, error: null };
-      return { healthy: false, error: `GET ${spec.url} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
+      return { healthy: false, error: `GET ${shown} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
     } catch (error) {
-      return { healthy: false, error: `GET ${spec.url} failed: ${describeFetchError(error)}` };
+      return { healthy: false, error: `GET ${shown} failed: ${describeFetchError(error).split(target.url).join(shown)}` };
     }
   }
   const command = spec.command ?? '';
@@ -166,7 +195,7 @@ export async function checkHealth(
     command,
     args: spec.args ?? [],
     cwd: workingDirectory(spec, env),
-    env: commandEnvironment(env, deployment, deployment.rollout?.percent ?? 100, 1),
+    env: commandEnvironment(secrets, env, deployment, deployment.rollout?.percent ?? 100, 1),
     timeoutMs: timeoutSeconds * 1000,
     signal,
   });
@@ -184,6 +213,16 @@ export async function checkHealth(
     case 'spawn-error':
       return { healthy: false, error: result.message };
   }
+}
+
+/** fetch refuses URLs with a user and password: they travel as HTTP Basic credentials instead. */
+function withoutUserinfo(text: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(text);
+  if (url.username === '' && url.password === '') return { url: text, headers: {} };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), headers: { authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` } };
 }
 
 function describeFetchError(error: unknown): string {

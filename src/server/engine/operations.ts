@@ -5,6 +5,7 @@
 import type { Deployment, DeploymentHealth, DeploymentStatus, HealthVerdictBody, Rollout, RolloutStep } from '../../api/schemas';
 import { rollbackTarget } from '../../core/rollback';
 import { ApiError, DEPLOYMENT_NOT_FOUND, PROJECT_NOT_FOUND } from '../errors';
+import { checkPermission } from '../service/deployments';
 import type { Principal } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
 import { isTerminal } from '../service/status-machine';
@@ -172,10 +173,11 @@ function activeRollout(deployment: Deployment, action: string): Rollout {
 }
 
 /** Pause: the rollout holds its percent and its soak clock stops (what is left is kept). */
-export function pause(service: ReleaseService, _principal: Principal, project: string, id: string): Promise<Deployment> {
+export function pause(service: ReleaseService, principal: Principal, project: string, id: string): Promise<Deployment> {
   return service.store.write(async (w) => {
     const at = new Date();
     const { env, deployment } = await lockDeployment(w, project, id);
+    checkPermission({ principal }, env, 'pause');
     const rollout = activeRollout(deployment, 'paused');
     if (rollout.paused) return deployment;
     const task = await w.engine.lockTask(deployment.id, 'deploy');
@@ -189,10 +191,11 @@ export function pause(service: ReleaseService, _principal: Principal, project: s
 }
 
 /** Resume: the soak clock runs again for what was left of it. */
-export function resume(service: ReleaseService, _principal: Principal, project: string, id: string): Promise<Deployment> {
+export function resume(service: ReleaseService, principal: Principal, project: string, id: string): Promise<Deployment> {
   return service.store.write(async (w) => {
     const at = new Date();
     const { env, deployment } = await lockDeployment(w, project, id);
+    checkPermission({ principal }, env, 'resume');
     const rollout = activeRollout(deployment, 'resumed');
     if (!rollout.paused) return deployment;
     const task = await w.engine.lockTask(deployment.id, 'deploy');
@@ -215,9 +218,7 @@ export function abort(service: ReleaseService, principal: Principal, project: st
     if (isTerminal(deployment.status)) {
       throw new ApiError(409, `Deployment ${deployment.id} is ${deployment.status}: only an active deployment can be aborted`, { status: deployment.status });
     }
-    if (env.spec.protected && principal.role !== 'admin') {
-      throw new ApiError(403, `Environment ${env.spec.name} is protected: only an admin may abort (it rolls back)`);
-    }
+    checkPermission({ principal }, env, 'abort');
     const where = deployment.rollout
       ? ` at step ${deployment.rollout.step + 1} of ${deployment.rollout.steps.length} (${deployment.rollout.percent}% live)`
       : '';
@@ -230,6 +231,8 @@ export function reportHealth(service: ReleaseService, principal: Principal, proj
   return service.store.write(async (w) => {
     const at = new Date();
     const { env, deployment } = await lockDeployment(w, project, id);
+    // A healthy verdict changes nothing that runs; an unhealthy one rolls back, as abort does.
+    if (!body.healthy) checkPermission({ principal }, env, 'report_unhealthy');
     if (!(await isWatched(w, env, deployment, at))) {
       throw new ApiError(409, `Deployment ${deployment.id} is ${deployment.status} and no longer watched`, { status: deployment.status });
     }

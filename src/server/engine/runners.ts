@@ -3,6 +3,7 @@
 // transaction while it waits (an HTTP check, a command), then records the outcome in one transaction that
 // re-checks the task is still ours.
 import { ApiError } from '../errors';
+import type { ServerSecrets } from '../secrets';
 import { promote } from '../service/deployments';
 import { SERVER_PRINCIPAL } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
@@ -21,6 +22,7 @@ export interface TaskRun {
   /** Aborted when the engine stops: a check in flight is put back, not counted. */
   checks: AbortSignal;
   log: EngineLog;
+  secrets: ServerSecrets;
 }
 
 export async function runHealthTask(run: TaskRun, task: EngineTask): Promise<void> {
@@ -36,7 +38,7 @@ export async function runHealthTask(run: TaskRun, task: EngineTask): Promise<voi
   }
   const result = found.deployment.status === 'pending'
     ? undefined // not started yet: nothing new to check
-    : await checkHealth(spec, found.env, found.deployment, run.checks);
+    : await checkHealth(spec, found.env, found.deployment, run.checks, run.secrets);
   const interrupted = run.checks.aborted;
   await run.service.store.write(async (w) => {
     const at = new Date();

@@ -9,9 +9,18 @@ import type { ReleaseService } from '../service/release-service';
 const REPLAY_PAGE = 500;
 /** A client this far behind is dropped; it reconnects with Last-Event-ID and replays from the log. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** The SSE `retry:` a shutting-down server sends before it ends a stream. */
+const SHUTDOWN_RETRY_MS = 1_000;
 
 export interface EventStreamOptions {
   keepAliveMs: number;
+  observer?: StreamObserver;
+}
+
+/** What the streams report to the operator's metrics. */
+export interface StreamObserver {
+  /** `count` events were written to one stream; `fromReplay` when read back from the log (a resume). */
+  sent(count: number, fromReplay: boolean): void;
 }
 
 /** A stream that cannot start: 503 with the API's JSON error body. */
@@ -35,7 +44,10 @@ class EventStream {
    */
   private lastWritten: number;
 
-  constructor(readonly response: ServerResponse, readonly project: string | null, after: number) {
+  constructor(
+    readonly response: ServerResponse, readonly project: string | null, after: number,
+    private readonly observer: StreamObserver | undefined,
+  ) {
     this.lastWritten = after;
   }
 
@@ -52,7 +64,7 @@ class EventStream {
       const page = await service.store.read((reader) => reader.eventsAfter(after, this.project, REPLAY_PAGE));
       for (const event of page) {
         if (this.closed) return;
-        this.send(event.id, frame(event));
+        this.send(event.id, frame(event), true);
       }
       if (page.length < REPLAY_PAGE) break;
     }
@@ -61,9 +73,10 @@ class EventStream {
     for (const event of buffered) if (event.id > this.lastWritten) this.send(event.id, frame(event));
   }
 
-  private send(id: number, text: string): void {
+  private send(id: number, text: string, fromReplay = false): void {
     this.lastWritten = id;
     this.write(text);
+    this.observer?.sent(1, fromReplay);
   }
 
   write(text: string): void {
@@ -76,10 +89,11 @@ class EventStream {
     this.response.write(text);
   }
 
-  end(): void {
+  /** Ends the stream; `retryMs` asks the client to reconnect (and resume) after that long. */
+  end(retryMs?: number): void {
     if (this.closed) return;
     this.closed = true;
-    this.response.end();
+    this.response.end(retryMs === undefined ? undefined : `retry: ${retryMs}\n\n`);
   }
 
   markClosed(): void {
@@ -93,7 +107,7 @@ export class EventStreamHub {
   private readonly keepAlive: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly service: ReleaseService, options: EventStreamOptions) {
+  constructor(private readonly service: ReleaseService, private readonly options: EventStreamOptions) {
     this.unsubscribe = service.events.subscribe((events) => {
       for (const event of events) {
         const text = frame(event);
@@ -132,7 +146,7 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    const stream = new EventStream(response, project, start);
+    const stream = new EventStream(response, project, start, this.options.observer);
     this.streams.add(stream);
     response.on('close', () => {
       stream.markClosed();
@@ -145,12 +159,15 @@ export class EventStreamHub {
     return this.streams.size;
   }
 
-  /** Ends every stream (server shutdown): clients reconnect elsewhere or later and resume. */
+  /**
+   * Ends every stream (server shutdown), asking clients to reconnect within a second: behind a load
+   * balancer they reach another server and resume from their Last-Event-ID.
+   */
   close(): void {
     this.closed = true;
     clearInterval(this.keepAlive);
     this.unsubscribe();
-    for (const stream of this.streams) stream.end();
+    for (const stream of this.streams) stream.end(SHUTDOWN_RETRY_MS);
     this.streams.clear();
   }
 }

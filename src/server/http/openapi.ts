@@ -1,7 +1,7 @@
 // GET /api/openapi.json: an OpenAPI 3.1 document built from the route declarations and their zod
 // schemas (z.toJSONSchema), so the document cannot drift from what the server validates.
 import { z } from 'zod';
-import type { RouteDoc } from './route';
+import type { ResponseSchema, RouteDoc } from './route';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -20,9 +20,10 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query'): 
   }));
 }
 
-function responseBody(schema: z.ZodType | null | 'event-stream'): JsonSchema | undefined {
+function responseBody(schema: ResponseSchema): JsonSchema | undefined {
   if (schema === null) return undefined;
   if (schema === 'event-stream') return { 'text/event-stream': { schema: { type: 'string' } } };
+  if (schema === 'text') return { 'text/plain': { schema: { type: 'string' } } };
   return { 'application/json': { schema: jsonSchema(schema, 'output') } };
 }
 

@@ -18,6 +18,7 @@ declare module 'fastify' {
   }
 }
 
+export type ResponseSchema = z.ZodType | null | 'event-stream' | 'text';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
@@ -40,8 +41,8 @@ export interface RouteSpec<P extends z.ZodType | undefined, Q extends z.ZodType 
   params?: P;
   query?: Q;
   body?: B;
-  /** Status → response body schema (null: no body; 'event-stream': SSE), for the OpenAPI document. */
-  responses: Readonly<Record<number, z.ZodType | null | 'event-stream'>>;
+  /** Status → response body schema (null: no body; 'event-stream': SSE; 'text': plain text), for the OpenAPI document. */
+  responses: Readonly<Record<number, ResponseSchema>>;
   /** Resolves to the response body, sent as JSON with the first 2xx of `responses` unless the handler set another. */
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
 }

@@ -3,14 +3,39 @@ import { z } from 'zod';
 import { ErrorBody, Healthz } from '../../api/schemas';
 import type { EventStreamHub } from '../http/event-stream';
 import { buildOpenApiDocument } from '../http/openapi';
+import { METRICS_CONTENT_TYPE, type ServerMetrics } from '../metrics';
 import { parseInput, type RouteRegistry } from '../http/route';
 import { EventId, EventsQuery } from './params';
 
-export function registerMetaRoutes(routes: RouteRegistry, version: string): void {
+export interface MetaSources {
+  version: string;
+  /** Undefined when the server can serve (database reachable, migrations applied), else why not. */
+  notReadyReason: () => Promise<string | undefined>;
+  metrics: ServerMetrics;
+}
+
+export function registerMetaRoutes(routes: RouteRegistry, { version, notReadyReason, metrics }: MetaSources): void {
   routes.add({
     method: 'GET', url: '/healthz', role: null,
-    summary: 'Liveness: needs no token', responses: { 200: Healthz },
+    summary: 'Liveness: the process answers (needs no token)', responses: { 200: Healthz },
     handler: async () => ({ ok: true, version }),
+  });
+
+  routes.add({
+    method: 'GET', url: '/readyz', role: null,
+    summary: 'Readiness: the database answers and this version\'s migrations are applied (needs no token)',
+    responses: { 200: Healthz, 503: ErrorBody },
+    handler: async ({ reply }) => {
+      const reason = await notReadyReason();
+      if (reason !== undefined) return reply.code(503).send({ error: reason });
+      return { ok: true, version };
+    },
+  });
+
+  routes.add({
+    method: 'GET', url: '/metrics', role: 'admin',
+    summary: 'Prometheus metrics of this server (admin; or unauthenticated on --metrics-port)', responses: { 200: 'text' },
+    handler: async ({ reply }) => reply.type(METRICS_CONTENT_TYPE).send(await metrics.text()),
   });
 
   let document: string | undefined;

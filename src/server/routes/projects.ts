@@ -12,9 +12,9 @@ export function registerProjectRoutes(routes: RouteRegistry, service: ReleaseSer
     method: 'GET', url: '/api/releases', role: 'viewer',
     summary: 'The overview: every project with its environments and their current and active deployments',
     responses: { 200: Overview },
-    handler: async ({ reply }) => {
-      // Serialized and encoded once per change (see OverviewCache): sent as it is.
-      return reply.type('application/json; charset=utf-8').send(await service.overviewBody());
+    handler: async ({ reply, principal }) => {
+      // Serialized and encoded once per change and per audience (see OverviewCache): sent as it is.
+      return reply.type('application/json; charset=utf-8').send(await service.overviewBody(principal));
     },
   });
 
@@ -33,7 +33,7 @@ export function registerProjectRoutes(routes: RouteRegistry, service: ReleaseSer
   routes.add({
     method: 'GET', url: '/api/releases/:project', role: 'viewer',
     summary: 'One project', params: ProjectParams, responses: { 200: Project, 404: ErrorBody },
-    handler: ({ params }) => service.project(params.project),
+    handler: ({ params, principal }) => service.project(params.project, principal),
   });
 
   routes.add({

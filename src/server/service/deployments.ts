@@ -4,10 +4,9 @@
 import type {
   CreateDeploymentBody, Deployment, DeploymentKind, PatchDeploymentBody, PromoteBody, Rollout, RollbackBody,
 } from '../../api/schemas';
+import { environmentPermission, type ActionCircumstances, type EnvironmentAction } from '../../core/permissions';
 import { rollbackTarget } from '../../core/rollback';
-import {
-  ApiError, ENVIRONMENT_FROZEN, ENVIRONMENT_NOT_FOUND, NO_ROLLBACK_TARGET, RELEASE_NOT_FOUND,
-} from '../errors';
+import { ApiError, ENVIRONMENT_NOT_FOUND, NO_ROLLBACK_TARGET, RELEASE_NOT_FOUND } from '../errors';
 import type { CandidateRecord, EnvironmentRecord, StoreWriter } from '../store';
 import type { Principal } from './principal';
 import { isLegalMove, isTerminal } from './status-machine';
@@ -51,6 +50,9 @@ export async function reportStatus(
   const { env, candidate } = await lockEnvironmentWithCandidate(ctx, project, environment, body.release_candidate_version);
   const state = await ctx.writer.deploymentState(env, { candidate: candidate.version });
   const existing = state.activeOfCandidate;
+  // A report that records a new deployment makes a candidate current like a deploy does; one about the
+  // deployment under way only finishes what someone allowed to started.
+  checkPermission(ctx, env, 'report', { concernsActiveDeployment: existing !== undefined });
   if (!existing) {
     const deployment = await ctx.writer.insertDeployment({
       projectId: env.projectId, environmentId: env.id, candidate, from: state.current,
@@ -80,8 +82,7 @@ export async function rollback(
   ctx: OperationContext, project: string, environment: string, body: RollbackBody,
 ): Promise<Deployment> {
   const env = await lockEnvironment(ctx, project, environment);
-  checkProtected(ctx, env);
-  if (env.spec.frozen && body.force !== true) throw new ApiError(400, ENVIRONMENT_FROZEN);
+  checkPermission(ctx, env, 'rollback', { force: body.force === true });
   const current = await ctx.writer.currentDeployment(env.id);
   checkExpectedCurrent(body.expected_current, current);
   const explicit = body.to_release_candidate_version === undefined
@@ -128,10 +129,12 @@ async function requireCandidate(ctx: OperationContext, env: EnvironmentRecord, v
   return candidate;
 }
 
-function checkProtected(ctx: OperationContext, env: EnvironmentRecord): void {
-  if (env.spec.protected && ctx.principal.role !== 'admin') {
-    throw new ApiError(403, `Environment ${env.spec.name} is protected: only an admin may deploy, promote or roll back`);
-  }
+/** The protected / frozen rule (core/permissions), as the API's 403 or 400. */
+export function checkPermission(
+  ctx: Pick<OperationContext, 'principal'>, env: EnvironmentRecord, action: EnvironmentAction, circumstances: ActionCircumstances = {},
+): void {
+  const permission = environmentPermission(ctx.principal.role, action, env.spec, circumstances);
+  if (!permission.allowed) throw new ApiError(permission.status, permission.reason);
 }
 
 /** `expected_current`: absent means no precondition; null means "nothing deployed yet". */
@@ -148,8 +151,7 @@ async function startDeployment(
   ctx: OperationContext, env: EnvironmentRecord, candidate: CandidateRecord, kind: DeploymentKind,
   expectedCurrent: string | null | undefined,
 ): Promise<Deployment> {
-  checkProtected(ctx, env);
-  if (env.spec.frozen) throw new ApiError(400, ENVIRONMENT_FROZEN);
+  checkPermission(ctx, env, kind === 'promote' ? 'promote' : 'deploy');
   const { current, active } = await ctx.writer.deploymentState(env, { active: true });
   checkExpectedCurrent(expectedCurrent, current);
   if (active) {

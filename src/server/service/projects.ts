@@ -30,7 +30,7 @@ export async function createCandidate(
   const existing = await writer.findCandidate(project.id, version);
   if (existing) return { release: await sameCommitOrConflict(writer, project, existing, body.commit), created: false };
   const release = await writer.ensureRelease(project.id, parsed.release, at);
-  if (!(await writer.insertCandidate(project.id, release.id, version, parsed.rc, body.commit, at))) {
+  if (!(await writer.insertCandidate(project.id, release.id, version, candidateNumberDigits(version), body.commit, at))) {
     // A concurrent request created it between our look-up and insert.
     const raced = await writer.findCandidate(project.id, version);
     if (!raced) throw new Error(`Candidate ${version} vanished during its creation`);
@@ -38,6 +38,11 @@ export async function createCandidate(
   }
   writer.recordEvent('release.created', project.name, null, at);
   return { release: await loadRelease(writer, project, release.id), created: true };
+}
+
+/** N of `<release>-rcN` as written (parseCandidateVersion's number is rounded beyond 2^53). */
+function candidateNumberDigits(version: string): string {
+  return version.slice(version.lastIndexOf('-rc') + 3);
 }
 
 async function sameCommitOrConflict(

@@ -15,6 +15,7 @@ import { OverviewCache } from './overview-cache';
 import type { Principal } from './principal';
 import * as projects from './projects';
 import { TokenService } from './tokens';
+import { projectForViewer, seesFullSpecs } from './viewer-view';
 
 export interface DeploymentChange {
   type: 'created' | 'updated';
@@ -37,6 +38,8 @@ export class ReleaseService {
   readonly events = new EventBus();
   readonly tokens: TokenService;
   private readonly overview: OverviewCache;
+  /** The overview as non-admins read it (URL credentials redacted): a cache of its own, never the admin's bytes. */
+  private readonly overviewForViewers: OverviewCache;
   private readonly deploymentListeners = new Set<DeploymentChangedListener>();
   private readonly now: () => Date;
   private readonly onListenerError: (error: unknown) => void;
@@ -48,11 +51,13 @@ export class ReleaseService {
     this.now = options.now ?? (() => new Date());
     this.onListenerError = options.onListenerError ?? (() => undefined);
     this.tokens = new TokenService(store, options.adminToken, this.now);
-    this.overview = new OverviewCache(
-      async () => JSON.stringify({ projects: await store.read((reader) => reader.projects()) }),
-      // PGlite has one process per data dir, so in-process invalidation sees every change; a PostgreSQL
-      // database may be shared by several servers, whose commits only the database knows about.
-      store.dialect === 'postgres' ? () => store.read((reader) => reader.latestEventId()) : undefined,
+    // PGlite has one process per data dir, so in-process invalidation sees every change; a PostgreSQL
+    // database may be shared by several servers, whose commits only the database knows about.
+    const probe = store.dialect === 'postgres' ? () => store.read((reader) => reader.latestEventId()) : undefined;
+    this.overview = new OverviewCache(async () => JSON.stringify({ projects: await store.read((reader) => reader.projects()) }), probe);
+    this.overviewForViewers = new OverviewCache(
+      async () => JSON.stringify({ projects: (await store.read((reader) => reader.projects())).map(projectForViewer) }),
+      probe,
     );
     this.stopListening = store.onCommit((events) => this.afterCommit(events));
     this.tail = store.dialect === 'postgres'
@@ -79,6 +84,7 @@ export class ReleaseService {
 
   private afterCommit(events: readonly CommittedEvent[]): void {
     this.overview.invalidate();
+    this.overviewForViewers.invalidate();
     if (this.tail) this.tail.poke();
     else this.events.publish(events, this.onListenerError);
     for (const event of events) {
@@ -98,16 +104,25 @@ export class ReleaseService {
 
   // ── reads ──────────────────────────────────────────────────────────────────────────────────────
 
-  /** `{ "projects": [...] }` as UTF-8 JSON bytes, from the cache when nothing changed since it was built. */
-  overviewBody(): Promise<Buffer> {
-    return this.overview.get();
+  /**
+   * `{ "projects": [...] }` as UTF-8 JSON bytes as `principal` may read it, from the cache when nothing
+   * changed since it was built.
+   */
+  overviewBody(principal: Principal): Promise<Buffer> {
+    return seesFullSpecs(principal) ? this.overview.get() : this.overviewForViewers.get();
   }
 
-  async overviewJson(): Promise<string> {
-    return (await this.overview.get()).toString('utf8');
+  async overviewJson(principal: Principal): Promise<string> {
+    return (await this.overviewBody(principal)).toString('utf8');
   }
 
-  async project(name: string): Promise<Project> {
+  /** One project as `principal` may read it. */
+  async project(name: string, principal: Principal): Promise<Project> {
+    const project = await this.projectAsStored(name);
+    return seesFullSpecs(principal) ? project : projectForViewer(project);
+  }
+
+  private async projectAsStored(name: string): Promise<Project> {
     const project = await this.store.read(async (reader) => {
       const record = await reader.findProject(name);
       return record && (await reader.projects(record.id))[0];

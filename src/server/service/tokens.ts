@@ -5,7 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role, TokenCreated, TokenInfo } from '../../api/schemas';
 import { ApiError } from '../errors';
 import type { Store, StoreWriter, TokenRecord } from '../store';
-import type { Principal } from './principal';
+import { SERVER_PRINCIPAL, type Principal } from './principal';
 
 /** Long enough that a token revoked through another server sharing the database stops soon too. */
 const CACHE_TTL_MS = 2_000;
@@ -20,8 +20,26 @@ export function generateToken(): string {
   return `fdt_${randomBytes(32).toString('base64url')}`;
 }
 
+/** What every generated token looks like (32 random bytes, base64url): how output is searched for tokens. */
+export const TOKEN_SHAPE = /fdt_[A-Za-z0-9_-]{43}/;
+
+/**
+ * Names that already stand for someone in the audit trail (`actor`): the engine's own actions and the
+ * bootstrap admin token. A token under one of them would pass its deeds off as theirs. Compared without
+ * case: `Flightdeck` reads as `flightdeck` to a person.
+ */
+export const RESERVED_TOKEN_NAMES: readonly string[] = [SERVER_PRINCIPAL.name, ADMIN_TOKEN_ACTOR];
+
+export function reservedTokenNameProblem(name: string): string | undefined {
+  const reserved = RESERVED_TOKEN_NAMES.find((taken) => taken.toLowerCase() === name.toLowerCase());
+  if (reserved === undefined) return undefined;
+  return `The token name ${name} is reserved: ${reserved === ADMIN_TOKEN_ACTOR ? 'the bootstrap admin token (FLIGHTDECK_ADMIN_TOKEN)' : "the server's own actions"} act under it`;
+}
+
 /** Creates a token in an open store (the server's endpoint, or `flightdeck token create --data-dir`). */
 export async function createToken(writer: StoreWriter, name: string, role: Role, at: Date): Promise<TokenCreated> {
+  const reserved = reservedTokenNameProblem(name);
+  if (reserved !== undefined) throw new ApiError(409, reserved);
   const token = generateToken();
   const record = await writer.insertToken(name, role, hashToken(token), at);
   if (!record) throw new ApiError(409, `A token named ${name} already exists`);

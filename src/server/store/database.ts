@@ -19,7 +19,14 @@ export interface Database {
    * or with close().
    */
   listen?(channel: string, onMessage: (payload: string) => void, onReconnected: () => void): Promise<() => Promise<void>>;
+  /** For the operator's metrics: the connection pool (PostgreSQL) and how often LISTEN reconnected. */
+  stats?(): DatabaseStats;
   close(): Promise<void>;
+}
+
+export interface DatabaseStats {
+  pool?: { total: number; idle: number; waiting: number };
+  listenReconnects: number;
 }
 
 /**

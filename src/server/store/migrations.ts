@@ -134,6 +134,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX engine_tasks_open ON engine_tasks (state, kind) WHERE state <> 'done';
     `,
   },
+  {
+    version: 3,
+    name: 'candidate numbers of any size',
+    sql: `
+      -- The contract puts no bound on N in <release>-rcN: integer overflowed at 2^31 (a 500). numeric
+      -- holds every N a request can carry, exactly, and still sorts by number.
+      ALTER TABLE candidates ALTER COLUMN rc TYPE numeric;
+    `,
+  },
 ];
 
 /** Changes whenever the migration list does (tests key their pre-migrated template data dirs on it). */

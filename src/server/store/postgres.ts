@@ -40,18 +40,23 @@ export async function openPostgres(databaseUrl: string, onIdleError?: (error: Er
   }
 
   const listeners = new Set<() => Promise<void>>();
+  let listenReconnects = 0;
   return {
     dialect: 'postgres',
     read: (work) => inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work),
     transaction: (work) => inTransaction('BEGIN', work),
     async listen(channel, onMessage, onReconnected) {
-      const stop = await listenOn(databaseUrl, channel, onMessage, onReconnected, onIdleError);
+      const stop = await listenOn(databaseUrl, channel, onMessage, () => {
+        listenReconnects++;
+        onReconnected();
+      }, onIdleError);
       listeners.add(stop);
       return async () => {
         listeners.delete(stop);
         await stop();
       };
     },
+    stats: () => ({ pool: { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }, listenReconnects }),
     close: async () => {
       await Promise.all([...listeners].map((stop) => stop()));
       listeners.clear();

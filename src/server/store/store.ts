@@ -3,8 +3,8 @@
 // events are inserted in its transaction and announced to `onCommit` listeners only after COMMIT.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Database } from './database';
-import { migrate } from './migrations';
+import type { Database, DatabaseStats } from './database';
+import { MIGRATIONS, migrate } from './migrations';
 import { openPglite } from './pglite';
 import { openPostgres } from './postgres';
 import { StoreReader } from './reader';
@@ -94,6 +94,28 @@ export class Store {
   onCommit(listener: CommitListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Pool use and LISTEN reconnects, for the metrics. */
+  stats(): DatabaseStats {
+    return this.db.stats?.() ?? { listenReconnects: 0 };
+  }
+
+  /**
+   * Readiness: the database answers and every migration this server knows is applied. Undefined when
+   * ready, else why not (a sentence).
+   */
+  async notReadyReason(): Promise<string | undefined> {
+    let applied: number[];
+    try {
+      applied = await this.db.read(async (sql) =>
+        (await sql.query<{ version: number }>('SELECT version FROM schema_migrations')).map((row) => Number(row.version)));
+    } catch (error) {
+      return `The database cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    const missing = MIGRATIONS.filter((migration) => !applied.includes(migration.version));
+    if (missing.length > 0) return `Migrations not applied: ${missing.map((m) => m.version).join(', ')}`;
+    return undefined;
   }
 
   close(): Promise<void> {

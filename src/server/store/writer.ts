@@ -218,8 +218,11 @@ export class StoreWriter extends StoreReader {
     return { id: existing[0].id, created: false };
   }
 
-  /** Inserts the candidate; false when one with that version already exists. */
-  async insertCandidate(projectId: string, releaseId: string, version: string, rc: number, commit: string, at: Date): Promise<boolean> {
+  /**
+   * Inserts the candidate; false when one with that version already exists. `rc` is the candidate
+   * number's digits: the contract sets no upper bound, so it is stored as numeric, exactly.
+   */
+  async insertCandidate(projectId: string, releaseId: string, version: string, rc: string, commit: string, at: Date): Promise<boolean> {
     const rows = await this.sql.query<{ id: string }>(
       `INSERT INTO candidates (release_id, project_id, release_candidate_version, rc, commit_sha, created_at)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project_id, release_candidate_version) DO NOTHING

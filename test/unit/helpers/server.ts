@@ -24,6 +24,7 @@ export interface TestServerOptions {
   databaseUrl?: string;
   configFile?: string;
   keepAliveMs?: number;
+  requestTimeoutMs?: number;
   eventRetention?: number;
   logLevel?: LogLevel;
   logStream?: NodeJS.WritableStream;
@@ -187,6 +188,7 @@ async function launch(
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...(options.configFile ? { configFile: options.configFile } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.eventRetention !== undefined ? { eventRetention: options.eventRetention } : {}),
   });
   let tokenCount = 0;

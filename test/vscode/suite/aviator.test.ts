@@ -168,14 +168,15 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
       assert.equal(forced.kind, 'rollback');
       const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
       assert.deepEqual(posted.map((r) => (r.body as { force?: boolean }).force), [undefined, true], 'one plain attempt, then one forced');
+      // The pipeline finishes the deployment under way: a frozen environment takes that report.
       await report('canary', forced.release_candidate_version, 'in_progress');
       await report('canary', forced.release_candidate_version, 'success');
-      // Back to what the tests after this one expect canary to run.
-      await report('canary', '1.0.0-rc1', 'in_progress');
-      await report('canary', '1.0.0-rc1', 'success');
     } finally {
       await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: false });
     }
+    // Back to what the tests after this one expect canary to run: a new deployment, so after the thaw.
+    await report('canary', '1.0.0-rc1', 'in_progress');
+    await report('canary', '1.0.0-rc1', 'success');
   });
 
   it('follows edits to .flightdeck.json, and shows an environment Aviator does not know with its 404 message', async function () {

@@ -99,7 +99,10 @@ export function accessContract(server: () => TestServer): void {
     assertError(await server().request('POST', `${base}/deployments`, { release_candidate_version: '1.0.0-rc3' }, { token: deployer }), 403, /protected/);
     assertError(await server().request('POST', `${base}/promote`, { from_environment: 'canary' }, { token: deployer }), 403, /protected/);
     assertError(await server().request('POST', `${base}/rollback`, {}, { token: deployer }), 403, /protected/);
-    // Reporting what a pipeline did is not deploying: a deployer may.
+    // A report that records a new deployment would make its candidate current: an admin's; a pipeline
+    // may report on the deployment already under way.
+    assertError(await server().request('PATCH', `${base}/deployments`, { release_candidate_version: '1.0.0-rc3', status: 'in_progress' }, { token: deployer }), 403, /protected/);
+    assert.equal((await server().request('PATCH', `${base}/deployments`, { release_candidate_version: '1.0.0-rc3', status: 'pending' })).status, 200);
     assert.equal((await server().request('PATCH', `${base}/deployments`, { release_candidate_version: '1.0.0-rc3', status: 'in_progress' }, { token: deployer })).status, 200);
     assert.equal((await server().request('POST', `${base}/rollback`, {})).status, 201, 'an admin may');
   });

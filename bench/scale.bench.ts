@@ -1,0 +1,452 @@
+// `npm run bench:scale`: a team's release server at scale. Three server processes on one PostgreSQL
+// database, 10,000 SSE watchers spread across them (held by a few client processes), then 200 status
+// changes sent through randomly chosen replicas. With `--rolling` (`npm run bench:rolling`), the replicas
+// are restarted one after another with SIGTERM while the changes are sent: their watchers reconnect to
+// any replica with Last-Event-ID.
+//
+// Checked for every watcher: it received every event of the run exactly once, in id order (compared with
+// the event log read back at the end). Reported: write 2xx → arrival latency p50/p99 per replica and
+// overall, each replica's peak RSS and CPU, writes retried (a replica that was shutting down or gone).
+// Goal (2-core machine): nothing lost or duplicated, p99 ≤ 250 ms, each replica < 300 MiB RSS.
+// Needs FLIGHTDECK_TEST_DATABASE_URL (a PostgreSQL server it may create and drop a database on).
+// Scale: BENCH_SCALE_WATCHERS (10000), BENCH_SCALE_WRITES (200), BENCH_SCALE_CLIENTS (4).
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { startServer } from '../src/server';
+import { createTestDatabase, postgresSkipReason } from '../test/unit/helpers/server';
+import { runBench, startServerChild, type ServerChild } from './serverChild';
+import { percentile } from './sseLatency';
+
+const WATCHERS = Number(process.env.BENCH_SCALE_WATCHERS ?? 10_000);
+const WRITES = Number(process.env.BENCH_SCALE_WRITES ?? 200);
+const CLIENTS = Number(process.env.BENCH_SCALE_CLIENTS ?? 4);
+const REPLICAS = 3;
+const ROLLING = process.argv.includes('--rolling');
+const PROJECT = 'scale';
+const ENVIRONMENTS = ['east', 'west', 'north', 'south'];
+/** Watchers per token: a team's developers each hold one or a few streams. */
+const STREAMS_PER_TOKEN = 10;
+const GOAL = { p99Ms: 250, rssMiB: 300 };
+/** How long every watcher may take to hear the last event once the writes are done. */
+const DRAIN_TIMEOUT_MS = 120_000;
+
+const now = (): number => performance.timeOrigin + performance.now();
+
+// ── the watcher clients (child processes) ────────────────────────────────────────────────────────
+
+type ToClient =
+  | { type: 'start'; watchers: Array<{ token: string; replica: number }>; urls: Array<string | undefined>; since: number }
+  | { type: 'urls'; urls: Array<string | undefined> }
+  | { type: 'final'; lastId: number }
+  | { type: 'report'; writtenAt: Record<number, number> };
+
+type FromClient =
+  | { type: 'connected' }
+  | { type: 'done'; reconnects: number }
+  | { type: 'result'; failures: string[]; latencyByReplica: number[][]; ids: number };
+
+interface Watcher {
+  token: string;
+  replica: number;
+  ids: number[];
+  times: number[];
+  /** The replica each event came through. */
+  via: number[];
+  lastId: number;
+  request?: http.ClientRequest;
+}
+
+function runClient(): void {
+  let urls: Array<string | undefined> = [];
+  let watchers: Watcher[] = [];
+  let finalId: number | undefined;
+  let reconnects = 0;
+  let connected = 0;
+  let doneSent = false;
+  const send = (message: FromClient): void => { process.send?.(message); };
+
+  const checkDone = (): void => {
+    if (doneSent || finalId === undefined) return;
+    if (watchers.every((w) => w.lastId >= (finalId as number))) {
+      doneSent = true;
+      send({ type: 'done', reconnects });
+    }
+  };
+
+  const open = (watcher: Watcher, first: boolean): void => {
+    // A replica that is restarting has no URL for a moment: take any live one.
+    // (IPC sends a missing URL as null.)
+    const live = urls.map((url, index) => ({ url, index })).filter((entry): entry is { url: string; index: number } => typeof entry.url === 'string');
+    const target = first ? live.find((entry) => entry.index === watcher.replica) ?? live[0] : live[Math.floor(Math.random() * live.length)];
+    if (!target) {
+      setTimeout(() => open(watcher, false), 100);
+      return;
+    }
+    watcher.replica = target.index;
+    const request = http.get(`${target.url}/api/events?project=${PROJECT}`, {
+      agent: false,
+      headers: { authorization: `Bearer ${watcher.token}`, 'last-event-id': String(watcher.lastId) },
+    }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        retry();
+        return;
+      }
+      let buffer = '';
+      let retryMs = 1000;
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (block.startsWith(': connected') && first) {
+            first = false;
+            connected++;
+            if (connected === watchers.length) send({ type: 'connected' });
+            continue;
+          }
+          const hint = /^retry: (\d+)$/m.exec(block);
+          if (hint) retryMs = Number(hint[1]);
+          const id = /^id: (\d+)$/m.exec(block);
+          if (!id) continue;
+          const value = Number(id[1]);
+          watcher.ids.push(value);
+          watcher.times.push(now());
+          watcher.via.push(target.index);
+          watcher.lastId = Math.max(watcher.lastId, value);
+        }
+        checkDone();
+      });
+      response.on('end', () => retry(retryMs));
+      response.on('error', () => retry());
+    });
+    request.on('error', () => retry());
+    watcher.request = request;
+    let retried = false;
+    function retry(afterMs = 200): void {
+      if (retried) return;
+      retried = true;
+      reconnects++;
+      // Jitter, as EventSource clients do, so a replica's watchers do not all land at once.
+      setTimeout(() => open(watcher, false), Math.min(afterMs, 1000) * (0.5 + Math.random()));
+    }
+  };
+
+  process.on('message', (message: ToClient) => {
+    switch (message.type) {
+      case 'start':
+        urls = message.urls;
+        watchers = message.watchers.map((w) => ({ ...w, ids: [], times: [], via: [], lastId: message.since }));
+        for (const watcher of watchers) open(watcher, true);
+        return;
+      case 'urls':
+        urls = message.urls;
+        return;
+      case 'final':
+        finalId = message.lastId;
+        checkDone();
+        return;
+      case 'report': {
+        const failures: string[] = [];
+        const latencyByReplica: number[][] = Array.from({ length: REPLICAS }, () => []);
+        const expected = Object.keys(message.writtenAt).map(Number);
+        watchers.forEach((watcher, index) => {
+          for (let i = 1; i < watcher.ids.length; i++) {
+            if ((watcher.ids[i] as number) <= (watcher.ids[i - 1] as number)) {
+              failures.push(`watcher ${index}: event ${watcher.ids[i]} after ${watcher.ids[i - 1]} (duplicate or out of order)`);
+              break;
+            }
+          }
+          const got = new Set(watcher.ids);
+          const missing = expected.filter((id) => !got.has(id));
+          if (missing.length > 0) failures.push(`watcher ${index}: ${missing.length} events missing (first ${missing[0]})`);
+          watcher.ids.forEach((id, i) => {
+            const writtenAt = message.writtenAt[id];
+            if (writtenAt !== undefined) latencyByReplica[watcher.via[i] as number]?.push((watcher.times[i] as number) - writtenAt);
+          });
+          watcher.request?.destroy();
+        });
+        send({ type: 'result', failures: failures.slice(0, 20), latencyByReplica, ids: expected.length });
+        return;
+      }
+    }
+  });
+}
+
+// ── a replica (child process) ────────────────────────────────────────────────────────────────────
+
+async function serveChild([databaseUrl, adminToken]: string[]): Promise<void> {
+  const server = await startServer({ port: 0, databaseUrl: databaseUrl ?? '', adminToken, version: 'bench', logLevel: 'warn' });
+  process.stdout.write(`${server.url}\n`);
+  process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+}
+
+// ── the coordinator ──────────────────────────────────────────────────────────────────────────────
+
+interface Replica {
+  child: ServerChild;
+  url: string;
+  peakRssMiB: number;
+  cpuSeconds: number;
+}
+
+/** RSS (MiB) and user+system CPU seconds of a process, from /proc. */
+function usage(pid: number): { rssMiB: number; cpuSeconds: number } | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) / 1024;
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    return { rssMiB: rss, cpuSeconds: ticks / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const skip = await postgresSkipReason();
+  if (skip) throw new Error(`bench:scale needs PostgreSQL: ${skip}`);
+  console.log(`bench:scale${ROLLING ? ' --rolling' : ''}: ${REPLICAS} replicas on one PostgreSQL database, ${WATCHERS} watchers in ${CLIENTS} client processes, ${WRITES} status changes through random replicas`);
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`goal: every watcher gets every event once, in order; write → arrival p99 ≤ ${GOAL.p99Ms} ms; each replica < ${GOAL.rssMiB} MiB RSS`);
+
+  const database = await createTestDatabase();
+  const adminToken = randomBytes(16).toString('hex');
+  const replicas: Array<Replica | undefined> = [];
+  const clients: ChildProcess[] = [];
+  const retired: Replica[] = [];
+  try {
+    for (let i = 0; i < REPLICAS; i++) {
+      const child = await startServerChild(__filename, [database.url, adminToken]);
+      replicas.push({ child, url: child.announced, peakRssMiB: 0, cpuSeconds: 0 });
+    }
+    const sampler = setInterval(() => {
+      for (const replica of replicas) {
+        if (!replica) continue;
+        const used = usage(replica.child.pid);
+        if (used) {
+          replica.peakRssMiB = Math.max(replica.peakRssMiB, used.rssMiB);
+          replica.cpuSeconds = used.cpuSeconds;
+        }
+      }
+    }, 250);
+
+    const first = replicas[0] as Replica;
+    const api = async (method: string, url: string, body: unknown): Promise<{ status: number; text: string }> => {
+      const response = await fetch(url, { method, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, text: await response.text() };
+    };
+    const must = async (method: string, url: string, body: unknown): Promise<string> => {
+      const answer = await api(method, url, body);
+      if (answer.status >= 300) throw new Error(`${method} ${url}: ${answer.status} ${answer.text}`);
+      return answer.text;
+    };
+    await must('PUT', `${first.url}/api/releases/${PROJECT}`, {
+      repo: 'acme/scale',
+      environments: ENVIRONMENTS.map((name, position) => ({ name, tier: 'production', position, strategy: 'standard' })),
+    });
+    const candidates = Math.ceil(WRITES / 2 / ENVIRONMENTS.length) + 1;
+    for (let rc = 1; rc <= candidates; rc++) await must('POST', `${first.url}/api/releases/${PROJECT}/releases/1.0.0-rc${rc}`, { commit: randomBytes(20).toString('hex') });
+    const tokens: string[] = [];
+    for (let i = 0; i < Math.ceil(WATCHERS / STREAMS_PER_TOKEN); i++) {
+      tokens.push((JSON.parse(await must('POST', `${first.url}/api/tokens`, { role: 'viewer', name: `dev-${i}` })) as { token: string }).token);
+    }
+    const since = await latestEventId(first.url, adminToken);
+
+    // Watchers, spread over the replicas and the client processes.
+    const started = performance.now();
+    const connected = Array.from({ length: CLIENTS }, (_, c) => {
+      const child = fork(__filename, ['--watch-client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      clients.push(child);
+      // A client that dies fails the bench through its exit below; a send to it must not throw meanwhile.
+      child.on('error', () => undefined);
+      const mine = Array.from({ length: WATCHERS }, (_, w) => w).filter((w) => w % CLIENTS === c)
+        .map((w) => ({ token: tokens[Math.floor(w / STREAMS_PER_TOKEN)] as string, replica: w % REPLICAS }));
+      return new Promise<void>((resolve, reject) => {
+        child.on('message', (message: FromClient) => { if (message.type === 'connected') resolve(); });
+        child.once('exit', (code) => reject(new Error(`watcher client ${c} exited (${code})`)));
+        child.send({ type: 'start', watchers: mine, urls: replicas.map((r) => r?.url), since } satisfies ToClient);
+      });
+    });
+    await withTimeout(Promise.all(connected), 120_000, 'watchers to connect');
+    console.log(`${WATCHERS} watchers connected in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    const broadcast = (message: ToClient): void => {
+      for (const client of clients) if (client.connected) client.send(message);
+    };
+
+    // The writes: in_progress then success of a candidate, environment after environment; each through a
+    // random replica. A replica shutting down (503) or gone (connection refused) did nothing: retried
+    // on another one. Any other failure fails the bench.
+    const writes: Array<{ deployment: string; status: string; at: number }> = [];
+    let retries = 0;
+    let retried503 = 0;
+    let restarting: Promise<void> | undefined;
+    const draining: Replica[] = [];
+    const restartAt = new Set(ROLLING ? [1, 2, 3].map((k) => Math.floor((WRITES * k) / 4)) : []);
+    let nextRestart = 0;
+    for (let i = 0; i < WRITES; i++) {
+      if (restartAt.has(i)) {
+        await restarting;
+        const index = nextRestart++ % REPLICAS;
+        restarting = (async () => {
+          const old = replicas[index] as Replica;
+          replicas[index] = undefined;
+          // Watchers reconnect elsewhere; writes may still reach it while it drains, as they would
+          // through a load balancer whose health check has not noticed yet (503 or refused: retried).
+          draining.push(old);
+          broadcast({ type: 'urls', urls: replicas.map((r) => r?.url) });
+          await old.child.stop();
+          retired.push(old);
+          const child = await startServerChild(__filename, [database.url, adminToken]);
+          replicas[index] = { child, url: child.announced, peakRssMiB: 0, cpuSeconds: 0 };
+          broadcast({ type: 'urls', urls: replicas.map((r) => r?.url) });
+        })();
+      }
+      const environment = ENVIRONMENTS[Math.floor(i / 2) % ENVIRONMENTS.length] as string;
+      const candidate = `1.0.0-rc${Math.floor(i / 2 / ENVIRONMENTS.length) + 1}`;
+      const status = i % 2 === 0 ? 'in_progress' : 'success';
+      for (;;) {
+        const targets = [...replicas.filter((r): r is Replica => r !== undefined), ...draining];
+        const pick = targets[Math.floor(Math.random() * targets.length)] as Replica;
+        let answer: { status: number; text: string };
+        try {
+          answer = await api('PATCH', `${pick.url}/api/releases/${PROJECT}/environments/${environment}/deployments`, { release_candidate_version: candidate, status });
+        } catch {
+          retries++;
+          continue;
+        }
+        if (answer.status === 503) {
+          retries++;
+          retried503++;
+          continue;
+        }
+        if (answer.status !== 200) throw new Error(`write ${i}: ${answer.status} ${answer.text}`);
+        const deployment = JSON.parse(answer.text) as { id: string; status: string };
+        if (deployment.status !== status) throw new Error(`write ${i}: answered ${deployment.status}, sent ${status}`);
+        writes.push({ deployment: deployment.id, status, at: now() });
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await restarting;
+
+    // The reference: the event log after `since`, read back through a replay; each write's event found in it.
+    const live = replicas.find((r): r is Replica => r !== undefined) as Replica;
+    const log = await readEventLog(live.url, adminToken, since, writes.length);
+    const writtenAt: Record<number, number> = {};
+    for (const write of writes) {
+      const event = log.find((e) => e.deployment === write.deployment && e.status === write.status);
+      if (!event) throw new Error(`no event in the log for deployment ${write.deployment} → ${write.status}`);
+      writtenAt[event.id] = write.at;
+    }
+    const lastId = Math.max(...log.map((e) => e.id));
+    const drained = performance.now();
+    const done = Promise.all(clients.map((client) => new Promise<number>((resolve) => {
+      client.on('message', (message: FromClient) => { if (message.type === 'done') resolve(message.reconnects); });
+    })));
+    broadcast({ type: 'final', lastId });
+    const reconnectCounts = await withTimeout(done, DRAIN_TIMEOUT_MS, 'every watcher to receive the last event');
+    const drainMs = performance.now() - drained;
+
+    const results = await Promise.all(clients.map((client) => new Promise<Extract<FromClient, { type: 'result' }>>((resolve) => {
+      client.on('message', (message: FromClient) => { if (message.type === 'result') resolve(message); });
+      client.send({ type: 'report', writtenAt } satisfies ToClient);
+    })));
+    clearInterval(sampler);
+    const failures = results.flatMap((r) => r.failures);
+    const byReplica = Array.from({ length: REPLICAS }, (_, index) => results.flatMap((r) => r.latencyByReplica[index] ?? []).sort((a, b) => a - b));
+    const overall = byReplica.flat().sort((a, b) => a - b);
+    const expectedArrivals = WATCHERS * Object.keys(writtenAt).length;
+
+    const row = (name: string, value: string, goal: string): string => `| ${name.padEnd(48)} | ${value.padEnd(40)} | ${goal.padEnd(22)} |`;
+    const lines = ['', row('measure', 'result', 'goal'), row('-'.repeat(48), '-'.repeat(40), '-'.repeat(22))];
+    byReplica.forEach((latencies, index) => {
+      lines.push(row(`write → arrival, watchers on replica ${index + 1} (${latencies.length})`, `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`, 'reported'));
+    });
+    const p99 = percentile(overall, 99);
+    lines.push(row(`write → arrival, all (${overall.length} of ${expectedArrivals})`, `p50 ${percentile(overall, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`, `p99 ≤ ${GOAL.p99Ms} ms ${p99 <= GOAL.p99Ms ? 'met' : 'MISSED'}`));
+    const all = [...replicas.filter((r): r is Replica => r !== undefined), ...retired];
+    all.forEach((replica, index) => {
+      lines.push(row(`replica process ${index + 1}${retired.includes(replica) ? ' (restarted away)' : ''}`, `peak RSS ${replica.peakRssMiB.toFixed(0)} MiB, CPU ${replica.cpuSeconds.toFixed(1)} s`, `< ${GOAL.rssMiB} MiB ${replica.peakRssMiB < GOAL.rssMiB ? 'met' : 'MISSED'}`));
+    });
+    lines.push(row('writes retried on another replica', `${retries} (${retried503} answered 503 while closing, ${retries - retried503} refused)`, ROLLING ? 'reported' : '0'));
+    lines.push(row('watcher reconnects', String(reconnectCounts.reduce((a, b) => a + b, 0)), ROLLING ? 'reported' : '0'));
+    lines.push(row('last event reached every watcher after', `${drainMs.toFixed(0)} ms`, 'reported'));
+    lines.push(row('events lost, duplicated or out of order', String(failures.length), '0'));
+    console.log(lines.join('\n'));
+    for (const failure of failures) console.error(`FAILED: ${failure}`);
+    const missedGoal = p99 > GOAL.p99Ms || all.some((r) => r.peakRssMiB >= GOAL.rssMiB);
+    if (failures.length > 0 || overall.length !== expectedArrivals) {
+      process.exitCode = 1;
+      console.error('bench:scale FAILED: an event was lost, duplicated or out of order');
+    } else if (missedGoal) {
+      console.log('bench:scale: every event reached every watcher once, in order; a latency or memory goal was missed (see the table)');
+    } else {
+      console.log('bench:scale: every event reached every watcher once, in order; goals met');
+    }
+  } finally {
+    for (const client of clients) client.kill('SIGKILL');
+    for (const replica of replicas) await replica?.child.stop();
+    await database.drop();
+  }
+}
+
+/** The newest event id of the project so far: the last one a replay of its whole (short) log returns. */
+async function latestEventId(url: string, token: string): Promise<number> {
+  const log = await readEventLog(url, token, 0, 0);
+  return log.reduce((max, e) => Math.max(max, e.id), 0);
+}
+
+/** The project's events after `since`, read back from the log (a replay), until `atLeast` were read and the replay paused. */
+async function readEventLog(url: string, token: string, since: number, atLeast: number): Promise<Array<{ id: number; deployment: string | undefined; status: string | undefined }>> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/api/events?project=${PROJECT}&since=${since}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error('no event stream');
+  const events: Array<{ id: number; deployment: string | undefined; status: string | undefined }> = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const deadline = Date.now() + 60_000;
+  try {
+    for (;;) {
+      // The replay is done when nothing more arrives for a moment and we have what we wait for.
+      const next = await Promise.race([reader.read(), new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 500))]);
+      if (next === 'idle') {
+        if (events.length >= atLeast) return events;
+        if (Date.now() > deadline) throw new Error(`the event log held ${events.length} events after ${since}, expected at least ${atLeast}`);
+        continue;
+      }
+      if (next.done) return events;
+      buffer += decoder.decode(next.value, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const id = /^id: (\d+)$/m.exec(block);
+        const data = /^data: (.*)$/m.exec(block);
+        if (!id || !data) continue;
+        const parsed = JSON.parse(data[1] as string) as { deployment?: { id: string; status: string } };
+        events.push({ id: Number(id[1]), deployment: parsed.deployment?.id, status: parsed.deployment?.status });
+      }
+    }
+  } finally {
+    controller.abort();
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms); }),
+  ]);
+}
+
+if (process.argv.includes('--watch-client')) runClient();
+else runBench(main, serveChild);
