@@ -1,7 +1,7 @@
 // Our own small components. The only file that knows about @vscode/webview-ui-toolkit: it is archived
 // upstream, and replacing it (e.g. with @vscode-elements/elements) should touch this file alone.
 import {
-  provideVSCodeDesignSystem, vsCodeButton, vsCodeDivider, vsCodeLink, vsCodeProgressRing,
+  provideVSCodeDesignSystem, vsCodeButton, vsCodeLink, vsCodeProgressRing,
 } from '@vscode/webview-ui-toolkit';
 import { h, icon, type Child } from './dom';
 
@@ -11,7 +11,7 @@ let registered = false;
 export function registerComponents(): void {
   if (registered) return;
   registered = true;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeDivider(), vsCodeLink(), vsCodeProgressRing());
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeLink(), vsCodeProgressRing());
 }
 
 export interface ButtonOptions {
@@ -86,10 +86,6 @@ export function tag(text: string, tone: 'neutral' | 'warning' | 'error' | 'ok' =
 /** A count bubble, e.g. the number of commits in a section title. */
 export function badge(value: string | number, label: string): HTMLElement {
   return h('span', { class: 'count-badge', attrs: { 'aria-label': label, title: label } }, String(value));
-}
-
-export function divider(): HTMLElement {
-  return h('vscode-divider', { attrs: { role: 'separator' } });
 }
 
 export function spinner(label: string): HTMLElement {

@@ -2,14 +2,15 @@
 // reducer returns new objects only for what changed), so a rollout tick does not rebuild the history
 // table, and focus survives a rebuild: it returns to the element with the same data-key. Ages and the soak
 // countdown are updated in place every second by tick().
-import type { ActionName, CommitInfo, CommitRange, StageView, WebviewToHost } from '../src/api/protocol';
+import type { ActionName, CommitSummary, CommitRange, StageView, WebviewToHost } from '../src/api/protocol';
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { badge, button, link, spinner, tag } from './components';
 import { h, icon, type Child } from './dom';
+import { isTerminal } from '../src/core/deploymentStatus';
 import { formatAge, formatDateTime, formatDuration, humanize, plural, shortSha } from '../src/core/format';
 import { splitSubject } from './subjects';
 import {
-  actionTitle, availability, describeEvent, deploymentTimeline, freshnessText, isTerminal, rolloutSegments, soakStatus,
+  actionLabel, availability, describeEvent, deploymentTimeline, freshnessText, rolloutSegments, soakStatus,
   type Availability, type StageState,
 } from './state';
 
@@ -124,7 +125,7 @@ function buildHeader(state: StageState, ctx: RenderContext): HTMLElement {
   const badges: Child[] = env ? [
     tag(`${env.strategy}`, 'neutral', 'Strategy'),
     tag(`${env.tier}`, 'neutral', 'Tier'),
-    env.frozen ? tag('frozen', 'warning', 'Frozen: deploys, promotes and rollbacks are refused') : null,
+    env.frozen ? tag('frozen', 'warning', 'Frozen: deploys and promotes are refused; a rollback is forced through the freeze') : null,
     env.protected ? tag('protected', 'warning', 'Protected: only admin tokens may deploy here') : null,
   ] : [];
   return h('header', { class: 'stage-header' },
@@ -171,20 +172,22 @@ function buildActions(state: StageState, ctx: RenderContext): HTMLElement {
   const rollbackHint = !target ? null
     : target.candidate === live ? `redeploy ${target.candidate} (live now)${active ? `, canceling ${active.release_candidate_version}` : ''}`
     : `back to ${target.candidate}${active ? `, canceling ${active.release_candidate_version}` : ''}`;
+  // A frozen environment's rollback is forced through the freeze (core/actionPlan): the hint says so.
+  const rollbackText = rollbackHint && view?.environment.frozen ? `${rollbackHint}, forced through the freeze` : rollbackHint;
   const paused = active?.rollout?.paused === true;
   const pauseOrResume: ActionName = paused ? 'resume' : 'pause';
   const freezeOrUnfreeze: ActionName = view?.environment.frozen ? 'unfreeze' : 'freeze';
 
   const group = (action: ActionName, iconName: string, appearance: 'primary' | 'secondary', hint: string | null, deploymentId?: string) =>
-    actionGroup(action, iconName, appearance, can[action], hint, () => ctx.requestAction(action, deploymentId));
+    actionGroup(action, actionLabel(state, action), iconName, appearance, can[action], hint, () => ctx.requestAction(action, deploymentId));
   const rolloutReason = can[pauseOrResume].enabled || can.abort.enabled ? null : can.abort.reason;
   return h('section', { class: 'actions', attrs: { 'aria-label': 'Actions' } },
     group('promote', 'arrow-up', 'primary', promoteHint),
-    group('rollback', 'discard', 'secondary', rollbackHint),
+    group('rollback', 'discard', 'secondary', rollbackText),
     h('div', { class: 'action rollout-actions', attrs: { role: 'group', 'aria-label': 'Rollout' } },
       h('div', { class: 'buttons' },
         button({
-          label: actionTitle(pauseOrResume), key: pauseOrResume, icon: paused ? 'debug-continue' : 'debug-pause',
+          label: actionLabel(state, pauseOrResume), key: pauseOrResume, icon: paused ? 'debug-continue' : 'debug-pause',
           disabled: !can[pauseOrResume].enabled, describedBy: 'reason-rollout',
           onClick: () => { if (active) ctx.requestAction(pauseOrResume, active.id); },
         }),
@@ -197,12 +200,12 @@ function buildActions(state: StageState, ctx: RenderContext): HTMLElement {
     group(freezeOrUnfreeze, freezeOrUnfreeze === 'freeze' ? 'lock' : 'unlock', 'secondary', null));
 }
 
-function actionGroup(action: ActionName, iconName: string, appearance: 'primary' | 'secondary', can: Availability, hint: string | null, onClick: () => void): HTMLElement {
+function actionGroup(action: ActionName, title: string, iconName: string, appearance: 'primary' | 'secondary', can: Availability, hint: string | null, onClick: () => void): HTMLElement {
   const reasonId = `reason-${action}`;
   const text = can.enabled ? hint ?? '' : can.reason ?? '';
   return h('div', { class: `action action-${action}${can.enabled ? '' : ' disabled'}` },
     h('div', { class: 'buttons' },
-      button({ label: actionTitle(action), key: action, icon: iconName, appearance, disabled: !can.enabled, describedBy: reasonId, onClick })),
+      button({ label: title, key: action, icon: iconName, appearance, disabled: !can.enabled, describedBy: reasonId, onClick })),
     h('span', { class: `reason${can.enabled ? ' hint' : ''}`, attrs: { id: reasonId } },
       !can.enabled && can.reason ? icon('info', 'reason-icon') : null, text));
 }
@@ -371,7 +374,7 @@ function commitList(range: CommitRange, ctx: RenderContext, prefix: string, now:
   ];
 }
 
-function commitRow(commit: CommitInfo, ctx: RenderContext, prefix: string, now: number): HTMLElement {
+function commitRow(commit: CommitSummary, ctx: RenderContext, prefix: string, now: number): HTMLElement {
   const split = splitSubject(commit.subject);
   const subject: Child[] = split
     ? [split.before, link({ key: `${prefix}-pr-${commit.sha}`, ariaLabel: `Open pull request ${split.pr}`, title: `Open pull request #${split.pr}`, onActivate: () => ctx.post({ type: 'openPullRequest', number: split.pr }) }, `#${split.pr}`), split.after]

@@ -5,14 +5,10 @@ import type {
   ActionName, ActionOutcome, Freshness, HostToWebview, StageIdentity, StagePersistedState, StageView,
 } from '../src/api/protocol';
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
-import { formatClock, formatDuration, humanize, plural } from '../src/core/format';
-
-/** Statuses after which a deployment never changes (API.md). Mirrors schemas' TERMINAL_STATUSES as a type-only import. */
-const TERMINAL: ReadonlySet<string> = new Set(['success', 'failure', 'canceled', 'error']);
-
-export function isTerminal(deployment: Pick<Deployment, 'status'>): boolean {
-  return TERMINAL.has(deployment.status);
-}
+import { actionPlan, actionTitle, type ActionPlan } from '../src/core/actionPlan';
+import { isTerminal } from '../src/core/deploymentStatus';
+import { formatDuration, humanize } from '../src/core/format';
+import { offlineSince, updatedAgo } from '../src/core/freshness';
 
 export const MAX_LOG = 200;
 export const MAX_HISTORY = 50;
@@ -216,17 +212,10 @@ export function applyDeployment(view: StageView, deployment: Deployment): StageV
   return { ...view, ladder, below, history, environment: { ...env, active, current } };
 }
 
-const ACTION_TITLES: Record<ActionName, string> = {
-  promote: 'Promote', rollback: 'Rollback', pause: 'Pause', resume: 'Resume', abort: 'Abort', freeze: 'Freeze', unfreeze: 'Unfreeze',
-};
-
-export function actionTitle(action: ActionName): string {
-  return ACTION_TITLES[action];
-}
-
 function noticeFor(action: ActionName, outcome: ActionOutcome, message: string, deployment: Deployment | null, now: number, id: string): Notice {
-  const title = ACTION_TITLES[action];
+  const title = actionTitle(action);
   if (outcome === 'failed') return { id, kind: 'error', text: `${title} failed: ${message}`, at: now };
+  if (outcome === 'refused') return { id, kind: 'error', text: message || `${title} refused.`, at: now };
   if (outcome === 'cancelled') return { id, kind: 'info', text: message || `${title} cancelled.`, at: now };
   const what = deployment ? ` ${deployment.release_candidate_version} (deployment ${deployment.id}, ${humanize(deployment.status)})` : '';
   return { id, kind: 'info', text: message || `${title} done${what}.`, at: now };
@@ -245,52 +234,41 @@ export type Availabilities = Record<ActionName, Availability>;
 const ok: Availability = { enabled: true, reason: null };
 const no = (reason: string): Availability => ({ enabled: false, reason });
 
+/** The core action plan for what the panel shows (core/actionPlan: the same rules as the tree and the palette). */
+export function planOf(view: StageView): ActionPlan {
+  return actionPlan({
+    project: view.project.name,
+    environment: view.environment,
+    source: view.below ? { name: view.below.name, current: view.below.current } : null,
+    rollbackTarget: view.rollbackTarget ? { release_candidate_version: view.rollbackTarget.candidate, commit: view.rollbackTarget.commit } : null,
+    capabilities: view.capabilities,
+    role: view.role,
+  });
+}
+
 /** Which actions the panel offers now, and for each disabled one the reason shown beside it. */
 export function availability(state: StageState): Availabilities {
   const view = state.view;
-  const pendingOf = (action: ActionName) => state.pending.some((p) => p.action === action);
-  const waiting = no('Waiting for confirmation…');
   if (!view || state.unavailable !== null) {
     const reason = no(state.unavailable ?? 'Loading…');
     return { promote: reason, rollback: reason, pause: reason, resume: reason, abort: reason, freeze: reason, unfreeze: reason };
   }
-  const env = view.environment;
-  const active = env.active;
-  const adminOnly = view.role === 'not_admin';
-  const protectedReason = env.protected && adminOnly ? no('Protected: only an admin token may deploy here.') : undefined;
+  const plan = planOf(view);
+  const of = (action: ActionName): Availability => {
+    const planned = plan[action];
+    if (!planned.available) return no(planned.reason);
+    // One request at a time per action: the host is showing its confirmation.
+    return state.pending.some((p) => p.action === action) ? no('Waiting for confirmation…') : ok;
+  };
+  return {
+    promote: of('promote'), rollback: of('rollback'), pause: of('pause'), resume: of('resume'), abort: of('abort'),
+    freeze: of('freeze'), unfreeze: of('unfreeze'),
+  };
+}
 
-  let promote: Availability;
-  const source = view.below?.current ?? null;
-  if (!view.capabilities.promote) promote = no('This server does not support promote.');
-  else if (!view.below) promote = no('Bottom of the ladder: nothing below to promote from.');
-  else if (!source) promote = no(`Nothing is live in ${view.below.name} yet.`);
-  else if (env.current && env.current.release_candidate_version === source.candidate) promote = no(`Nothing to promote: ${env.name} already runs ${source.candidate}.`);
-  else if (env.frozen) promote = no('Frozen: unfreeze the environment to promote.');
-  else if (active) promote = no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`);
-  else if (protectedReason) promote = protectedReason;
-  else if (pendingOf('promote')) promote = waiting;
-  else promote = ok;
-
-  let rollback: Availability;
-  if (!view.rollbackTarget) rollback = no('Nothing earlier to roll back to.');
-  else if (env.frozen) rollback = no('Frozen: unfreeze the environment to roll back.');
-  else if (protectedReason) rollback = protectedReason;
-  else if (pendingOf('rollback')) rollback = waiting;
-  else rollback = ok;
-
-  const rollout = active?.rollout ?? null;
-  const noRollout = !view.capabilities.pauseResumeAbort
-    ? no('This server does not support pausing rollouts.')
-    : !active ? no('No deployment in progress.') : !rollout ? no('Only rollouts can be paused.') : undefined;
-  const pause = noRollout ?? (rollout?.paused ? no('The rollout is already paused.') : pendingOf('pause') ? waiting : ok);
-  const resume = noRollout ?? (!rollout?.paused ? no('The rollout is not paused.') : pendingOf('resume') ? waiting : ok);
-  const abort = noRollout ?? (pendingOf('abort') ? waiting : ok);
-
-  const noFreeze = !view.capabilities.freeze ? no('This server does not support freezing.')
-    : adminOnly ? no('Only an admin token may freeze or unfreeze.') : undefined;
-  const freeze = noFreeze ?? (env.frozen ? no('Already frozen.') : pendingOf('freeze') ? waiting : ok);
-  const unfreeze = noFreeze ?? (!env.frozen ? no('Not frozen.') : pendingOf('unfreeze') ? waiting : ok);
-  return { promote, rollback, pause, resume, abort, freeze, unfreeze };
+/** The button's title: "Force Rollback" on a frozen environment (core/actionPlan). */
+export function actionLabel(state: StageState, action: ActionName): string {
+  return actionTitle(action, state.view ? planOf(state.view) : undefined);
 }
 
 export type SoakStatus =
@@ -400,11 +378,10 @@ export type FreshnessTone = 'live' | 'stale' | 'offline' | 'connecting';
 
 /** The indicator in the header: "live", "reconnecting…", "updated 8 s ago", "offline — showing data from 10:42". */
 export function freshnessText(freshness: Freshness, now: number): { text: string; tone: FreshnessTone; detail: string } {
-  const updated = freshness.lastUpdateAt === null ? null : Math.max(0, Math.round((now - freshness.lastUpdateAt) / 1000));
-  const ago = updated === null ? 'no data yet' : updated < 60 ? `updated ${updated} s ago` : `updated ${Math.round(updated / 60)} min ago`;
+  const ago = freshness.lastUpdateAt === null ? 'no data yet' : updatedAgo(freshness.lastUpdateAt, now);
   if (freshness.error !== null) {
     return {
-      text: freshness.lastUpdateAt === null ? 'offline' : `offline — showing data from ${formatClock(freshness.lastUpdateAt)}`,
+      text: offlineSince(freshness.lastUpdateAt),
       tone: 'offline',
       detail: freshness.error,
     };
@@ -415,7 +392,7 @@ export function freshnessText(freshness: Freshness, now: number): { text: string
     case 'reconnecting':
       return { text: 'reconnecting…', tone: 'stale', detail: `The event stream dropped; ${ago}.` };
     case 'connecting':
-      return { text: updated === null ? 'connecting…' : ago, tone: 'connecting', detail: 'Connecting to the event stream.' };
+      return { text: freshness.lastUpdateAt === null ? 'connecting…' : ago, tone: 'connecting', detail: 'Connecting to the event stream.' };
     case 'closed':
     case 'unsupported':
       return { text: ago, tone: 'stale', detail: freshness.stream === 'unsupported' ? 'This server has no event stream; the panel polls.' : 'No event stream; the panel polls.' };
@@ -442,9 +419,4 @@ export function describeEvent(event: ReleaseEvent): string {
     case 'release.created':
       return `New release candidate in ${event.data.project}`;
   }
-}
-
-/** Short summary for the header, e.g. "3 commits" in the promote card title. */
-export function commitCount(range: StageView['promoteCommits']): string | undefined {
-  return range.state === 'ok' ? plural(range.total, 'commit') : undefined;
 }

@@ -2,19 +2,10 @@
 // worded by src/core/format.ts, shared with the tree and the hovers.
 
 /**
- * The pull request a commit subject names: GitHub's squash subjects end with `(#123)`, merge commits say
- * `Merge pull request #123 from …`. Undefined when it names none.
+ * A subject split around the pull request it names, so the number can be rendered as a link: GitHub's
+ * squash subjects end with `(#123)`, merge commits say `Merge pull request #123 from …`. Undefined when it
+ * names none.
  */
-export function pullRequestOf(subject: string): number | undefined {
-  const merge = /^Merge pull request #(\d+)\b/.exec(subject);
-  const squash = /\(#(\d+)\)\s*$/.exec(subject);
-  const digits = merge?.[1] ?? squash?.[1];
-  if (digits === undefined) return undefined;
-  const number = Number(digits);
-  return Number.isSafeInteger(number) && number > 0 ? number : undefined;
-}
-
-/** A subject split around its PR reference so the number can be rendered as a link. */
 export function splitSubject(subject: string): { before: string; pr: number; after: string } | undefined {
   const match = /^(Merge pull request )#(\d+)(\b.*)$/.exec(subject) ?? /^(.*\()#(\d+)(\)\s*)$/.exec(subject);
   if (!match || match[1] === undefined || match[2] === undefined || match[3] === undefined) return undefined;

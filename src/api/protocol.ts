@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { Deployment, Environment, ReleaseEvent, Strategy, Tier } from './schemas';
 
 /** Bumped when a message changes shape incompatibly; a webview from an older bundle is answered with a reload. */
-export const STAGE_PROTOCOL_VERSION = 1;
+export const STAGE_PROTOCOL_VERSION = 2;
 
 /** The webview panel type, also the key of the serializer that restores panels after a window reload. */
 export const STAGE_VIEW_TYPE = 'flightdeck.stage';
@@ -25,14 +25,14 @@ export const StageIdentity = z.object({
 export type StageIdentity = z.infer<typeof StageIdentity>;
 
 /** One commit from the local repository, for "what promote would bring" / "what rollback would remove". */
-export const CommitInfo = z.object({
+export const CommitSummary = z.object({
   sha: z.string().regex(/^[0-9a-f]{7,64}$/),
   subject: z.string().max(2000),
   author: z.string().max(500),
   /** Author date, ISO 8601. */
   date: z.string().max(64),
 });
-export type CommitInfo = z.infer<typeof CommitInfo>;
+export type CommitSummary = z.infer<typeof CommitSummary>;
 
 /**
  * A commit range as the host could (or could not) read it from the local repository:
@@ -46,7 +46,7 @@ export const CommitRange = z.discriminatedUnion('state', [
     state: z.literal('ok'),
     from: z.string().nullable(),
     to: z.string(),
-    commits: z.array(CommitInfo).max(500),
+    commits: z.array(CommitSummary).max(500),
     /** All commits in the range; more than `commits.length` when the list was cut. */
     total: z.number().int().min(0),
   }),
@@ -132,7 +132,8 @@ export type ActionName = z.infer<typeof ActionName>;
 /** Correlates an action request with its result; chosen by the webview. */
 const RequestId = z.string().min(1).max(64);
 
-export const ActionOutcome = z.enum(['done', 'cancelled', 'failed']);
+/** `refused`: the action plan or the server said no (the message says why); `failed`: it could not be done. */
+export const ActionOutcome = z.enum(['done', 'cancelled', 'refused', 'failed']);
 export type ActionOutcome = z.infer<typeof ActionOutcome>;
 
 const SnapshotMessage = z.object({ type: z.literal('snapshot'), view: StageView, freshness: Freshness });

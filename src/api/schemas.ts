@@ -1,4 +1,4 @@
-// The Releases API contract (shared/docs/API.md) as zod schemas: the single source of truth in code.
+// The Releases API contract (docs/api.md) as zod schemas: the single source of truth in code.
 // Every response a client reads and every body the server accepts is parsed with these, never cast.
 import * as z from 'zod';
 import { fetchableUrlProblem } from './urls';

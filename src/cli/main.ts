@@ -4,6 +4,7 @@ import { isBackendError } from '../client/errors';
 import { FlightdeckHttpBackend } from '../client/http';
 import { UsageError } from './args';
 import { runPromote, runRollback, runStatus, runWatch, type CliIo } from './remote';
+import { describeError } from '../core/errors';
 
 const HELP = `flightdeck ${VERSION} — release visibility for dogfood → canary → rollout → production
 
@@ -87,7 +88,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`flightdeck: ${error.message}\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`flightdeck: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`flightdeck: ${describeError(error)}\n`);
       process.exitCode = 1;
     }
   },

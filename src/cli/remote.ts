@@ -6,10 +6,12 @@ import { AVIATOR_SAAS_URL, AviatorBackend } from '../client/aviator';
 import type { ReleaseBackend } from '../client/backend';
 import { openEventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
+import { availableActions, planInProject, type ActionCapabilities } from '../core/actionPlan';
 import { formatAge, shortSha } from '../core/format';
 import { ladder } from '../core/ladder';
 import { PROJECT_CONFIG_FILE, parseProjectConfigText } from '../core/projectConfig';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
+import { describeError } from '../core/errors';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -45,7 +47,7 @@ function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): ReleaseBackend {
         try {
           text = readFileSync(file, 'utf8');
         } catch (error) {
-          throw new UsageError(`Aviator cannot list projects: cannot read ${file} (${error instanceof Error ? error.message : String(error)}); name them there or pass --projects FILE`);
+          throw new UsageError(`Aviator cannot list projects: cannot read ${file} (${describeError(error)}); name them there or pass --projects FILE`);
         }
         const config = parseProjectConfigText(text, file);
         if (config.problems.length > 0) throw new UsageError(config.problems.join('\n'));
@@ -67,23 +69,32 @@ export async function runStatus(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (projects.length === 0) io.stdout('No projects yet. Create one with PUT /api/releases/{project} or the extension.\n');
-  for (const project of projects) io.stdout(formatProject(project, Date.now()));
+  for (const project of projects) io.stdout(formatProject(project, Date.now(), backend.capabilities));
   return 0;
 }
 
-export function formatProject(project: Project, now: number): string {
-  const rows = ladder(project).map((env) => environmentRow(env, now));
+/**
+ * One line per rung; the last column says what can be done there now, by the action plan the extension
+ * follows too (core/actionPlan; the token's role is the server's to check).
+ */
+export function formatProject(project: Project, now: number, capabilities: ActionCapabilities): string {
+  const rows = ladder(project).map((env) => environmentRow(project, env, now, capabilities));
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   const lines = rows.map((r) => '  ' + r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
   return `${project.name}  (${project.repo})\n${lines.join('\n')}\n`;
 }
 
-function environmentRow(env: Environment, now: number): string[] {
+function environmentRow(project: Project, env: Environment, now: number, capabilities: ActionCapabilities): string[] {
   const current = env.current;
   const flags = [env.frozen ? 'frozen' : '', env.protected ? 'protected' : ''].filter(Boolean).join(',');
   const active = env.active
     ? `→ ${env.active.release_candidate_version} ${env.active.status}${env.active.rollout ? ` ${env.active.rollout.percent}%` : ''}`
     : '';
+  const plan = planInProject(project, env, { capabilities, role: 'unknown' });
+  const promote = plan.promote.available ? `promote ${plan.promote.candidate} from ${plan.promote.from}` : '';
+  const others = availableActions(plan).filter((action) => action === 'rollback' || action === 'pause' || action === 'resume')
+    .map((action) => (action === 'rollback' && plan.rollback.available && plan.rollback.force ? 'rollback --force' : action));
+  const can = [promote, ...others].filter(Boolean).join(', ');
   return [
     env.name,
     current ? current.release_candidate_version : '—',
@@ -91,6 +102,7 @@ function environmentRow(env: Environment, now: number): string[] {
     current ? formatAge(current.deploy_end_at ?? current.deploy_start_at, now) : '',
     current ? current.actor : '',
     [flags, active].filter(Boolean).join(' '),
+    can ? `can: ${can}` : '',
   ];
 }
 

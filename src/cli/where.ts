@@ -2,12 +2,13 @@
 // ancestry (the same code the hover uses: src/core/containment over src/git).
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Project } from '../api/schemas';
-import { whereIsCommit, type Containment, type EnvironmentPresence, type ProjectPresence } from '../core/containment';
+import type { Project, WhereResult } from '../api/schemas';
+import { whereIsCommit, type EnvironmentPresence, type ProjectPresence } from '../core/containment';
 import { shortSha } from '../core/format';
 import { GitNotFoundError, GitRepository, NotAGitRepositoryError, projectsForRemotes, repoMatchesRemote } from '../git';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
 import { serverUrl } from './remote';
+import { describeError } from '../core/errors';
 
 export interface WhereIo {
   stdout: (s: string) => void;
@@ -19,17 +20,9 @@ export interface WhereIo {
 }
 
 /**
- * The `--json` output: API.md's shape, except that `contains` may be `"unknown"` when this clone cannot
- * tell (shallow history, deployed commit not fetched), because a guessed `false` would be wrong.
+ * The `--json` output is the contract's WhereResult (src/api/schemas): `contains` may be `"unknown"` when
+ * this clone cannot tell (shallow history, deployed commit not fetched), because a guessed `false` would be wrong.
  */
-export interface WhereJson {
-  commit: string;
-  projects: {
-    project: string;
-    environments: { name: string; release_candidate_version: string | null; commit: string | null; contains: Containment }[];
-  }[];
-}
-
 const USAGE = 'usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json]';
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -74,7 +67,7 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
   try {
     allProjects = await io.fetchProjects(server, io.env.FLIGHTDECK_TOKEN || undefined);
   } catch (error) {
-    return fail(EXIT_FAILURE, `cannot read projects from ${server}: ${error instanceof Error ? error.message : String(error)}`);
+    return fail(EXIT_FAILURE, `cannot read projects from ${server}: ${describeError(error)}`);
   }
   const remotes = (await repository.remoteUrls()).map((remote) => remote.url);
   const projects = projectsForRemotes(allProjects, remotes);
@@ -134,7 +127,7 @@ async function printPresence(
   return 0;
 }
 
-export function toWhereJson(commit: string, presence: readonly ProjectPresence[]): WhereJson {
+export function toWhereJson(commit: string, presence: readonly ProjectPresence[]): WhereResult {
   return {
     commit,
     projects: presence.map((project) => ({

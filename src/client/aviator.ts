@@ -11,10 +11,13 @@
 // in the rung below, and freshness comes from polling (capabilities.events is false).
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import {
-  ErrorBody, TERMINAL_STATUSES,
-  type Candidate, type CreateDeploymentBody, type Deployment, type DeploymentStatus, type Environment, type EnvironmentPatchBody,
+  ErrorBody,
+  type Candidate, type CreateDeploymentBody, type Deployment, type Environment, type EnvironmentPatchBody,
   type Healthz, type PatchDeploymentBody, type Project, type ProjectSpecInput, type PromoteBody, type Release, type RollbackBody,
 } from '../api/schemas';
+import { actionPlan } from '../core/actionPlan';
+import { isTerminal } from '../core/deploymentStatus';
+import { expectedCurrentConflict } from '../core/expectedCurrent';
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, type ConfiguredEnvironment, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
 import { readDeployment, readDeploymentList, type WireContext } from './aviatorWire';
@@ -29,7 +32,6 @@ export const AVIATOR_UNSUPPORTED = {
   pauseResumeAbort: 'Aviator has no call to pause, resume or abort a deployment: use its web app or your pipeline.',
   freeze: 'Aviator has no call to freeze or unfreeze an environment: use its web app.',
   createProject: `Aviator has no call to create or change a project: create it in Aviator, then name it in ${PROJECT_CONFIG_FILE}.`,
-  healthVerdict: 'Aviator has no call to report a health verdict.',
 } as const;
 
 export type AviatorCapabilities = BackendCapabilities & {
@@ -45,10 +47,6 @@ export type AviatorCapabilities = BackendCapabilities & {
  */
 export type AviatorEnvironment = Environment;
 
-/** The error an environment of `listProjects()` carries, if any. */
-export function environmentError(environment: Environment): string | undefined {
-  return environment.error;
-}
 
 export interface AviatorOptions extends BackendConnection {
   /** The configured projects, read on every listing so that edits to `.flightdeck.json` apply at once. */
@@ -245,15 +243,27 @@ export class AviatorBackend implements ReleaseBackend {
     const configured = await this.configuredProject(project);
     const index = configured.environments.findIndex((e) => e.name === environment);
     if (index < 0) throw notConfigured(project, environment);
-    if (body.from_environment === environment) throw new BackendError('invalid', 'An environment cannot be promoted from itself', 400);
     const source = body.from_environment ?? configured.environments[index - 1]?.name;
-    if (source === undefined) throw new BackendError('invalid', `Environment ${environment} has no environment below it to promote from`, 400);
+    // The action plan's promote rule (core/actionPlan), as the tree and the palette apply it; Aviator
+    // knows no freeze, protection or what runs in the target unless asked, so those stay the server's.
+    const refusal = (current: Deployment | null) => {
+      const plan = actionPlan({
+        project,
+        environment: { name: environment, frozen: false, protected: false, current: null, active: null },
+        source: source === undefined ? null : { name: source, current: current ? { candidate: current.release_candidate_version, commit: current.commit } : null },
+        capabilities: this.capabilities,
+        role: 'unknown',
+      });
+      return plan.promote.available ? undefined : new BackendError('invalid', plan.promote.reason, 400);
+    };
+    if (source === undefined || source === environment) throw refusal(null);
     if (body.from_environment !== undefined && !configured.environments.some((e) => e.name === source)) throw notConfigured(project, source);
     const [from, to] = await Promise.all([
       this.state(project, source),
       body.expected_current !== undefined ? this.state(project, environment) : Promise.resolve(undefined),
     ]);
-    if (!from.current) throw new BackendError('invalid', `Environment ${source} has nothing deployed to promote`, 400);
+    const refused = refusal(from.current);
+    if (refused || !from.current) throw refused;
     const candidate = from.current.release_candidate_version;
     if (body.release_candidate_version !== undefined && body.release_candidate_version !== candidate) {
       throw new BackendError('conflict', `Environment ${source} runs ${candidate}, not ${body.release_candidate_version}`, 409);
@@ -290,10 +300,6 @@ export class AviatorBackend implements ReleaseBackend {
   }
   abort(_project: string, _deploymentId: string): Promise<Deployment> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
-  }
-  /** Not part of ReleaseBackend (Flightdeck's endpoint 14 has no client method yet); here for symmetry. */
-  reportHealth(): Promise<Deployment> {
-    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.healthVerdict));
   }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
@@ -355,7 +361,7 @@ export class AviatorBackend implements ReleaseBackend {
   /** `current` (newest success) and `active` (newest non-terminal) of one environment. */
   private async state(project: string, environment: string): Promise<{ current: Deployment | null; active: Deployment | null }> {
     const { list, found } = await this.scan(project, environment, (l) => l.find((d) => d.status === 'success'));
-    return { current: found ?? null, active: list.find((d) => !isTerminal(d.status)) ?? null };
+    return { current: found ?? null, active: list.find((d) => !isTerminal(d)) ?? null };
   }
 
   /**
@@ -474,11 +480,11 @@ export class AviatorBackend implements ReleaseBackend {
   }
 }
 
+/** The server's `expected_current` rule (core/expectedCurrent), checked here because Aviator has no such field. */
 function expectCurrent(expected: string | null, current: Deployment | null): void {
   const actual = current?.release_candidate_version ?? null;
-  if (expected !== actual) {
-    throw new BackendError('conflict', `The environment runs ${actual ?? 'nothing'}, not ${expected ?? 'nothing'}`, 409, actual);
-  }
+  const conflict = expectedCurrentConflict(expected, actual);
+  if (conflict) throw new BackendError('conflict', conflict, 409, actual);
 }
 
 /** Errors that belong to one environment (shown on it) rather than to the whole listing. */
@@ -492,9 +498,6 @@ function notConfigured(project: string, environment?: string): BackendError {
     : new BackendError('not_found', `Environment ${environment} of ${project} is not configured: add it to ${PROJECT_CONFIG_FILE} or the setting flightdeck.aviator.projects (Aviator cannot list environments)`, 404);
 }
 
-function isTerminal(status: DeploymentStatus): boolean {
-  return TERMINAL_STATUSES.has(status);
-}
 
 function clampPage(size: number): number {
   return Math.min(MAX_PER_PAGE, Math.max(1, Math.floor(size)));

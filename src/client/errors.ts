@@ -36,8 +36,5 @@ export function kindForStatus(status: number): BackendErrorKind {
   return 'invalid';
 }
 
-/** A readable sentence for any thrown value. */
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
+/** A readable sentence for any thrown value: core/errors, re-exported for the client's callers. */
+export { describeError } from '../core/errors';

@@ -2,9 +2,8 @@
 // id it saw and resumes with Last-Event-ID after any drop, with capped exponential backoff.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { StreamStatus } from '../api/protocol';
 import { EventData, EventType, type ReleaseEvent } from '../api/schemas';
-
-export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export interface EventStreamOptions {
   baseUrl: string;
@@ -13,7 +12,8 @@ export interface EventStreamOptions {
   /** Resume after this id (events with larger ids are replayed by the server). */
   lastEventId?: number;
   onEvent: (event: ReleaseEvent) => void;
-  onState?: (state: StreamState, detail?: string) => void;
+  /** The stream's status, in the one vocabulary of src/api/protocol (a subscription never says `unsupported`). */
+  onState?: (state: StreamStatus, detail?: string) => void;
   /** Backoff bounds; tests shorten them. */
   minRetryMs?: number;
   maxRetryMs?: number;

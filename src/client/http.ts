@@ -8,6 +8,7 @@ import {
 } from '../api/schemas';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
 import { BackendError, kindForStatus } from './errors';
+import { describeError } from '../core/errors';
 
 const seg = encodeURIComponent;
 
@@ -129,5 +130,5 @@ export function networkReason(error: unknown): string {
   if (code === 'ENOTFOUND') return 'unknown host';
   if (code) return code;
   if (axios.isAxiosError(error)) return error.message;
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }

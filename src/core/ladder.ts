@@ -1,5 +1,6 @@
 // The promotion ladder: environments ordered by `position`, and who feeds whom.
 import type { Deployment, Environment, Project } from '../api/schemas';
+import { isRollbackKind } from './deploymentStatus';
 
 export function ladder(project: Pick<Project, 'environments'>): Environment[] {
   return [...project.environments].sort((a, b) => a.position - b.position);
@@ -36,7 +37,7 @@ export function environmentState(environment: Environment, newest?: Deployment):
   const latest = newest ?? environment.current ?? undefined;
   if (latest && (latest.status === 'failure' || latest.status === 'error')) return 'failed';
   if (!environment.current) return 'empty';
-  if (environment.current.kind === 'rollback' || environment.current.kind === 'auto_rollback') return 'rolled_back';
+  if (isRollbackKind(environment.current)) return 'rolled_back';
   return 'live';
 }
 

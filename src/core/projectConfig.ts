@@ -4,6 +4,7 @@
 // in, typed configuration or readable problems out; reading files and settings is the caller's job.
 import * as z from 'zod';
 import { ENVIRONMENT_NAME_PATTERN, PROJECT_NAME_PATTERN, Strategy, Tier } from '../api/schemas';
+import { describeError } from './errors';
 
 export const PROJECT_CONFIG_FILE = '.flightdeck.json';
 
@@ -215,7 +216,7 @@ function describeValue(value: unknown): string {
 
 /** `Unexpected token } … (line 7, column 3)`: V8 names a character position; people look for lines. */
 function jsonErrorWhere(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   const position = /at position (\d+)/.exec(message)?.[1];
   if (position === undefined) return message;
   const before = text.slice(0, Number(position));

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { VERSION } from '../api/version';
 import type { SessionManager } from './session';
+import { describeError } from '../core/errors';
 
 const HEALTH_TIMEOUT_MS = 3000;
 
@@ -39,7 +40,7 @@ async function serverLine(sessions: SessionManager): Promise<string> {
     ]);
     return `Release server ${health.version}: ${where}`;
   } catch (error) {
-    return `Release server: ${where} (version unknown: ${error instanceof Error ? error.message : String(error)})`;
+    return `Release server: ${where} (version unknown: ${describeError(error)})`;
   } finally {
     clearTimeout(timer);
   }

@@ -5,68 +5,74 @@
 import * as vscode from 'vscode';
 import type { Deployment, Environment } from '../api/schemas';
 import { BackendError, describeError } from '../client/errors';
-import { plural } from '../core/format';
-import { rungBelow } from '../core/ladder';
-import { rollbackTarget } from '../core/rollback';
+import { actionTitle, planInProject, type ActionPlan, type PlanAction } from '../core/actionPlan';
+import { plural, shortSha } from '../core/format';
+import { rollbackTarget, type RollbackTarget } from '../core/rollback';
+import type { CommitCounter } from './commitCounter';
+import type { Confirmer } from './confirm';
 import type { Logger } from './log';
+import { cancelled, outcomeOfError, refused, type CommandOutcome } from './outcome';
 import type { RefreshController } from './refresh';
-import type { SessionManager } from './session';
+import type { ActiveSession, SessionManager } from './session';
 import { isEnvironmentArgs, pickEnvironmentIn, pickProject, resolveEnvironment, type EnvironmentTarget } from './targets';
 import type { ReleaseTreeModel } from './tree/model';
 import { followDeployment } from './follow';
-
-/** Counts commits a change adds (positive) or removes, from the local repository when it has both. */
-export interface CommitCounter {
-  count(fromCommit: string, toCommit: string): Promise<{ added: number; removed: number } | undefined>;
-}
 
 export interface ActionDeps {
   sessions: SessionManager;
   model: ReleaseTreeModel;
   refresh: RefreshController;
   log: Logger;
+  confirmer: Confirmer;
   commits?: CommitCounter;
 }
 
-/** Options code may pass (tests, the stage panel): skip the modal, choose a source or target. */
-interface ActionOptions {
-  skipConfirm?: boolean;
-  /** Rollback of a frozen environment: force it without asking (with skipConfirm, a refusal is final otherwise). */
-  force?: boolean;
+/** What code (the stage panel, hover links, tests) may choose: a promotion source, a rollback target, a candidate. Never whether to ask. */
+interface ActionChoices {
   from?: string;
   to?: string;
   release_candidate_version?: string;
 }
 
-function options(arg: unknown): ActionOptions {
-  return typeof arg === 'object' && arg !== null ? (arg as ActionOptions) : {};
+function choices(arg: unknown): ActionChoices {
+  if (typeof arg !== 'object' || arg === null) return {};
+  const a = arg as Record<string, unknown>;
+  const text = (key: string) => (typeof a[key] === 'string' ? { [key]: a[key] } : {});
+  return { ...text('from'), ...text('to'), ...text('release_candidate_version') };
+}
+
+/** The action plan (core/actionPlan) said no: the reason is the whole answer. */
+class PlanRefusal extends Error {}
+
+function refuseUnless<T extends { available: boolean }>(planned: T | { available: false; reason: string }): asserts planned is Extract<T, { available: true }> {
+  if (!planned.available) throw new PlanRefusal((planned as { reason: string }).reason);
 }
 
 export function registerActionCommands(deps: ActionDeps): vscode.Disposable[] {
-  const run = (title: string, fn: (arg: unknown) => Promise<Deployment | Environment | undefined>) => async (arg: unknown) => {
+  const run = <T>(action: PlanAction, fn: (arg: unknown) => Promise<CommandOutcome<T>>) => async (arg: unknown): Promise<CommandOutcome<T>> => {
     try {
       return await fn(arg);
     } catch (error) {
-      await reportFailure(deps, title, error);
-      return undefined;
+      return reportFailure(deps, actionTitle(action), error);
     }
   };
   return [
-    vscode.commands.registerCommand('flightdeck.promote', run('Promote', (arg) => promote(deps, arg))),
-    vscode.commands.registerCommand('flightdeck.rollback', run('Rollback', (arg) => rollback(deps, arg))),
-    vscode.commands.registerCommand('flightdeck.deploy', run('Deploy', (arg) => deployCandidate(deps, arg))),
-    vscode.commands.registerCommand('flightdeck.freeze', run('Freeze', (arg) => setFrozen(deps, arg, true))),
-    vscode.commands.registerCommand('flightdeck.unfreeze', run('Unfreeze', (arg) => setFrozen(deps, arg, false))),
-    vscode.commands.registerCommand('flightdeck.pause', run('Pause', (arg) => rolloutControl(deps, arg, 'pause'))),
-    vscode.commands.registerCommand('flightdeck.resume', run('Resume', (arg) => rolloutControl(deps, arg, 'resume'))),
-    vscode.commands.registerCommand('flightdeck.abort', run('Abort', (arg) => rolloutControl(deps, arg, 'abort'))),
+    vscode.commands.registerCommand('flightdeck.promote', run('promote', (arg) => promote(deps, arg))),
+    vscode.commands.registerCommand('flightdeck.rollback', run('rollback', (arg) => rollback(deps, arg))),
+    vscode.commands.registerCommand('flightdeck.deploy', run('deploy', (arg) => deployCandidate(deps, arg))),
+    vscode.commands.registerCommand('flightdeck.freeze', run('freeze', (arg) => setFrozen(deps, arg, true))),
+    vscode.commands.registerCommand('flightdeck.unfreeze', run('unfreeze', (arg) => setFrozen(deps, arg, false))),
+    vscode.commands.registerCommand('flightdeck.pause', run('pause', (arg) => rolloutControl(deps, arg, 'pause'))),
+    vscode.commands.registerCommand('flightdeck.resume', run('resume', (arg) => rolloutControl(deps, arg, 'resume'))),
+    vscode.commands.registerCommand('flightdeck.abort', run('abort', (arg) => rolloutControl(deps, arg, 'abort'))),
   ];
 }
 
-async function confirm(message: string, detail: string, action: string, skip: boolean | undefined): Promise<boolean> {
-  if (skip) return true;
-  const choice = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
-  return choice === action;
+/** The plan for a resolved target, with the backend's capabilities; the role is the server's to check. */
+async function planFor(deps: ActionDeps, target: EnvironmentTarget, extra: { from?: string | undefined; rollbackTarget?: RollbackTarget | null } = {}): Promise<{ plan: ActionPlan; session: ActiveSession }> {
+  const session = await deps.sessions.get();
+  const plan = planInProject(target.project, target.environment, { capabilities: session.backend.capabilities, role: 'unknown', ...extra });
+  return { plan, session };
 }
 
 async function commitSentence(deps: ActionDeps, from: string | undefined, to: string): Promise<string> {
@@ -83,135 +89,133 @@ async function commitSentence(deps: ActionDeps, from: string | undefined, to: st
   }
 }
 
-async function promote(deps: ActionDeps, arg: unknown): Promise<Deployment | undefined> {
+async function promote(deps: ActionDeps, arg: unknown): Promise<CommandOutcome<Deployment>> {
   const target = await resolveEnvironment(deps.model, arg, 'Flightdeck: Promote');
-  if (!target) return undefined;
+  if (!target) return cancelled;
   const { project, environment } = target;
-  const opts = options(arg);
-  const source = opts.from ? project.environments.find((e) => e.name === opts.from) : rungBelow(project, environment.name);
-  if (!source) throw new Error(`${environment.name} is the first rung of ${project.name}: there is nothing below it to promote from.`);
-  if (!source.current) throw new Error(`Nothing to promote: ${source.name} has nothing deployed.`);
-  const candidate = source.current.release_candidate_version;
-  if (environment.current?.release_candidate_version === candidate) {
-    void vscode.window.showInformationMessage(`${project.name}/${environment.name} already runs ${candidate}.`);
-    return undefined;
-  }
+  const { plan, session } = await planFor(deps, target, { from: choices(arg).from });
+  const planned = plan.promote;
+  refuseUnless(planned);
+  const { candidate } = planned;
   const from = environment.current?.release_candidate_version ?? 'nothing';
   const detail = [
-    `${project.name} / ${environment.name}: ${from} → ${candidate} (from ${source.name}).`,
-    await commitSentence(deps, environment.current?.commit, source.current.commit),
+    `${project.name} / ${environment.name}: ${from} → ${candidate} (from ${planned.from}).`,
+    await commitSentence(deps, environment.current?.commit, planned.commit),
     environment.strategy === 'rollout' && environment.steps ? `It rolls out in steps: ${environment.steps.map((s) => `${s.percent}%`).join(' → ')}.` : '',
   ].filter(Boolean).join('\n');
-  if (!(await confirm(`Promote ${candidate} to ${environment.name}?`, detail, 'Promote', opts.skipConfirm))) return undefined;
-  const session = await deps.sessions.get();
+  if (!(await deps.confirmer.confirm({ message: `Promote ${candidate} to ${environment.name}?`, detail, action: actionTitle('promote', plan) }))) return cancelled;
   const deployment = await session.backend.promote(project.name, environment.name, {
-    from_environment: source.name,
+    from_environment: planned.from,
     release_candidate_version: candidate,
-    expected_current: environment.current?.release_candidate_version ?? null,
+    expected_current: planned.expectedCurrent,
   });
   deps.log.info(`Promoted ${project.name}/${environment.name}: ${from} → ${candidate} (deployment ${deployment.id})`);
   started(deps, deployment, 'Promoting');
-  return deployment;
+  return { kind: 'done', value: deployment };
 }
 
-async function rollback(deps: ActionDeps, arg: unknown): Promise<Deployment | undefined> {
+async function rollback(deps: ActionDeps, arg: unknown): Promise<CommandOutcome<Deployment>> {
   const target = await resolveEnvironment(deps.model, arg, 'Flightdeck: Rollback');
-  if (!target) return undefined;
+  if (!target) return cancelled;
   const { project, environment } = target;
-  const opts = options(arg);
+  const chosen = choices(arg).to;
   const session = await deps.sessions.get();
-  let to = opts.to;
-  let toCommit: string | undefined;
-  if (!to) {
-    const history = await session.backend.listDeployments(project.name, environment.name, 1, 100);
-    const computed = rollbackTarget(history);
-    if (!computed) throw new Error(`No previous deployment to roll back from in ${project.name}/${environment.name}.`);
-    to = computed.release_candidate_version;
-    toCommit = computed.commit;
-  }
+  // The target named in the question is the one core/rollback computes, as the server will.
+  const computed = chosen ? { release_candidate_version: chosen, commit: '' } : rollbackTarget(await session.backend.listDeployments(project.name, environment.name, 1, 100)) ?? null;
+  const { plan } = await planFor(deps, target, { rollbackTarget: computed });
+  const planned = plan.rollback;
+  refuseUnless(planned);
+  const to = planned.to?.release_candidate_version ?? computed?.release_candidate_version ?? '';
   const from = environment.current?.release_candidate_version ?? 'nothing';
+  const title = actionTitle('rollback', plan);
   const detail = [
     `${project.name} / ${environment.name}: ${from} → ${to}.`,
-    toCommit ? await commitSentence(deps, environment.current?.commit, toCommit) : '',
-    environment.active ? `The active deployment of ${environment.active.release_candidate_version} is canceled first.` : '',
-    environment.frozen ? 'The environment is frozen: the rollback is forced.' : '',
+    planned.to?.commit ? await commitSentence(deps, environment.current?.commit, planned.to.commit) : '',
+    planned.cancels ? `The active deployment of ${planned.cancels.release_candidate_version} is canceled first.` : '',
+    planned.force ? `${environment.name} is frozen: the rollback is forced through the freeze; deploys and promotes stay refused.` : '',
   ].filter(Boolean).join('\n');
-  if (!(await confirm(`Roll back ${environment.name} to ${to}?`, detail, 'Roll Back', opts.skipConfirm))) return undefined;
+  if (!(await deps.confirmer.confirm({ message: `${planned.force ? 'Force the rollback of' : 'Roll back'} ${environment.name} to ${to}?`, detail, action: title }))) return cancelled;
   const body = {
     to_release_candidate_version: to,
-    expected_current: environment.current?.release_candidate_version ?? null,
-    ...(environment.frozen || opts.force ? { force: true } : {}),
+    expected_current: planned.expectedCurrent,
+    ...(planned.force ? { force: true } : {}),
   };
   let deployment: Deployment;
   try {
     deployment = await session.backend.rollback(project.name, environment.name, body);
   } catch (error) {
     // Frozen without the view knowing (frozen since it last looked, or an Aviator backend, which cannot
-    // say): rolling back is what a frozen environment still allows, when forced. Asked, never assumed.
-    if (body.force || !isFrozenRefusal(error) || opts.skipConfirm) throw error;
-    const forced = await confirm(`${environment.name} is frozen. Force the rollback to ${to}?`,
-      `${project.name} / ${environment.name}: the server refused the rollback because the environment is frozen. `
-        + 'A forced rollback goes through a freeze; deploys and promotes stay refused.', 'Force Rollback', false);
-    if (!forced) return undefined;
+    // say): the plan's answer for a frozen environment is a forced rollback, asked, never assumed.
+    if (body.force || !isFrozenRefusal(error)) throw error;
+    const forced = await deps.confirmer.confirm({
+      message: `${environment.name} is frozen. Force the rollback to ${to}?`,
+      detail: `${project.name} / ${environment.name}: the server refused the rollback because the environment is frozen. `
+        + 'A forced rollback goes through a freeze; deploys and promotes stay refused.',
+      action: 'Force Rollback',
+    });
+    if (!forced) return refused(`${environment.name} is frozen, and the forced rollback was not confirmed.`);
     deployment = await session.backend.rollback(project.name, environment.name, { ...body, force: true });
   }
   deps.log.info(`Rolled back ${project.name}/${environment.name}: ${from} → ${to} (deployment ${deployment.id})`);
   started(deps, deployment, 'Rolling back');
-  return deployment;
+  return { kind: 'done', value: deployment };
 }
 
 function isFrozenRefusal(error: unknown): boolean {
   return error instanceof BackendError && error.status === 400 && /\bfrozen\b/i.test(error.message);
 }
 
-async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<Deployment | undefined> {
-  const opts = options(arg);
+async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<CommandOutcome<Deployment>> {
+  const chosen = choices(arg);
   let target: EnvironmentTarget | undefined;
   if (isEnvironmentArgs(arg) || (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'environment')) {
     target = await resolveEnvironment(deps.model, arg, 'Flightdeck: Deploy Release Candidate');
   } else {
     await deps.model.refresh();
     const project = await pickProject(deps.model, 'Flightdeck: Deploy Release Candidate', '1/3');
-    if (!project) return undefined;
+    if (!project) return cancelled;
     target = await pickEnvironmentIn(project, 'Flightdeck: Deploy Release Candidate', '2/3');
   }
-  if (!target) return undefined;
+  if (!target) return cancelled;
   const { project, environment } = target;
-  const session = await deps.sessions.get();
-  let candidate = opts.release_candidate_version;
+  const { plan, session } = await planFor(deps, target);
+  const planned = plan.deploy;
+  refuseUnless(planned);
+  let candidate = chosen.release_candidate_version;
   if (!candidate) {
     const releases = await session.backend.listReleases(project.name, 1, 20);
     const items = releases.flatMap((r) => r.candidates.map((c) => ({
       label: c.release_candidate_version,
-      description: `${c.commit.slice(0, 7)}${c.release_candidate_version === environment.current?.release_candidate_version ? ' · live here' : ''}`,
+      description: `${shortSha(c.commit)}${c.release_candidate_version === environment.current?.release_candidate_version ? ' · live here' : ''}`,
       detail: `created ${new Date(c.created_at).toLocaleString()}`,
     })));
-    if (items.length === 0) throw new Error(`${project.name} has no release candidates yet.`);
+    if (items.length === 0) throw new PlanRefusal(`${project.name} has no release candidates yet.`);
     const picked = await vscode.window.showQuickPick(items, { title: 'Flightdeck: Deploy Release Candidate (3/3)', placeHolder: `Candidate to deploy to ${environment.name}`, ignoreFocusOut: true });
     candidate = picked?.label;
   }
-  if (!candidate) return undefined;
+  if (!candidate) return cancelled;
   const from = environment.current?.release_candidate_version ?? 'nothing';
-  if (!(await confirm(`Deploy ${candidate} to ${environment.name}?`, `${project.name} / ${environment.name}: ${from} → ${candidate}.`, 'Deploy', opts.skipConfirm))) return undefined;
+  if (!(await deps.confirmer.confirm({ message: `Deploy ${candidate} to ${environment.name}?`, detail: `${project.name} / ${environment.name}: ${from} → ${candidate}.`, action: actionTitle('deploy') }))) return cancelled;
   const deployment = await session.backend.deploy(project.name, environment.name, {
     release_candidate_version: candidate,
-    expected_current: environment.current?.release_candidate_version ?? null,
+    expected_current: planned.expectedCurrent,
   });
   started(deps, deployment, 'Deploying');
-  return deployment;
+  return { kind: 'done', value: deployment };
 }
 
-async function setFrozen(deps: ActionDeps, arg: unknown, frozen: boolean): Promise<Environment | undefined> {
+async function setFrozen(deps: ActionDeps, arg: unknown, frozen: boolean): Promise<CommandOutcome<Environment>> {
   const target = await resolveEnvironment(deps.model, arg, frozen ? 'Flightdeck: Freeze Environment' : 'Flightdeck: Unfreeze Environment');
-  if (!target) return undefined;
-  const session = await deps.sessions.get();
+  if (!target) return cancelled;
+  const { plan, session } = await planFor(deps, target);
+  refuseUnless(frozen ? plan.freeze : plan.unfreeze);
   const updated = await session.backend.patchEnvironment(target.project.name, target.environment.name, { frozen });
-  void vscode.window.showInformationMessage(`${target.project.name}/${target.environment.name} is ${frozen ? 'frozen: deploys and promotes are refused until it is unfrozen' : 'unfrozen'}.`);
+  void vscode.window.showInformationMessage(`${target.project.name}/${target.environment.name} is ${frozen ? 'frozen: deploys and promotes are refused until it is unfrozen (a rollback is forced through it)' : 'unfrozen'}.`);
   await deps.refresh.afterAction();
-  return updated;
+  return { kind: 'done', value: updated };
 }
 
-async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 'resume' | 'abort'): Promise<Deployment | undefined> {
+async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 'resume' | 'abort'): Promise<CommandOutcome<Deployment>> {
   let projectName: string | undefined;
   let deploymentId: string | undefined;
   const a = typeof arg === 'object' && arg !== null ? (arg as { project?: unknown; deploymentId?: unknown }) : {};
@@ -219,17 +223,19 @@ async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 
     projectName = a.project;
     deploymentId = a.deploymentId;
   } else {
-    const target = await resolveEnvironment(deps.model, arg, `Flightdeck: ${action[0]!.toUpperCase()}${action.slice(1)} Rollout`);
-    if (!target) return undefined;
-    if (!target.environment.active) throw new Error(`Nothing is deploying in ${target.project.name}/${target.environment.name}.`);
+    const target = await resolveEnvironment(deps.model, arg, `Flightdeck: ${actionTitle(action)} Rollout`);
+    if (!target) return cancelled;
+    const { plan } = await planFor(deps, target);
+    const planned = plan[action];
+    refuseUnless(planned);
     projectName = target.project.name;
-    deploymentId = target.environment.active.id;
+    deploymentId = planned.deploymentId;
   }
-  if (action === 'abort' && !(await confirm('Abort the rollout and roll back?', `Deployment ${deploymentId} in ${projectName} stops, and the environment returns to its previous candidate.`, 'Abort', options(arg).skipConfirm))) return undefined;
+  if (action === 'abort' && !(await deps.confirmer.confirm({ message: 'Abort the rollout and roll back?', detail: `Deployment ${deploymentId} in ${projectName} stops, and the environment returns to its previous candidate.`, action: actionTitle('abort') }))) return cancelled;
   const session = await deps.sessions.get();
   const deployment = await session.backend[action](projectName, deploymentId);
   await deps.refresh.afterAction();
-  return deployment;
+  return { kind: 'done', value: deployment };
 }
 
 function started(deps: ActionDeps, deployment: Deployment, verb: string): void {
@@ -237,20 +243,28 @@ function started(deps: ActionDeps, deployment: Deployment, verb: string): void {
   void followDeployment(deps, deployment, verb);
 }
 
-async function reportFailure(deps: ActionDeps, title: string, error: unknown): Promise<void> {
+/** Says why in a notification, and returns the outcome: the plan's or the server's refusal, or a failure. */
+async function reportFailure(deps: ActionDeps, title: string, error: unknown): Promise<CommandOutcome<never>> {
+  if (error instanceof PlanRefusal) {
+    void vscode.window.showInformationMessage(`${title}: ${error.message}`);
+    return refused(error.message);
+  }
   deps.log.warn(`${title} failed: ${describeError(error)}`);
+  const outcome = outcomeOfError(error);
   if (error instanceof BackendError && error.kind === 'conflict') {
     await deps.refresh.afterAction();
     const now = error.current === undefined ? '' : ` It now runs ${error.current ?? 'nothing'}.`;
     void vscode.window.showWarningMessage(`${title} refused: ${error.message}.${now} The view is refreshed; nothing was changed.`);
-    return;
+    return outcome;
   }
   if (error instanceof BackendError && error.kind === 'unauthorized') {
-    const choice = await vscode.window.showErrorMessage(`${title} failed: ${error.message}.`, 'Sign In');
-    if (choice) void vscode.commands.executeCommand('flightdeck.signIn');
-    return;
+    void vscode.window.showErrorMessage(`${title} failed: ${error.message}.`, 'Sign In').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('flightdeck.signIn');
+    });
+    return outcome;
   }
   void vscode.window.showErrorMessage(`${title} failed: ${describeError(error).replace(/\.$/, '')}.`, 'Show Logs').then((choice) => {
     if (choice) deps.log.show();
   });
+  return outcome;
 }

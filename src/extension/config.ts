@@ -1,4 +1,4 @@
-// Typed access to Flightdeck's settings, so no other file spells a setting's key.
+// Typed access to every Flightdeck setting: the only file that reads them, so no other file spells a key.
 import * as vscode from 'vscode';
 import { AVIATOR_SAAS_URL } from '../client/aviator';
 import type { EnvTokenScope } from '../core/origin';
@@ -41,4 +41,42 @@ export function affectsConnection(event: vscode.ConfigurationChangeEvent): boole
 
 export async function setServerUrl(url: string): Promise<void> {
   await vscode.workspace.getConfiguration('flightdeck').update('server.url', url, vscode.ConfigurationTarget.Global);
+}
+
+/** `flightdeck.projects`: monorepo folders or globs mapped to release project names. */
+export function readProjectMapping(): Record<string, string> {
+  return vscode.workspace.getConfiguration('flightdeck').get<Record<string, string>>('projects', {});
+}
+
+/** `flightdeck.aviator.projects`, as written (parsed by core/projectConfig). */
+export const AVIATOR_PROJECTS_SETTING = 'aviator.projects';
+
+export function readAviatorProjectsSetting(): unknown {
+  return vscode.workspace.getConfiguration('flightdeck').get<unknown>(AVIATOR_PROJECTS_SETTING);
+}
+
+/** Where hovering shows the blame of a line: over the current-line annotation only, anywhere on a line, or never. */
+export type BlameHoverMode = 'annotation' | 'line' | 'off';
+
+export interface InsightSettings {
+  /** `flightdeck.hover.commits`: the hover on SHAs in any text. */
+  commitHover: boolean;
+  /** `flightdeck.blame.hover`. */
+  blameHover: BlameHoverMode;
+  /** `flightdeck.blame.currentLine`: the annotation at the end of the cursor's line. */
+  currentLine: boolean;
+}
+
+export function readInsightSettings(): InsightSettings {
+  const config = vscode.workspace.getConfiguration('flightdeck');
+  const mode = config.get<string>('blame.hover', 'annotation');
+  return {
+    commitHover: config.get<boolean>('hover.commits', true) !== false,
+    blameHover: mode === 'line' || mode === 'off' ? mode : 'annotation',
+    currentLine: config.get<boolean>('blame.currentLine', true) !== false,
+  };
+}
+
+export function affectsInsightSettings(event: vscode.ConfigurationChangeEvent): boolean {
+  return event.affectsConfiguration('flightdeck.blame') || event.affectsConfiguration('flightdeck.hover');
 }

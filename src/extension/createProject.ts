@@ -7,6 +7,7 @@ import { parseRepositoryLocation } from '../git';
 import type { RefreshController } from './refresh';
 import type { SessionManager } from './session';
 import type { WorkspaceRepositories } from './workspace';
+import { describeError } from '../core/errors';
 
 export function defaultLadder(repo: string): ProjectSpecInput {
   return {
@@ -43,7 +44,7 @@ export function registerCreateProject(deps: { sessions: SessionManager; workspac
       void vscode.window.showInformationMessage(`Created ${project.name} with ${project.environments.length} environments. CI reports deployments to it through the API.`);
       return project;
     } catch (error) {
-      void vscode.window.showErrorMessage(`Creating the project failed: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(`Creating the project failed: ${describeError(error)}`);
       return undefined;
     }
   });

@@ -9,6 +9,7 @@ import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import { isLoopbackHttpUrl } from '../core/origin';
 import type { Logger } from './log';
+import { describeError } from '../core/errors';
 
 const ADMIN_TOKEN_KEY = 'flightdeck.embedded.adminToken';
 const LISTENING = /^listening on (http:\/\/\S+)$/;
@@ -127,7 +128,7 @@ export class EmbeddedServer implements vscode.Disposable {
       this.restartTimer = undefined;
       this.ensure().then(
         (endpoint) => this.onDidRestartEmitter.fire(endpoint),
-        (error: unknown) => this.log.error(`Restarting the embedded server failed: ${String(error)}`),
+        (error: unknown) => this.log.error(`Restarting the embedded server failed: ${describeError(error)}`),
       );
     }, delay);
   }
@@ -162,7 +163,7 @@ export class EmbeddedServer implements vscode.Disposable {
     try {
       fs.writeFileSync(this.stateFile, JSON.stringify(state));
     } catch (error) {
-      this.log.warn(`Could not record the embedded server's address: ${String(error)}`);
+      this.log.warn(`Could not record the embedded server's address: ${describeError(error)}`);
     }
   }
 

@@ -1,11 +1,14 @@
 // Follows a deployment the user started until it ends: a cancellable progress notification fed by the
-// event stream (polling as the fallback), then a notification saying how it ended.
+// event stream, then a notification saying how it ended. Without a live stream it polls, by the one
+// refresh policy (core/freshness), in its quick after-an-action pace.
 import * as vscode from 'vscode';
-import { TERMINAL_STATUSES, type Deployment } from '../api/schemas';
+import type { Deployment } from '../api/schemas';
+import { isTerminal } from '../core/deploymentStatus';
+import { defaultPollPolicy, PollSchedule } from '../core/freshness';
 import type { Logger } from './log';
 import type { SessionManager } from './session';
+import { nodeTimers, wallClock } from './timers';
 
-const POLL_MS = 2000;
 /** The server turns a deployment without progress for 60 minutes into `error`; stop following earlier. */
 const GIVE_UP_MS = 65 * 60 * 1000;
 
@@ -20,10 +23,25 @@ export async function followDeployment(
     { location: vscode.ProgressLocation.Notification, title, cancellable: true },
     (progress, cancel) => new Promise<Deployment | undefined>((resolve) => {
       let done = false;
+      let failures = 0;
+      const polls = new PollSchedule({
+        poll: () => {
+          void deps.sessions.get()
+            .then((session) => session.backend.getDeployment(deployment.project, deployment.id))
+            .then((d) => { failures = 0; update(d); }, () => { failures += 1; })
+            .finally(() => { if (!done) polls.reschedule(); });
+        },
+        context: () => ({ focused: true, streaming: deps.sessions.streamState === 'live', failures }),
+        clock: wallClock,
+        timers: nodeTimers,
+        // Someone is watching this deployment's progress: the pace of a burst, for as long as it runs.
+        policy: () => ({ ...defaultPollPolicy, baseSeconds: defaultPollPolicy.burstSeconds }),
+      });
       const finish = (value: Deployment | undefined): void => {
         if (done) return;
         done = true;
-        clearInterval(poll);
+        polls.cancel();
+        streamState.dispose();
         clearTimeout(giveUp);
         subscription.dispose();
         resolve(value);
@@ -32,17 +50,15 @@ export async function followDeployment(
         latest = d;
         const step = d.rollout ? `step ${d.rollout.step + 1}/${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ' (paused)' : ''}` : '';
         progress.report({ message: [d.status.replace('_', ' '), step].filter(Boolean).join(' · ') });
-        if (TERMINAL_STATUSES.has(d.status)) finish(d);
+        if (isTerminal(d)) finish(d);
       };
       const subscription = deps.sessions.onDidReceiveEvent((event) => {
         const d = event.data.deployment;
         if (d && d.id === deployment.id && d.project === deployment.project) update(d);
       });
-      const poll = setInterval(() => {
-        void deps.sessions.get()
-          .then((s) => s.backend.getDeployment(deployment.project, deployment.id))
-          .then(update, () => undefined);
-      }, POLL_MS);
+      // The stream dropping hands the following back to polling, and its return stops it.
+      const streamState = deps.sessions.onDidChangeStreamState(() => polls.reschedule());
+      polls.reschedule();
       const giveUp = setTimeout(() => finish(undefined), GIVE_UP_MS);
       cancel.onCancellationRequested(() => finish(undefined));
       update(deployment);

@@ -5,6 +5,7 @@ import { registerActionCommands } from './actions';
 import { ProjectConfigSource, registerAviator } from './aviator';
 import { registerConnectionCommands, registerCopyCommands } from './commands';
 import { affectsConnection, readConfig } from './config';
+import { ConfirmerSlot, type Confirmer } from './confirm';
 import { EmbeddedServer } from './embeddedServer';
 import { createLogger } from './log';
 import { aboutLine, registerAbout } from './about';
@@ -31,6 +32,8 @@ export interface FlightdeckApi {
   commits: CommitInsightsApi;
   activatedAt: number;
   firstRequestAt: number | undefined;
+  /** The VS Code tier cannot click a modal: it answers the confirmations here (undefined: the modal again). */
+  setConfirmer(confirmer: Confirmer | undefined): void;
 }
 
 export function activate(context: vscode.ExtensionContext): FlightdeckApi {
@@ -49,12 +52,13 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds);
   context.subscriptions.push(channel, embedded, projectConfig, sessions, model, view, refresh);
   const statusBar = new ReleaseStatusBar(model, workspace);
+  const confirmer = new ConfirmerSlot();
   context.subscriptions.push(
     workspace,
     statusBar,
     ...registerConnectionCommands({ log, sessions, refresh }),
     ...registerCopyCommands(),
-    ...registerActionCommands({ sessions, model, refresh, log, commits: workspace.commitCounter() }),
+    ...registerActionCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter() }),
     registerCreateProject({ sessions, workspace, refresh }),
     registerAbout({ context, sessions }),
     ...registerAviator({
@@ -77,7 +81,9 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   if (process.env.FLIGHTDECK_TOKEN) knownSecrets.push(process.env.FLIGHTDECK_TOKEN);
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
-  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined };
+  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined,
+    setConfirmer: (replacement) => confirmer.use(replacement),
+  };
   api.firstRequestAt = performance.now();
   void refresh.now();
   log.info(`Flightdeck activated in ${(api.firstRequestAt - activatedAt).toFixed(1)} ms`);

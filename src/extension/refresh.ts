@@ -1,19 +1,19 @@
 // Keeps the tree fresh by the one policy in core/freshness: events from the stream trigger a coalesced
-// refetch; polling (with jitter, slower when unfocused or streaming, quicker right after an action) is
-// the safety net; the view's message line says how fresh the data is.
+// refetch; while there is no live stream, polling (with jitter, slower when unfocused, quicker right after
+// an action) takes its place; the view's message line says how fresh the data is.
 import * as vscode from 'vscode';
-import { defaultPollPolicy, describeFreshness, nextPollDelay } from '../core/freshness';
+import { defaultPollPolicy, describeFreshness, PollSchedule } from '../core/freshness';
 import type { ReleaseTreeModel } from './tree/model';
 import type { SessionManager } from './session';
+import { nodeTimers, wallClock } from './timers';
 
 /** Events arrive in bursts (a promote emits several): refetch once per burst. */
 const EVENT_COALESCE_MS = 150;
 
 export class RefreshController implements vscode.Disposable {
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly polls: PollSchedule;
   private eventTimer: NodeJS.Timeout | undefined;
   private messageTimer: NodeJS.Timeout | undefined;
-  private lastActionAt: number | undefined;
   /** A 401 prompts to sign in once per session, not at every poll. */
   private promptedSignIn = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -22,14 +22,24 @@ export class RefreshController implements vscode.Disposable {
     private readonly model: ReleaseTreeModel,
     private readonly sessions: SessionManager,
     private readonly view: vscode.TreeView<unknown>,
-    private readonly basePollSeconds: () => number,
+    basePollSeconds: () => number,
   ) {
+    this.polls = new PollSchedule({
+      poll: () => void this.now(),
+      // Visible or not, the model also feeds the status bar and the hovers: it keeps polling without a stream.
+      context: () => ({ focused: vscode.window.state.focused, streaming: sessions.streamState === 'live', failures: model.failures }),
+      clock: wallClock,
+      timers: nodeTimers,
+      policy: () => ({ ...defaultPollPolicy, baseSeconds: basePollSeconds() }),
+    });
     this.disposables.push(
       sessions.onDidReceiveEvent(() => this.onEvent()),
       sessions.onDidChangeStreamState((state) => {
         // A stream that (re)connects may have missed nothing (it resumes), but a first connect after an
         // outage should show fresh data at once.
+        // A stream that drops hands the refreshing back to polling.
         if (state === 'live') this.onEvent();
+        else this.polls.reschedule();
         this.updateMessage();
       }),
       sessions.onDidChangeSession(() => {
@@ -48,7 +58,8 @@ export class RefreshController implements vscode.Disposable {
         void vscode.commands.executeCommand('setContext', 'flightdeck.state', model.state === 'ready' && model.allProjects.length === 0 ? 'empty' : model.state);
       }),
       vscode.window.onDidChangeWindowState((state) => {
-        if (state.focused) this.schedule(0);
+        if (state.focused) void this.now();
+        else this.polls.reschedule();
       }),
     );
     this.messageTimer = setInterval(() => this.updateMessage(), 5000);
@@ -56,13 +67,13 @@ export class RefreshController implements vscode.Disposable {
 
   /** Fetch now and resume the schedule. */
   now(): Promise<void> {
-    this.clearPoll();
-    return this.model.refresh().finally(() => this.schedule());
+    this.polls.cancel();
+    return this.model.refresh().finally(() => this.polls.reschedule());
   }
 
   /** The user acted: refresh quickly for a while. */
   afterAction(): Promise<void> {
-    this.lastActionAt = Date.now();
+    this.polls.markAction();
     return this.now();
   }
 
@@ -74,26 +85,6 @@ export class RefreshController implements vscode.Disposable {
     }, EVENT_COALESCE_MS);
   }
 
-  private schedule(delay?: number): void {
-    this.clearPoll();
-    // Polling is for a focused window only; the event stream (when there is one) keeps an unfocused
-    // window current, and regaining focus refreshes at once (onDidChangeWindowState above).
-    const inBurst = this.lastActionAt !== undefined && Date.now() - this.lastActionAt < defaultPollPolicy.burstWindowSeconds * 1000;
-    if (delay === undefined && !vscode.window.state.focused && !inBurst) return;
-    const ms = delay ?? nextPollDelay({
-      focused: vscode.window.state.focused,
-      streaming: this.sessions.streamState === 'live',
-      failures: this.model.failures,
-      lastActionAt: this.lastActionAt,
-    }, Date.now(), { ...defaultPollPolicy, baseSeconds: this.basePollSeconds() });
-    this.pollTimer = setTimeout(() => void this.now(), ms);
-  }
-
-  private clearPoll(): void {
-    if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.pollTimer = undefined;
-  }
-
   private updateMessage(): void {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
@@ -103,7 +94,7 @@ export class RefreshController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.clearPoll();
+    this.polls.cancel();
     if (this.eventTimer) clearTimeout(this.eventTimer);
     if (this.messageTimer) clearInterval(this.messageTimer);
     for (const d of this.disposables) d.dispose();

@@ -3,7 +3,8 @@
 import * as vscode from 'vscode';
 import type { ReleaseEvent } from '../api/schemas';
 import type { ReleaseBackend } from '../client/backend';
-import { openEventStream, type EventStream, type StreamState } from '../client/events';
+import type { StreamStatus } from '../api/protocol';
+import { openEventStream, type EventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
 import { envTokenAppliesTo, envTokenOrigins, originOf, type EnvTokenScope } from '../core/origin';
 import { createAviatorBackend, type ProjectConfigSource } from './aviator';
@@ -30,12 +31,12 @@ export class SessionManager implements vscode.Disposable {
   private generation = 0;
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly eventEmitter = new vscode.EventEmitter<ReleaseEvent>();
-  private readonly streamStateEmitter = new vscode.EventEmitter<StreamState>();
+  private readonly streamStateEmitter = new vscode.EventEmitter<StreamStatus>();
   /** A new session replaced the old one: drop cached data, refetch. */
   readonly onDidChangeSession = this.changeEmitter.event;
   readonly onDidReceiveEvent = this.eventEmitter.event;
   readonly onDidChangeStreamState = this.streamStateEmitter.event;
-  streamState: StreamState = 'closed';
+  streamState: StreamStatus = 'closed';
 
   constructor(
     private readonly secrets: vscode.SecretStorage,

@@ -5,8 +5,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
 import { GitRepository, projectsForRemotes, type GitRepositoryOptions } from '../git';
-import type { CommitCounter } from './actions';
+import type { CommitCounter } from './commitCounter';
 import type { Logger } from './log';
+import { describeError } from '../core/errors';
+import { readProjectMapping } from './config';
 
 export class WorkspaceRepositories implements vscode.Disposable {
   private readonly repos = new Map<string, Promise<GitRepository | undefined>>();
@@ -41,7 +43,7 @@ export class WorkspaceRepositories implements vscode.Disposable {
     let repo = this.repos.get(key);
     if (!repo) {
       repo = GitRepository.open(key, this.repositoryOptions()).catch((error: unknown) => {
-        this.log.info(`No git repository for ${key}: ${error instanceof Error ? error.message : String(error)}`);
+        this.log.info(`No git repository for ${key}: ${describeError(error)}`);
         return undefined;
       });
       this.repos.set(key, repo);
@@ -54,7 +56,7 @@ export class WorkspaceRepositories implements vscode.Disposable {
     return {
       cacheDir: this.ancestryCacheDir,
       // Only a slower first hover depends on it: worth a line in the log, not a message.
-      onCacheError: (error) => this.log.info(`Ancestry cache in ${this.ancestryCacheDir}: ${error instanceof Error ? error.message : String(error)}`),
+      onCacheError: (error) => this.log.info(`Ancestry cache in ${this.ancestryCacheDir}: ${describeError(error)}`),
     };
   }
 
@@ -79,7 +81,7 @@ export class WorkspaceRepositories implements vscode.Disposable {
    * in the repository; else the projects whose `repo` matches a git remote; else every project.
    */
   async projectsFor(projects: readonly Project[], uri?: vscode.Uri): Promise<Project[]> {
-    const mapping = vscode.workspace.getConfiguration('flightdeck').get<Record<string, string>>('projects', {});
+    const mapping = readProjectMapping();
     const folder = (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
     if (uri && folder && Object.keys(mapping).length > 0) {
       const relative = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');

@@ -26,4 +26,3 @@ export const DEPLOYMENT_NOT_FOUND = 'Deployment not found';
 export { ENVIRONMENT_FROZEN } from '../core/permissions';
 export const NO_ROLLBACK_TARGET = 'No previous deployment to roll back from';
 export const INVALID_CANDIDATE_VERSION = 'Invalid release candidate version';
-export const INVALID_COMMIT = 'Invalid commit hash';

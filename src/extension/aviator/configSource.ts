@@ -8,8 +8,11 @@ import {
   type ProjectConfig,
 } from '../../core/projectConfig';
 import type { Logger } from '../log';
+import { describeError } from '../../core/errors';
+import { AVIATOR_PROJECTS_SETTING, readAviatorProjectsSetting } from '../config';
 
-export const PROJECTS_SETTING = 'aviator.projects';
+/** The setting's key (src/extension/config.ts reads it). */
+export const PROJECTS_SETTING = AVIATOR_PROJECTS_SETTING;
 const SETTING_SOURCE = 'the setting flightdeck.aviator.projects';
 /** Saving a file fires create/change in bursts: re-read once per burst. */
 const RELOAD_DELAY_MS = 100;
@@ -82,12 +85,12 @@ export class ProjectConfigSource implements vscode.Disposable {
         bytes = await vscode.workspace.fs.readFile(uri);
       } catch (error) {
         if (isNotFound(error)) return undefined;
-        return { projects: [], problems: [`${source} cannot be read: ${error instanceof Error ? error.message : String(error)}`], source };
+        return { projects: [], problems: [`${source} cannot be read: ${describeError(error)}`], source };
       }
       return { ...parseProjectConfigText(new TextDecoder().decode(bytes), source), source };
     }));
     const sources = fromFiles.filter((c) => c !== undefined);
-    const setting = vscode.workspace.getConfiguration('flightdeck').get<unknown>(PROJECTS_SETTING);
+    const setting = readAviatorProjectsSetting();
     if (setting !== undefined && setting !== null && !(Array.isArray(setting) && setting.length === 0)) {
       sources.push({ ...parseProjectConfigValue(setting, SETTING_SOURCE), source: SETTING_SOURCE });
     }

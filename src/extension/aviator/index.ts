@@ -9,6 +9,7 @@ import type { Logger } from '../log';
 import type { WorkspaceRepositories } from '../workspace';
 import { PROJECTS_SETTING, ProjectConfigSource } from './configSource';
 import { CREATE_PROJECT_CONFIG_COMMAND, registerCreateProjectConfig } from './createConfig';
+import { describeError } from '../../core/errors';
 
 export { AVIATOR_SAAS_URL } from '../../client/aviator';
 export { ProjectConfigSource, PROJECTS_SETTING } from './configSource';
@@ -62,7 +63,7 @@ export function registerAviator(deps: AviatorDeps): vscode.Disposable[] {
     }
   };
   const safeCheck = (): void => {
-    check().catch((error: unknown) => deps.log.warn(`Aviator project configuration: ${error instanceof Error ? error.message : String(error)}`));
+    check().catch((error: unknown) => deps.log.warn(`Aviator project configuration: ${describeError(error)}`));
   };
   safeCheck();
   return [

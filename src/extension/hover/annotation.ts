@@ -4,10 +4,10 @@
 // answer arrives for a cursor that has moved on.
 import * as vscode from 'vscode';
 import type { CommitInsights } from './insights';
-import { message } from './insights';
+import { describeError } from '../../core/errors';
 import { TIMED_OUT, within } from './cache';
 import { annotationText } from './present';
-import { affectsInsightSettings, readInsightSettings } from './settings';
+import { affectsInsightSettings, readInsightSettings } from '../config';
 import type { Logger } from '../log';
 
 /** Wait for the cursor to rest this long before asking git. */
@@ -105,7 +105,7 @@ export class CurrentLineAnnotation implements vscode.Disposable {
     const wait = delay ?? (Date.now() - this.lastEditAt < AFTER_EDIT_DEBOUNCE_MS ? AFTER_EDIT_DEBOUNCE_MS : ANNOTATION_DEBOUNCE_MS);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.update(id).catch((error: unknown) => this.log.info(`Current-line annotation: ${message(error)}`)).finally(() => {
+      this.update(id).catch((error: unknown) => this.log.info(`Current-line annotation: ${describeError(error)}`)).finally(() => {
         if (id === this.request && this.resolveIdle) {
           this.resolveIdle();
           this.resolveIdle = undefined;

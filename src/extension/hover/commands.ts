@@ -5,7 +5,7 @@ import type { ReleaseTreeModel } from '../tree/model';
 import type { Logger } from '../log';
 import { shortSha } from '../../core/format';
 import type { CommitIdentity, CommitInsights } from './insights';
-import { message } from './insights';
+import { describeError } from '../../core/errors';
 import { findShaAt, rowSummary, type DeploymentState } from './present';
 
 export interface CommitCommandDeps {
@@ -37,8 +37,8 @@ async function guarded<T>(deps: CommitCommandDeps, title: string, run: () => Pro
   try {
     return await run();
   } catch (error) {
-    deps.log.error(`${title}: ${message(error)}`);
-    void vscode.window.showErrorMessage(`${title}: ${message(error)}`);
+    deps.log.error(`${title}: ${describeError(error)}`);
+    void vscode.window.showErrorMessage(`${title}: ${describeError(error)}`);
     return undefined;
   }
 }

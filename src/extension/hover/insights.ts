@@ -12,6 +12,8 @@ import type { ReleaseTreeModel } from '../tree/model';
 import { globMatches, type WorkspaceRepositories } from '../workspace';
 import { TtlCache, within } from './cache';
 import { projectRows, type DeploymentState, type MissingCommit, type ProjectRows } from './present';
+import { describeError } from '../../core/errors';
+import { readProjectMapping } from '../config';
 
 export interface CommitIdentity {
   repo: GitRepository;
@@ -101,7 +103,7 @@ export class CommitInsights implements vscode.Disposable {
         if (related.length > 0) await repo.prepare(distinctTips(related));
       }
     } catch (error) {
-      this.log.info(`Could not index deployed commits ahead of hovers: ${message(error)}`);
+      this.log.info(`Could not index deployed commits ahead of hovers: ${describeError(error)}`);
     }
   }
 
@@ -187,7 +189,7 @@ export class CommitInsights implements vscode.Disposable {
     // every hover, outside the blame cache, because `git add` changes it without moving HEAD (the answer
     // is cached by the repository until the index changes: a stat).
     const tracked = await repo.isTracked(document.uri.fsPath).catch((error: unknown) => {
-      this.log.info(`No blame for ${document.uri.fsPath}: ${message(error)}`);
+      this.log.info(`No blame for ${document.uri.fsPath}: ${describeError(error)}`);
       return false;
     });
     if (!tracked) return undefined;
@@ -200,7 +202,7 @@ export class CommitInsights implements vscode.Disposable {
     try {
       sha = await this.blames.remember(key, () => repo.blame(document.uri.fsPath, line + 1, contents === undefined ? {} : { contents }), FAILURE_LIFETIME_MS);
     } catch (error) {
-      this.log.info(`No blame for ${document.uri.fsPath}:${line + 1}: ${message(error)}`);
+      this.log.info(`No blame for ${document.uri.fsPath}:${line + 1}: ${describeError(error)}`);
       return undefined;
     }
     if (sha === undefined) return undefined;
@@ -241,8 +243,8 @@ export class CommitInsights implements vscode.Disposable {
     try {
       rows = await this.rowsFor(repo, sha, uri, projects);
     } catch (error) {
-      this.log.warn(`Where is ${sha} deployed: ${message(error)}`);
-      return { kind: 'failed', message: message(error) };
+      this.log.warn(`Where is ${sha} deployed: ${describeError(error)}`);
+      return { kind: 'failed', message: describeError(error) };
     }
     if (rows.length === 0) return { kind: 'unrelated' };
     const freshness = this.model.freshness;
@@ -275,7 +277,7 @@ export class CommitInsights implements vscode.Disposable {
   private async relatedProjects(repo: GitRepository, uri: vscode.Uri | undefined, projects: readonly Project[]): Promise<{ related: Project[]; certain: boolean }> {
     const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
     if (uri && folder && folder.uri.scheme === 'file' && uri.scheme === 'file') {
-      const mapping = vscode.workspace.getConfiguration('flightdeck').get<Record<string, string>>('projects', {});
+      const mapping = readProjectMapping();
       const relative = vscode.workspace.asRelativePath(uri, false);
       for (const [glob, name] of Object.entries(mapping)) {
         const project = projects.find((p) => p.name === name);
@@ -316,9 +318,5 @@ export class CommitInsights implements vscode.Disposable {
     if (this.prepareTimer) clearTimeout(this.prepareTimer);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 

@@ -10,7 +10,7 @@ import {
   HOVER_COMMANDS, commitHoverMarkdown, findShaAt, missingCommitMarkdown, uncommittedMarkdown,
   type DeploymentState, type ShaToken,
 } from './present';
-import { readInsightSettings } from './settings';
+import { readInsightSettings } from '../config';
 
 export const HOVER_TIME_BOX_MS = 1500;
 

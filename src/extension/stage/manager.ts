@@ -22,11 +22,6 @@ export class StagePanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, StagePanel>();
   private readonly roles = new WeakMap<ActiveSession, Promise<TokenRole>>();
   private readonly disposables: vscode.Disposable[] = [];
-  /**
-   * Test-only switch: the VS Code tier runs with dialogs refused, so its suites set this to false and the
-   * action commands skip their modal. Never false in normal use.
-   */
-  confirmActions = true;
 
   constructor(private readonly deps: StageManagerDeps) {
     this.disposables.push(
@@ -82,7 +77,6 @@ export class StagePanelManager implements vscode.Disposable {
       log: this.deps.log,
       repositories: this.deps.repositories,
       roleOf: (session) => this.roleOf(session),
-      confirmActions: () => this.confirmActions,
     });
     this.panels.set(panel.key, panel);
     panel.onDidDispose(() => {

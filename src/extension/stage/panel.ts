@@ -11,12 +11,15 @@ import {
   type ActionName, type ActionOutcome, type ActionRequest, type ActionResultMessage, type CommitRange, type Freshness,
   type StageIdentity, type StageView, type StreamStatus,
 } from '../../api/protocol';
-import { Deployment, TERMINAL_STATUSES, type ReleaseEvent } from '../../api/schemas';
+import { Deployment, type ReleaseEvent } from '../../api/schemas';
 import { describeError, isBackendError } from '../../client/errors';
-import type { StreamState } from '../../client/events';
-import { defaultPollPolicy, nextPollDelay } from '../../core/freshness';
+import { actionTitle } from '../../core/actionPlan';
+import { isTerminal } from '../../core/deploymentStatus';
+import { PollSchedule } from '../../core/freshness';
 import type { Logger } from '../log';
+import { isCommandOutcome, type CommandOutcome } from '../outcome';
 import type { ActiveSession, SessionManager } from '../session';
+import { nodeTimers, wallClock } from '../timers';
 import { localResourceRoots, stageHtml } from './html';
 import { commitUrl, pullRequestUrl } from './links';
 import { buildStageView, StageUnavailableError, type RepositoryProvider } from './snapshot';
@@ -36,8 +39,6 @@ export interface StagePanelDeps {
   log: Logger;
   repositories: RepositoryProvider | undefined;
   roleOf(session: ActiveSession): Promise<'admin' | 'not_admin' | 'unknown'>;
-  /** False only in tests, which cannot click a modal: the action commands then skip their confirmation. */
-  confirmActions(): boolean;
 }
 
 /** What the VS Code tests read to see the panel work (through the extension's exported API). */
@@ -74,14 +75,13 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
   private flushTimer: NodeJS.Timeout | undefined;
   private lastFlushAt = 0;
   private snapshotTimer: NodeJS.Timeout | undefined;
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly polls: PollSchedule;
   private readyTimer: NodeJS.Timeout | undefined;
   private building: Promise<void> | undefined;
   private buildAgain = false;
   private lastUpdateAt: number | null = null;
   private lastError: string | null = null;
   private failures = 0;
-  private lastActionAt: number | undefined;
   private readonly rangeCache = new Map<string, CommitRange>();
   private readonly disposables: vscode.Disposable[] = [];
   private disposed = false;
@@ -90,6 +90,19 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
 
   constructor(readonly panel: vscode.WebviewPanel, readonly identity: StageIdentity, private readonly deps: StagePanelDeps) {
     this.key = stageKey(identity);
+    // The one refresh policy (core/freshness): while the stream is live, events refresh this panel and
+    // nothing polls; a hidden panel polls never (showing it again reloads it and catches up).
+    this.polls = new PollSchedule({
+      poll: () => void this.refreshNow(),
+      context: () => ({
+        focused: vscode.window.state.focused,
+        visible: this.visible,
+        streaming: deps.sessions.streamState === 'live',
+        failures: this.failures,
+      }),
+      clock: wallClock,
+      timers: nodeTimers,
+    });
     panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: localResourceRoots(deps.extensionUri) };
     panel.title = `${identity.environment} · ${identity.project}`;
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'flightdeck.svg');
@@ -134,7 +147,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       case 'ready':
         return this.onReady(message.protocol);
       case 'refresh':
-        this.lastActionAt = Date.now();
+        this.polls.markAction();
         return this.refreshNow();
       case 'openCommit':
         return this.openCommit(message.sha);
@@ -167,7 +180,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       this.ready = false;
       this.outbox = [];
       this.clearTimer('flushTimer');
-      this.clearTimer('pollTimer');
+      this.polls.cancel();
       return;
     }
     // Shown again: a reloaded document says `ready`; one that survived would wait forever, so check.
@@ -185,37 +198,48 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
 
   private async runAction(message: ActionRequest): Promise<void> {
     const { project, environment } = this.identity;
-    const confirmOption = this.deps.confirmActions() ? {} : { skipConfirm: true };
     let args: Record<string, unknown>;
     if (message.type === 'pause' || message.type === 'resume' || message.type === 'abort') {
       const active = this.lastSnapshot?.environment.active;
       if (!active || active.id !== message.deploymentId) {
-        this.postActionResult(message.requestId, message.type, 'failed', `Deployment ${message.deploymentId} is no longer active in ${environment}.`, null);
+        this.postActionResult(message.requestId, message.type, 'refused', `Deployment ${message.deploymentId} is no longer active in ${environment}.`, null);
         void this.refreshNow();
         return;
       }
-      args = { project, deploymentId: message.deploymentId, ...confirmOption };
+      args = { project, deploymentId: message.deploymentId };
     } else {
-      args = { project, environment, ...confirmOption };
+      args = { project, environment };
     }
-    this.lastActionAt = Date.now();
+    this.polls.markAction();
     const command = `flightdeck.${message.type}`;
     this.deps.log.info(`Stage ${this.key}: ${message.type} requested from the panel`);
-    let outcome: ActionOutcome;
-    let text: string;
-    let deployment: Deployment | null = null;
+    // The same palette command, with its confirmation; its typed outcome says what became of it.
+    let outcome: CommandOutcome;
     try {
       const result = await vscode.commands.executeCommand<unknown>(command, args);
-      const parsed = Deployment.safeParse(result);
-      deployment = parsed.success ? parsed.data : null;
-      outcome = result === undefined || result === null ? 'cancelled' : 'done';
-      text = outcome === 'cancelled' ? notDoneText(message.type) : doneText(message.type, environment, deployment);
+      outcome = isCommandOutcome(result) ? result : { kind: 'failed', error: `${command} returned no outcome.` };
     } catch (error) {
-      outcome = 'failed';
-      text = describeError(error);
-      this.deps.log.warn(`Stage ${this.key}: ${command} failed: ${text}`);
+      outcome = { kind: 'failed', error: describeError(error) };
     }
-    this.postActionResult(message.requestId, message.type, outcome, text, deployment);
+    const title = actionTitle(message.type);
+    switch (outcome.kind) {
+      case 'done': {
+        const parsed = Deployment.safeParse(outcome.value);
+        const deployment = parsed.success ? parsed.data : null;
+        this.postActionResult(message.requestId, message.type, 'done', doneText(message.type, environment, deployment), deployment);
+        break;
+      }
+      case 'cancelled':
+        this.postActionResult(message.requestId, message.type, 'cancelled', `${title} cancelled: the confirmation was dismissed.`, null);
+        break;
+      case 'refused':
+        this.postActionResult(message.requestId, message.type, 'refused', `${title} refused: ${outcome.reason}`, null);
+        break;
+      case 'failed':
+        this.deps.log.warn(`Stage ${this.key}: ${command} failed: ${outcome.error}`);
+        this.postActionResult(message.requestId, message.type, 'failed', outcome.error, null);
+        break;
+    }
     await this.refreshNow();
   }
 
@@ -262,7 +286,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     this.flushTimer = setTimeout(() => this.flush(), Math.max(0, this.lastFlushAt + BATCH_MS - Date.now()));
   }
 
-  onStreamState(_state: StreamState): void {
+  onStreamState(_state: StreamStatus): void {
     if (!this.ready || !this.visible) return;
     this.post({ type: 'freshness', freshness: this.freshness() });
     this.schedulePoll();
@@ -297,7 +321,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       case 'project.updated':
         return true;
       case 'deployment.updated':
-        return event.data.deployment === undefined || TERMINAL_STATUSES.has(event.data.deployment.status);
+        return event.data.deployment === undefined || isTerminal(event.data.deployment);
       case 'release.created':
         return false;
     }
@@ -367,17 +391,10 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     if (this.post({ type: 'snapshot', view, freshness: this.freshness() })) this.snapshotsPosted += 1;
   }
 
-  /** Polling is the safety net under the stream, and the only source without one (core/freshness). */
+  /** Polling stands in for the stream while there is none (core/freshness PollSchedule). */
   private schedulePoll(): void {
-    this.clearTimer('pollTimer');
-    if (this.disposed || !this.visible) return;
-    const delay = nextPollDelay({
-      focused: vscode.window.state.focused,
-      streaming: this.deps.sessions.streamState === 'live',
-      failures: this.failures,
-      lastActionAt: this.lastActionAt,
-    }, Date.now(), defaultPollPolicy);
-    this.pollTimer = setTimeout(() => void this.refreshNow(), delay);
+    if (this.disposed) return;
+    this.polls.reschedule();
   }
 
   private freshness(): Freshness {
@@ -400,7 +417,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     return true;
   }
 
-  private clearTimer(name: 'flushTimer' | 'snapshotTimer' | 'pollTimer'): void {
+  private clearTimer(name: 'flushTimer' | 'snapshotTimer'): void {
     const timer = this[name];
     if (timer) clearTimeout(timer);
     this[name] = undefined;
@@ -412,7 +429,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     this.ready = false;
     this.clearTimer('flushTimer');
     this.clearTimer('snapshotTimer');
-    this.clearTimer('pollTimer');
+    this.polls.cancel();
     if (this.readyTimer) clearTimeout(this.readyTimer);
     for (const d of this.disposables) d.dispose();
     this.disposeEmitter.fire();
@@ -430,14 +447,6 @@ function record<T>(list: T[], item: T): void {
   if (list.length > MAX_RECORDED) list.splice(0, list.length - MAX_RECORDED);
 }
 
-const TITLES: Record<ActionName, string> = {
-  promote: 'Promote', rollback: 'Rollback', pause: 'Pause', resume: 'Resume', abort: 'Abort', freeze: 'Freeze', unfreeze: 'Unfreeze',
-};
-
-function notDoneText(action: ActionName): string {
-  return `${TITLES[action]} not done: the confirmation was dismissed, or the server refused (see the notification).`;
-}
-
 function doneText(action: ActionName, environment: string, deployment: Deployment | null): string {
   switch (action) {
     case 'freeze':
@@ -450,7 +459,7 @@ function doneText(action: ActionName, environment: string, deployment: Deploymen
       return 'Rollout resumed.';
     default:
       return deployment
-        ? `${TITLES[action]} started: ${deployment.release_candidate_version} (deployment ${deployment.id}).`
-        : `${TITLES[action]} done.`;
+        ? `${actionTitle(action)} started: ${deployment.release_candidate_version} (deployment ${deployment.id}).`
+        : `${actionTitle(action)} done.`;
   }
 }

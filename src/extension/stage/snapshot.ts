@@ -2,7 +2,7 @@
 // local git repository: what is live, what is deploying, the ladder, history, the rollback target
 // (core/rollback, the same rule the server applies) and the commit lists a promote or rollback would
 // bring or remove. Free of vscode so it can be reasoned about (and tested) on its own.
-import type { CommitInfo, CommitRange, StageIdentity, StageView, TokenRole } from '../../api/protocol';
+import type { CommitSummary, CommitRange, StageIdentity, StageView, TokenRole } from '../../api/protocol';
 import type { Deployment, ReleaseEvent } from '../../api/schemas';
 import type { ReleaseBackend } from '../../client/backend';
 import { isBackendError } from '../../client/errors';
@@ -10,6 +10,7 @@ import { shortSha } from '../../core/format';
 import { findEnvironment, ladder, rungBelow } from '../../core/ladder';
 import { rollbackTarget } from '../../core/rollback';
 import { repoMatchesRemote } from '../../git';
+import { describeError } from '../../core/errors';
 
 /** The part of the git adapter (src/git GitRepository) the panel uses. */
 export interface CommitSource {
@@ -157,7 +158,7 @@ async function commitRange(repos: RepositoryChooser, from: string | null, to: st
         state: 'ok',
         from: fromSha,
         to: toSha,
-        commits: commits.map((c): CommitInfo => ({ sha: c.sha.toLowerCase(), subject: c.subject.slice(0, 2000), author: c.authorName.slice(0, 500), date: c.authorDate })),
+        commits: commits.map((c): CommitSummary => ({ sha: c.sha.toLowerCase(), subject: c.subject.slice(0, 2000), author: c.authorName.slice(0, 500), date: c.authorDate })),
         total,
       };
       if (cache.size > 64) cache.clear();
@@ -172,5 +173,5 @@ async function commitRange(repos: RepositoryChooser, from: string | null, to: st
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return describeError(error);
 }

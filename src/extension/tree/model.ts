@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import type { Deployment, Environment, Project } from '../../api/schemas';
 import { BackendError, describeError } from '../../client/errors';
-import type { Freshness } from '../../core/freshness';
+import type { ActionCapabilities } from '../../core/actionPlan';
+import type { OverviewFreshness } from '../../core/freshness';
 import { ladder } from '../../core/ladder';
 import type { SessionManager } from '../session';
 
@@ -46,12 +47,17 @@ export class ReleaseTreeModel implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   state: ModelState = 'connecting';
   lastError: string | undefined;
-  freshness: Freshness = { kind: 'never' };
+  freshness: OverviewFreshness = { kind: 'never' };
   failures = 0;
   /** performance.now() when the first overview request was sent (for the activation benchmark). */
   firstFetchAt: number | undefined;
 
   constructor(private readonly sessions: SessionManager) {}
+
+  /** What the connected backend can do (for the action plan); a Flightdeck server's until a session exists. */
+  get capabilities(): ActionCapabilities {
+    return this.sessions.peek()?.backend.capabilities ?? { promote: true, pauseResumeAbort: true, freeze: true };
+  }
 
   get allProjects(): readonly Project[] {
     return this.projects ?? [];

@@ -2,11 +2,12 @@
 // the contextValue that decides which actions the menus offer on each node.
 import * as vscode from 'vscode';
 import type { Deployment, Environment } from '../../api/schemas';
-import { environmentError } from '../../client/aviator';
 import { formatAge, humanize, shortSha } from '../../core/format';
-import { activeRolloutPercent, environmentState, rungAbove, rungBelow, type EnvironmentState } from '../../core/ladder';
+import { availableActions, planInProject, type ActionCapabilities } from '../../core/actionPlan';
+import { isRollbackKind } from '../../core/deploymentStatus';
+import { activeRolloutPercent, environmentState, rungAbove, type EnvironmentState } from '../../core/ladder';
 import { escapeMarkdown, escapeMarkdownLines, markdownCode } from '../../core/markdown';
-import type { CommitCounter } from '../actions';
+import type { CommitCounter } from '../commitCounter';
 import type { DeploymentNode, EnvironmentNode, ProjectNode, ReleaseNode, ReleaseTreeModel } from './model';
 
 export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode> {
@@ -83,8 +84,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
 
   private environmentItem(node: EnvironmentNode): vscode.TreeItem {
     const env = node.environment;
-    const error = environmentError(env);
-    if (error) return unavailableEnvironmentItem(node, error);
+    if (env.error) return unavailableEnvironmentItem(node, env.error);
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     const state = environmentState(env);
@@ -95,7 +95,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     item.tooltip = environmentTooltip(node, state, this.now());
     const above = rungAbove(node.project, env.name);
     if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escapeMarkdown(above.name)}\n\n`);
-    item.contextValue = environmentContext(node);
+    item.contextValue = environmentContext(node, this.model.capabilities);
     item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
     item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };
     return item;
@@ -141,12 +141,15 @@ function environmentDescription(env: Environment, now: number): string {
   return `${current} · ${age}${env.frozen ? ' · frozen' : ''}`;
 }
 
-function environmentContext(node: EnvironmentNode): string {
+/**
+ * The flags package.json's menus match: one `can-<action>` per action the plan allows (core/actionPlan,
+ * the rule the palette and the stage panel follow too), then state words (frozen, deployed, rolling). The
+ * tree does not know the token's role: the server decides, and the command says why when it refuses.
+ */
+function environmentContext(node: EnvironmentNode, capabilities: ActionCapabilities): string {
   const env = node.environment;
-  const flags = ['flightdeck.environment'];
-  const below = rungBelow(node.project, env.name);
-  if (!env.frozen && !env.active && below?.current && below.current.release_candidate_version !== env.current?.release_candidate_version) flags.push('promotable');
-  if (!env.frozen && env.current) flags.push('rollbackable');
+  const plan = planInProject(node.project, env, { capabilities, role: 'unknown' });
+  const flags = ['flightdeck.environment', ...availableActions(plan).map((action) => `can-${action}`)];
   flags.push(env.frozen ? 'frozen' : 'unfrozen');
   if (env.current) flags.push('deployed');
   if (env.active?.rollout) flags.push(env.active.rollout.paused ? 'paused' : 'rolling');
@@ -174,7 +177,7 @@ function stateIcon(state: EnvironmentState, env: Environment): vscode.ThemeIcon 
 function deploymentIcon(d: Deployment): vscode.ThemeIcon {
   switch (d.status) {
     case 'success':
-      return new vscode.ThemeIcon(d.kind === 'rollback' || d.kind === 'auto_rollback' ? 'discard' : 'pass', new vscode.ThemeColor('testing.iconPassed'));
+      return new vscode.ThemeIcon(isRollbackKind(d) ? 'discard' : 'pass', new vscode.ThemeColor('testing.iconPassed'));
     case 'failure':
     case 'error':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));

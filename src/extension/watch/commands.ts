@@ -6,7 +6,8 @@ import { ladder } from '../../core/ladder';
 import type { Logger } from '../log';
 import type { ReleaseTreeModel } from '../tree/model';
 import { commitFromArgument } from '../hover/commands';
-import { message, type CommitInsights } from '../hover/insights';
+import { type CommitInsights } from '../hover/insights';
+import { describeError } from '../../core/errors';
 import { defaultWatchTarget, rowSummary, type ProjectRows } from '../hover/present';
 import type { CommitWatch } from './evaluate';
 import type { CommitWatches } from './watches';
@@ -25,8 +26,8 @@ export function registerWatchCommands(deps: WatchCommandDeps): vscode.Disposable
     try {
       return await run(arg);
     } catch (error) {
-      deps.log.error(`${title}: ${message(error)}`);
-      void vscode.window.showErrorMessage(`${title}: ${message(error)}`);
+      deps.log.error(`${title}: ${describeError(error)}`);
+      void vscode.window.showErrorMessage(`${title}: ${describeError(error)}`);
       return undefined;
     }
   };

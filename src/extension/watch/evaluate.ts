@@ -3,6 +3,7 @@
 import * as z from 'zod';
 import type { Project } from '../../api/schemas';
 import type { ProjectPresence } from '../../core/containment';
+import { isRollbackKind } from '../../core/deploymentStatus';
 
 export const CommitWatch = z.object({
   id: z.string().min(1),
@@ -52,12 +53,12 @@ export function stepWatch(watch: CommitWatch, presence: ProjectPresence, project
       liveIn.add(environment.name);
     } else if (environment.contains === false && liveIn.has(environment.name)) {
       liveIn.delete(environment.name);
-      const kind = project.environments.find((e) => e.name === environment.name)?.current?.kind;
+      const current = project.environments.find((e) => e.name === environment.name)?.current;
       events.push({
         kind: 'left',
         environment: environment.name,
         version: environment.release_candidate_version,
-        rollback: kind === 'rollback' || kind === 'auto_rollback',
+        rollback: current ? isRollbackKind(current) : false,
       });
     }
   }

@@ -9,7 +9,7 @@ import type { GitRepository } from '../../git';
 import type { Logger } from '../log';
 import type { ReleaseTreeModel } from '../tree/model';
 import type { WorkspaceRepositories } from '../workspace';
-import { message } from '../hover/insights';
+import { describeError } from '../../core/errors';
 import { parseWatches, stepWatch, type CommitWatch, type WatchEvent } from './evaluate';
 
 const STATE_KEY = 'flightdeck.commitWatches';
@@ -112,7 +112,7 @@ export class CommitWatches implements vscode.Disposable {
 
   private enqueue(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work);
-    this.queue = run.catch((error: unknown) => this.log.warn(`Commit watches: ${message(error)}`));
+    this.queue = run.catch((error: unknown) => this.log.warn(`Commit watches: ${describeError(error)}`));
     return this.queue;
   }
 
@@ -123,7 +123,7 @@ export class CommitWatches implements vscode.Disposable {
     let changed = false;
     for (const watch of watches) {
       const step = await this.look(watch).catch((error: unknown) => {
-        this.log.info(`Watch of ${shortSha(watch.sha)}: ${message(error)}`);
+        this.log.info(`Watch of ${shortSha(watch.sha)}: ${describeError(error)}`);
         return undefined;
       });
       if (!step) {

@@ -12,14 +12,11 @@ import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } fro
 import { runStep, type StepOutcome } from './executors';
 import { failAndRollBack, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
 import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
+import type { EngineLog } from './log';
 import { runHealthTask, runPromoteTask, type TaskRun } from './runners';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
+import { describeError } from '../../core/errors';
 
-export interface EngineLog {
-  info(object: object, message: string): void;
-  warn(object: object, message: string): void;
-  error(object: object, message: string): void;
-}
 
 /** What the engine reports to the operator's metrics. */
 export interface EngineObserver {
@@ -367,7 +364,7 @@ export class Engine {
         signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim, secrets: this.secrets,
       });
     } catch (error) {
-      outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${error instanceof Error ? error.message : String(error)}` };
+      outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${describeError(error)}` };
     } finally {
       if (this.executorOf.get(begun.deployment.id) === ended) this.executorOf.delete(begun.deployment.id);
     }

@@ -8,7 +8,7 @@ import { promote } from '../service/deployments';
 import { SERVER_PRINCIPAL } from '../service/principal';
 import type { ReleaseService } from '../service/release-service';
 import type { EngineTask } from '../store';
-import type { EngineLog } from './engine';
+import type { EngineLog } from './log';
 import { checkHealth } from './executors';
 import { failAndRollBack, isWatched, recordHealth, watchedUntil } from './operations';
 

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
+import { describeError } from '../../core/errors';
 
 const REPLAY_PAGE = 500;
 /** A client this far behind is dropped; it reconnects with Last-Event-ID and replays from the log. */
@@ -33,7 +34,8 @@ function frame(event: StoredEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`;
 }
 
-class EventStream {
+/** One client's `GET /api/events` connection: its replay, then live events. */
+class SseConnection {
   /** Live events that arrived during the replay; undefined once live. */
   private buffered: StoredEvent[] | undefined = [];
   private closed = false;
@@ -102,7 +104,7 @@ class EventStream {
 }
 
 export class EventStreamHub {
-  private readonly streams = new Set<EventStream>();
+  private readonly streams = new Set<SseConnection>();
   private closed = false;
   private readonly keepAlive: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -131,7 +133,7 @@ export class EventStreamHub {
     try {
       start = after ?? await this.service.store.read((reader) => reader.latestEventId());
     } catch (error) {
-      unavailable(response, `The event log cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      unavailable(response, `The event log cannot be read: ${describeError(error)}`);
       return;
     }
     // The server began closing while we asked: this stream would outlive close().
@@ -146,7 +148,7 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    const stream = new EventStream(response, project, start, this.options.observer);
+    const stream = new SseConnection(response, project, start, this.options.observer);
     this.streams.add(stream);
     response.on('close', () => {
       stream.markClosed();

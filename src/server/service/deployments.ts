@@ -4,6 +4,7 @@
 import type {
   CreateDeploymentBody, Deployment, DeploymentKind, PatchDeploymentBody, PromoteBody, Rollout, RollbackBody,
 } from '../../api/schemas';
+import { expectedCurrentConflict } from '../../core/expectedCurrent';
 import { environmentPermission, type ActionCircumstances, type EnvironmentAction } from '../../core/permissions';
 import { rollbackTarget } from '../../core/rollback';
 import { ApiError, ENVIRONMENT_NOT_FOUND, NO_ROLLBACK_TARGET, RELEASE_NOT_FOUND } from '../errors';
@@ -139,11 +140,9 @@ export function checkPermission(
 
 /** `expected_current`: absent means no precondition; null means "nothing deployed yet". */
 function checkExpectedCurrent(expected: string | null | undefined, current: Deployment | undefined): void {
-  if (expected === undefined) return;
   const actual = current?.release_candidate_version ?? null;
-  if (expected !== actual) {
-    throw new ApiError(409, `The environment runs ${actual ?? 'nothing'}, not ${expected ?? 'nothing'}`, { current: actual });
-  }
+  const conflict = expectedCurrentConflict(expected, actual);
+  if (conflict) throw new ApiError(409, conflict, { current: actual });
 }
 
 /** Deploy and promote: the checks of endpoint 2, then a pending deployment the executor will pick up. */

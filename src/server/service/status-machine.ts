@@ -1,5 +1,6 @@
 // The deployment status state machine of API.md: which reported moves are legal.
-import { DEPLOYMENT_STATUSES, TERMINAL_STATUSES, type DeploymentStatus } from '../../api/schemas';
+import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../../api/schemas';
+import { isTerminalStatus } from '../../core/deploymentStatus';
 
 const LEGAL_MOVES: Readonly<Record<DeploymentStatus, readonly DeploymentStatus[]>> = {
   pending: ['in_progress', 'canceling', 'failure', 'error'],
@@ -16,6 +17,5 @@ export function isLegalMove(from: DeploymentStatus, to: DeploymentStatus): boole
   return LEGAL_MOVES[from].includes(to);
 }
 
-export function isTerminal(status: DeploymentStatus): boolean {
-  return TERMINAL_STATUSES.has(status);
-}
+/** core/deploymentStatus's rule, under the name the server's modules use. */
+export const isTerminal = isTerminalStatus;

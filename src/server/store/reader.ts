@@ -14,7 +14,8 @@ export interface Page {
   per_page: number;
 }
 
-export interface DeploymentState {
+/** An environment's current and active deployments (and the active one of a candidate), read together. */
+export interface EnvironmentDeployments {
   current: Deployment | undefined;
   active: Deployment | undefined;
   activeOfCandidate: Deployment | undefined;
@@ -152,7 +153,7 @@ export class StoreReader {
    * when asked for, the active (newest non-terminal) one and the newest non-terminal one of a candidate.
    * The hot path of every deploy and status report, so it joins nothing: the names come from `env`.
    */
-  async deploymentState(env: EnvironmentRecord, wanted: { active?: boolean; candidate?: string }): Promise<DeploymentState> {
+  async deploymentState(env: EnvironmentRecord, wanted: { active?: boolean; candidate?: string }): Promise<EnvironmentDeployments> {
     const columns = deploymentColumns('$2::text', '$3::text');
     const params: unknown[] = [env.id, env.project, env.spec.name];
     const branches = [`(SELECT 'current' AS slot, ${columns} FROM deployments d

@@ -46,7 +46,8 @@ export interface NewDeployment {
   rollout: Rollout | null;
 }
 
-export interface DeploymentChange {
+/** The fields of a deployment `updateDeployment` changes (absent: unchanged). */
+export interface DeploymentFieldUpdate {
   status?: DeploymentStatus;
   /** `null` clears it; absent leaves it. */
   errorMessage?: string | null;
@@ -284,7 +285,7 @@ export class StoreWriter extends StoreReader {
   }
 
   /** Applies `change` to a deployment (its environment must be locked) and returns the new row. */
-  async updateDeployment(deploymentId: string, change: DeploymentChange, at: Date): Promise<Deployment> {
+  async updateDeployment(deploymentId: string, change: DeploymentFieldUpdate, at: Date): Promise<Deployment> {
     const rows = await this.sql.query<DeploymentRow>(
       `WITH d AS (
          UPDATE deployments SET

@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Project as ProjectSchema } from '../../../src/api/schemas';
-import { AVIATOR_UNSUPPORTED, AviatorBackend, environmentError, type AviatorOptions } from '../../../src/client/aviator';
+import { AVIATOR_UNSUPPORTED, AviatorBackend, type AviatorOptions } from '../../../src/client/aviator';
 import { BackendError } from '../../../src/client/errors';
 import { parseProjectConfigText, type ProjectConfig } from '../../../src/core/projectConfig';
 import { aviatorEndpointIndex, startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../../shared/aviatorProxy';
@@ -120,7 +120,7 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     assert.equal(env('rollout')?.current, null);
     assert.equal(env('production')?.current?.release_candidate_version, '1.0.0-rc1', 'the newest success, under seven failures');
     assert.equal(env('production')?.active, null);
-    for (const e of payments.environments) assert.equal(environmentError(e), undefined);
+    for (const e of payments.environments) assert.equal(e.error, undefined);
     const starts = payments.environments.flatMap((e) => [e.current?.deploy_start_at, e.active?.deploy_start_at]).filter((t): t is string => !!t);
     assert.equal(payments.created_at, starts.sort()[0], 'created_at: the oldest deployment shown');
     const sent = proxy.since(mark);
@@ -158,8 +158,8 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     assert.equal(stale.current, '1.0.0-rc1');
     assert.ok(proxy.since(mark).every((r) => r.method === 'GET'), 'a failed precondition sends nothing that changes anything');
 
-    await rejectsWith(b.promote('payments', 'dogfood', {}), 'invalid', 'Environment dogfood has no environment below it to promote from');
-    await rejectsWith(b.promote('payments', 'production', {}), 'invalid', 'Environment rollout has nothing deployed to promote');
+    await rejectsWith(b.promote('payments', 'dogfood', {}), 'invalid', 'dogfood is the first rung of payments: there is nothing below it to promote from.');
+    await rejectsWith(b.promote('payments', 'production', {}), 'invalid', 'Nothing is live in rollout yet.');
     await rejectsWith(b.promote('payments', 'canary', { release_candidate_version: '1.0.0-rc1' }), 'conflict', 'Environment dogfood runs 1.1.0-rc1, not 1.0.0-rc1');
     await rejectsWith(b.promote('payments', 'canary', { from_environment: 'canary' }), 'invalid', /cannot be promoted from itself/);
 
@@ -225,11 +225,11 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     const unknownEnv = projects[0]?.environments[1];
     assert.equal(unknownEnv?.name, 'staging-eu');
     assert.equal(unknownEnv?.current, null);
-    assert.equal(environmentError(unknownEnv!), await expected('/api/releases/payments/environments/staging-eu/deployments'));
-    assert.match(environmentError(unknownEnv!) ?? '', /not found/);
-    assert.equal(environmentError(projects[0]!.environments[0]!), undefined, 'the known environment is unaffected');
+    assert.equal(unknownEnv!.error, await expected('/api/releases/payments/environments/staging-eu/deployments'));
+    assert.match(unknownEnv!.error ?? '', /not found/);
+    assert.equal(projects[0]!.environments[0]!.error, undefined, 'the known environment is unaffected');
     const ghost = projects[1]?.environments[0];
-    assert.equal(environmentError(ghost!), await expected('/api/releases/ghost/environments/production/deployments'));
+    assert.equal(ghost!.error, await expected('/api/releases/ghost/environments/production/deployments'));
 
     await rejectsWith(b.deploy('payments', 'staging-eu', { release_candidate_version: '1.0.0-rc1' }), 'not_found', await expected('/api/releases/payments/environments/staging-eu/deployments'));
     await rejectsWith(b.getProject('nowhere'), 'not_found', /Project nowhere is not configured/);
@@ -256,7 +256,6 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     await rejectsWith(b.abort('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
     await rejectsWith(b.patchEnvironment('payments', 'canary', { frozen: true }), 'invalid', AVIATOR_UNSUPPORTED.freeze);
     await rejectsWith(b.putProject('payments', { repo: 'x', environments: [] }), 'invalid', AVIATOR_UNSUPPORTED.createProject);
-    await rejectsWith(b.reportHealth(), 'invalid', AVIATOR_UNSUPPORTED.healthVerdict);
     assert.match(b.capabilities.reasons.freeze, /Aviator has no/);
     assert.equal(proxy.since(mark).length, 0);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
 import { formatAge, formatDuration, shortSha } from '../../../src/core/format';
-import { defaultPollPolicy, describeFreshness, nextPollDelay } from '../../../src/core/freshness';
+import { defaultPollPolicy, describeFreshness, nextPollDelay, PollSchedule } from '../../../src/core/freshness';
 import { environmentState, ladder, rungAbove, rungBelow } from '../../../src/core/ladder';
 import { rollbackTarget } from '../../../src/core/rollback';
 
@@ -95,8 +95,41 @@ describe('freshness', () => {
     assert.equal(nextPollDelay(base, now, defaultPollPolicy, mid), 30_000);
     assert.equal(nextPollDelay({ ...base, lastActionAt: now - 1000 }, now, defaultPollPolicy, mid), 2_000);
     assert.equal(nextPollDelay({ ...base, focused: false }, now, defaultPollPolicy, mid), 300_000);
-    assert.equal(nextPollDelay({ ...base, streaming: true, focused: false }, now, defaultPollPolicy, mid), 600_000);
-    assert.ok(nextPollDelay(base, now, defaultPollPolicy, () => 0) >= 24_000);
-    assert.ok(nextPollDelay(base, now, defaultPollPolicy, () => 0.999) <= 36_000);
+    assert.equal(nextPollDelay({ ...base, streaming: true }, now, defaultPollPolicy, mid), undefined, 'nothing polls while the stream is live');
+    assert.equal(nextPollDelay({ ...base, streaming: true, lastActionAt: now - 1000 }, now, defaultPollPolicy, mid), undefined, 'not even after an action: the events come');
+    assert.equal(nextPollDelay({ ...base, visible: false }, now, defaultPollPolicy, mid), undefined, 'nobody sees it');
+    assert.ok((nextPollDelay(base, now, defaultPollPolicy, () => 0) ?? 0) >= 24_000);
+    assert.ok((nextPollDelay(base, now, defaultPollPolicy, () => 0.999) ?? Infinity) <= 36_000);
+  });
+
+  it('arms one timer at a time on an injected clock, and none while the stream is live', () => {
+    let clock = 1_000_000;
+    const armed = new Map<number, { at: number; callback: () => void }>();
+    let nextHandle = 1;
+    const timers = {
+      setTimeout: (callback: () => void, ms: number) => { armed.set(nextHandle, { at: clock + ms, callback }); return nextHandle++; },
+      clearTimeout: (handle: unknown) => { armed.delete(handle as number); },
+    };
+    let polls = 0;
+    const context = { focused: true, visible: true, streaming: false, failures: 0 };
+    const schedule = new PollSchedule({ poll: () => { polls += 1; }, context: () => context, clock: { now: () => clock }, timers, random: () => 0.5 });
+    assert.equal(schedule.reschedule(), 30_000);
+    assert.equal(schedule.reschedule(), 30_000);
+    assert.equal(armed.size, 1, 'rescheduling replaces the timer');
+    schedule.markAction();
+    assert.equal(schedule.reschedule(), 2_000, 'a burst after the person acts');
+    clock += 2_000;
+    for (const [handle, timer] of [...armed]) if (timer.at <= clock) { armed.delete(handle); timer.callback(); }
+    assert.equal(polls, 1);
+    assert.equal(schedule.pending, false);
+    context.streaming = true;
+    assert.equal(schedule.reschedule(), undefined);
+    assert.equal(armed.size, 0, 'nothing armed while live');
+    context.streaming = false;
+    context.focused = false;
+    clock += 60_000;
+    assert.equal(schedule.reschedule(), 300_000, 'slow when the window is not focused');
+    schedule.cancel();
+    assert.equal(armed.size, 0);
   });
 });

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
-import { ancestryCacheDir, runWhere, type WhereJson } from '../../../src/cli/where';
+import { WhereResult } from '../../../src/api/schemas';
+import { ancestryCacheDir, runWhere } from '../../../src/cli/where';
 import { TempRepo } from './gitFixture';
 
 function deployment(project: string, rc: string, commit: string, rollout: Deployment['rollout'] = null): Deployment {
@@ -91,7 +92,7 @@ describe('flightdeck where', () => {
   it('prints the API.md JSON shape for the projects matching the remote, environments in ladder order', async () => {
     const result = await where([c.two!.slice(0, 8), '--repo', repo.dir, '--json'], projects);
     assert.equal(result.code, 0, result.stderr);
-    const parsed = JSON.parse(result.stdout) as WhereJson;
+    const parsed = WhereResult.parse(JSON.parse(result.stdout));
     assert.deepEqual(parsed, {
       commit: c.two,
       projects: [{
@@ -122,7 +123,7 @@ describe('flightdeck where', () => {
   it('resolves HEAD~3 and takes the server and token from the environment, --server first', async () => {
     const fromEnv = await where(['HEAD~3', '--json'], projects, { FLIGHTDECK_SERVER: 'http://env:1', FLIGHTDECK_TOKEN: 't0k' }, repo.dir);
     assert.equal(fromEnv.code, 0, fromEnv.stderr);
-    assert.equal((JSON.parse(fromEnv.stdout) as WhereJson).commit, c.one);
+    assert.equal((WhereResult.parse(JSON.parse(fromEnv.stdout))).commit, c.one);
     assert.deepEqual(fromEnv.calls, [{ serverUrl: 'http://env:1', token: 't0k' }]);
     const explicit = await where(['HEAD', '--server', 'http://flag:2', '--json'], projects, { FLIGHTDECK_SERVER: 'http://env:1' }, repo.dir);
     assert.deepEqual(explicit.calls, [{ serverUrl: 'http://flag:2', token: undefined }]);
@@ -133,7 +134,7 @@ describe('flightdeck where', () => {
   it('shows every project when no project names this repository', async () => {
     const unrelated = projects.map((p) => ({ ...p, repo: `elsewhere/${p.name}` }));
     const result = await where([c.four!, '--repo', repo.dir, '--json'], unrelated);
-    assert.deepEqual((JSON.parse(result.stdout) as WhereJson).projects.map((p) => p.project), ['payments', 'other']);
+    assert.deepEqual((WhereResult.parse(JSON.parse(result.stdout))).projects.map((p) => p.project), ['payments', 'other']);
     const human = await where([c.four!, '--repo', repo.dir], unrelated);
     assert.match(human.stderr, /showing every project/);
   });
@@ -199,7 +200,7 @@ describe('flightdeck where', () => {
       shallow.git('remote', 'set-url', 'origin', 'git@github.com:acme/payments.git');
       // The clone has `four` and `three` (its parents cut off). `four` is newer than canary's `three`,
       // so not in it; production's `one` is not in the clone at all: cannot tell.
-      const json = JSON.parse((await where(['HEAD', '--repo', shallow.dir, '--json'], projects)).stdout) as WhereJson;
+      const json = WhereResult.parse(JSON.parse((await where(['HEAD', '--repo', shallow.dir, '--json'], projects)).stdout));
       assert.deepEqual(json.projects[0]?.environments.map((e) => [e.name, e.contains]), [
         ['dogfood', true], ['canary', false], ['production', 'unknown'], ['staging', false],
       ]);

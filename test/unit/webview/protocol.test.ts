@@ -21,6 +21,7 @@ describe('HostToWebview', () => {
       { type: 'freshness', freshness: { stream: 'reconnecting', lastUpdateAt: null, error: null } },
       { type: 'actionResult', requestId: 'r1', action: 'promote', outcome: 'done', message: 'Promote started.', deployment: d },
       { type: 'actionResult', requestId: 'r2', action: 'freeze', outcome: 'cancelled', message: '', deployment: null },
+      { type: 'actionResult', requestId: 'r3', action: 'promote', outcome: 'refused', message: 'Promote refused: frozen.', deployment: null },
       { type: 'unavailable', message: 'Project payments has no environment canary.' },
     ]) {
       assert.equal(HostToWebview.safeParse(message).success, true, JSON.stringify(message).slice(0, 80));

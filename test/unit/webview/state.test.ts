@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HostToWebview, type StageView } from '../../../src/api/protocol';
 import {
-  availability, deploymentTimeline, describeEvent, freshnessText, initialState, reduce, rolloutSegments, soakStatus,
+  actionLabel, availability, deploymentTimeline, describeEvent, freshnessText, initialState, reduce, rolloutSegments, soakStatus,
   type StageInput, type StageState,
 } from '../../../webview/state';
 import { deployment, environment, event, iso, live, rollout, T0, view } from './fixtures';
@@ -135,6 +135,14 @@ describe('reduce: actions and local inputs', () => {
     assert.equal(state.notices[0]?.text, 'Rollback failed: Environment is frozen');
   });
 
+  it('shows a refusal as the host worded it, not as a cancellation', () => {
+    const state = run(withView(), { type: 'actionRequested', requestId: 'r3', action: 'promote' },
+      { type: 'actionResult', requestId: 'r3', action: 'promote', outcome: 'refused', message: 'Promote refused: A deployment is already active.', deployment: null });
+    assert.equal(state.notices[0]?.kind, 'error');
+    assert.equal(state.notices[0]?.text, 'Promote refused: A deployment is already active.');
+    assert.deepEqual(state.pending, [], 'the button is free again');
+  });
+
   it('keeps the state object when a tick changes nothing, and toggles sections', () => {
     const state = withView();
     assert.equal(reduce(state, { type: 'tick', now: state.now }), state);
@@ -164,14 +172,13 @@ describe('availability', () => {
   });
 
   const cases: Array<[string, Partial<StageView>, 'promote' | 'rollback', RegExp]> = [
-    ['frozen', { environment: environment({ frozen: true, current: deployment({ id: '10' }) }) }, 'promote', /^Frozen/],
-    ['frozen (rollback)', { environment: environment({ frozen: true, current: deployment({ id: '10' }) }) }, 'rollback', /^Frozen/],
+    ['frozen', { environment: environment({ frozen: true, current: deployment({ id: '10' }) }) }, 'promote', /is frozen: unfreeze it to promote/],
     ['a deployment already active', { environment: environment({ current: deployment({ id: '10' }), active }) }, 'promote', /already active \(1\.4\.0-rc1, in progress\)/],
-    ['bottom of the ladder', { below: null }, 'promote', /Bottom of the ladder/],
+    ['bottom of the ladder', { below: null }, 'promote', /first rung of .*: there is nothing below it/],
     ['nothing live below', { below: { name: 'dogfood', current: null } }, 'promote', /Nothing is live in dogfood/],
     ['nothing to promote', { below: { name: 'dogfood', current: { environment: 'dogfood', candidate: '1.4.0-rc1', commit: 'a'.repeat(40) } } }, 'promote', /already runs 1\.4\.0-rc1/],
-    ['protected and not admin', { role: 'not_admin', environment: environment({ protected: true, current: deployment({ id: '10' }) }) }, 'promote', /^Protected/],
-    ['protected and not admin (rollback)', { role: 'not_admin', environment: environment({ protected: true, current: deployment({ id: '10' }) }) }, 'rollback', /^Protected/],
+    ['protected and not admin', { role: 'not_admin', environment: environment({ protected: true, current: deployment({ id: '10' }) }) }, 'promote', /is protected: only an admin/],
+    ['protected and not admin (rollback)', { role: 'not_admin', environment: environment({ protected: true, current: deployment({ id: '10' }) }) }, 'rollback', /is protected: only an admin/],
     ['no rollback target', { rollbackTarget: null }, 'rollback', /Nothing earlier/],
     ['no promote support', { capabilities: { events: false, promote: false, pauseResumeAbort: false, freeze: false } }, 'promote', /does not support promote/],
   ];
@@ -200,7 +207,14 @@ describe('availability', () => {
     assert.equal(paused.pause.enabled, false);
     assert.equal(paused.resume.enabled, true);
     const plain = availability(withView(view({ environment: environment({ current: deployment({ id: '10' }), active: { ...active, rollout: null } }) })));
-    assert.equal(plain.pause.reason, 'Only rollouts can be paused.');
+    assert.equal(plain.pause.reason, 'Only rollouts can be paused, resumed or aborted.');
+  });
+
+  it('forces the rollback of a frozen environment (one rule with the tree and the palette: core/actionPlan)', () => {
+    const state = withView(view({ environment: environment({ frozen: true, current: deployment({ id: '10' }) }) }));
+    assert.equal(availability(state).rollback.enabled, true);
+    assert.equal(actionLabel(state, 'rollback'), 'Force Rollback');
+    assert.equal(actionLabel(withView(), 'rollback'), 'Rollback');
   });
 
   it('offers unfreeze on a frozen environment and refuses both to non-admins', () => {

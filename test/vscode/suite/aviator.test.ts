@@ -6,9 +6,9 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
-import { environmentError } from '../../../src/client/aviator';
 import { PROJECT_CONFIG_FILE, defaultProjectConfig, projectConfigText } from '../../../src/core/projectConfig';
 import type { FlightdeckApi } from '../../../src/extension/main';
+import type { CommandOutcome } from '../../../src/extension/outcome';
 import type { EnvironmentNode } from '../../../src/extension/tree/model';
 import { aviatorEndpointIndex, startRecordingProxy } from '../../shared/aviatorProxy';
 import { seedPayments, startRealServer, waitFor, type RealServer } from './realServer';
@@ -60,8 +60,13 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.equal(r.status, 200, `report ${environment} ${version} ${status}: ${JSON.stringify(r.body)}`);
   };
 
+  /** Every confirmation asked, and how this tier answers it (it cannot click a modal; the UI tier does). */
+  const asked: string[] = [];
+  let answer = (_action: string) => true;
+
   before(async () => {
     api = await flightdeck();
+    api.setConfirmer({ confirm: async ({ action }) => { asked.push(action); return answer(action); } });
     server = await startRealServer();
     await seedPayments(server);
     proxy = await startRecordingProxy(server.url);
@@ -85,6 +90,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   after(async () => {
+    api.setConfirmer(undefined);
     await settings().update('server.kind', undefined, vscode.ConfigurationTarget.Global);
     await settings().update('server.url', '', vscode.ConfigurationTarget.Global);
     if (configUri) await vscode.workspace.fs.delete(configUri).then(undefined, () => undefined);
@@ -119,15 +125,16 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.match(description(items.get('dogfood')?.item), /^1\.1\.0-rc1 · /);
     assert.match(description(items.get('canary')?.item), /^1\.0\.0-rc1 · /);
     assert.equal(description(items.get('production')?.item), 'nothing deployed');
-    assert.match(String(items.get('canary')?.item.contextValue), /promotable/);
+    assert.match(String(items.get('canary')?.item.contextValue), /can-promote/);
     const tooltip = items.get('canary')?.item.tooltip;
     assert.ok(tooltip instanceof vscode.MarkdownString);
     assert.match(tooltip.value, /aaaaaaaaaaaa/);
   });
 
   it('promotes through the command: a create-deployment of the candidate live below', async function () {
-    const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true });
-    assert.ok(deployment, 'the promote returned the new deployment');
+    const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.promote', { project: 'payments', environment: 'canary' });
+    const deployment = outcome.kind === 'done' ? outcome.value : undefined;
+    assert.ok(deployment, `the promote returned the new deployment: ${JSON.stringify(outcome)}`);
     assert.equal(deployment.release_candidate_version, '1.1.0-rc1');
     assert.equal(deployment.from_release_candidate_version, '1.0.0-rc1');
     assert.equal(deployment.kind, 'deploy', 'Aviator records a promote as a deploy');
@@ -141,8 +148,9 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
 
   it('rolls back through the command with Aviator\'s rollback call', async function () {
     const before = proxy.log.length;
-    const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true });
-    assert.ok(deployment);
+    const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.rollback', { project: 'payments', environment: 'canary' });
+    const deployment = outcome.kind === 'done' ? outcome.value : undefined;
+    assert.ok(deployment, JSON.stringify(outcome));
     assert.equal(deployment.kind, 'rollback');
     assert.equal(deployment.release_candidate_version, '1.0.0-rc1');
     const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
@@ -160,14 +168,19 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.equal(frozen.status, 200, JSON.stringify(frozen.body));
     try {
       const before = proxy.log.length;
-      // Without a person to ask (skipConfirm), the refusal stands: forcing is never assumed.
-      const refused = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true });
-      assert.equal(refused, undefined);
-      const forced = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true, force: true });
-      assert.ok(forced, 'the forced rollback was created');
+      // Declining the Force Rollback question leaves the refusal standing: forcing is asked, never assumed.
+      answer = (action) => action !== 'Force Rollback';
+      asked.length = 0;
+      const declined = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.rollback', { project: 'payments', environment: 'canary' });
+      assert.equal(declined.kind, 'refused', JSON.stringify(declined));
+      assert.deepEqual(asked, ['Rollback', 'Force Rollback']);
+      answer = () => true;
+      const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.rollback', { project: 'payments', environment: 'canary' });
+      const forced = outcome.kind === 'done' ? outcome.value : undefined;
+      assert.ok(forced, `the forced rollback was created: ${JSON.stringify(outcome)}`);
       assert.equal(forced.kind, 'rollback');
       const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
-      assert.deepEqual(posted.map((r) => (r.body as { force?: boolean }).force), [undefined, true], 'one plain attempt, then one forced');
+      assert.deepEqual(posted.map((r) => (r.body as { force?: boolean }).force), [undefined, undefined, true], 'a plain attempt declined, then a plain attempt and a forced one');
       // The pipeline finishes the deployment under way: a frozen environment takes that report.
       await report('canary', forced.release_candidate_version, 'in_progress');
       await report('canary', forced.release_candidate_version, 'success');
@@ -191,7 +204,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     const unknown = items.get('staging-eu');
     assert.ok(unknown);
     assert.equal(unknown.node.environment.current, null);
-    assert.match(environmentError(unknown.node.environment) ?? '', /not found/, 'the server\'s 404 message is on the environment');
+    assert.match(unknown.node.environment.error ?? '', /not found/, 'the server\'s 404 message is on the environment');
     assert.match(description(items.get('canary')?.item), /^1\.0\.0-rc1/, 'the other rungs are unaffected');
   });
 
@@ -201,7 +214,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.ok(item);
     const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
     assert.match(`${description(item)} ${tooltip}`, /not found/, 'the tree item names the error (ReleaseTreeProvider.environmentItem)');
-    assert.doesNotMatch(String(item.contextValue), /promotable|rollbackable/, 'no actions on an environment Aviator does not know');
+    assert.doesNotMatch(String(item.contextValue), /can-promote|can-rollback/, 'no actions on an environment Aviator does not know');
   });
 
   it('sent nothing but Aviator\'s five endpoints', function () {

@@ -11,10 +11,14 @@ import { seedPayments, startRealServer, waitFor, type RealServer } from './realS
 
 type ApiWithStage = FlightdeckApi & { stage?: StagePanelManager };
 
-async function stageManager(): Promise<StagePanelManager> {
+async function flightdeck(): Promise<ApiWithStage> {
   const extension = vscode.extensions.getExtension<ApiWithStage>('flightdeck.flightdeck');
   assert.ok(extension, 'the extension is installed');
-  const api = await extension.activate();
+  return extension.activate();
+}
+
+async function stageManager(): Promise<StagePanelManager> {
+  const api = await flightdeck();
   assert.ok(api.stage, 'the extension API has no `stage` (main.ts must expose registerStage(...).manager as api.stage)');
   return api.stage;
 }
@@ -32,7 +36,7 @@ describe('Stage panel against a real server', function () {
   });
 
   after(async () => {
-    stage.confirmActions = true;
+    (await flightdeck()).setConfirmer(undefined);
     stage.close('payments', 'canary');
     await vscode.workspace.getConfiguration('flightdeck').update('server.url', '', vscode.ConfigurationTarget.Global);
     await server?.stop();
@@ -93,8 +97,8 @@ describe('Stage panel against a real server', function () {
   it('relays a promote request to the host, which performs it against the real server', async () => {
     const probe = stage.probe('payments', 'canary');
     assert.ok(probe);
-    // The VS Code tier runs with modal dialogs refused; the UI tier clicks the real confirmation.
-    stage.confirmActions = false;
+    // This tier cannot click a modal, so it answers the confirmation; the UI tier clicks the real one.
+    (await flightdeck()).setConfirmer({ confirm: async () => true });
     await stage.simulateMessage('payments', 'canary', { type: 'promote', requestId: 'test-promote-1' });
     const result = probe.actionResults.find((r) => r.requestId === 'test-promote-1');
     assert.ok(result, 'an action result was posted back');
@@ -105,6 +109,17 @@ describe('Stage panel against a real server', function () {
     const { body: deployments } = await server.api<Deployment[]>('GET', '/api/releases/payments/environments/canary/deployments');
     assert.equal(deployments[0]?.id, result.deployment?.id, 'the server has the deployment the panel asked for');
     assert.equal(deployments[0]?.kind, 'promote');
+  });
+
+  it('reports a refusal as refused with its reason, not as cancelled', async () => {
+    const probe = stage.probe('payments', 'canary');
+    assert.ok(probe);
+    // The promote above is still active: a second one is refused by the action plan before anything is asked.
+    await stage.simulateMessage('payments', 'canary', { type: 'promote', requestId: 'test-promote-2' });
+    const result = probe.actionResults.find((r) => r.requestId === 'test-promote-2');
+    assert.ok(result, 'an action result was posted back');
+    assert.equal(result.outcome, 'refused', result.message);
+    assert.match(result.message, /already active \(1\.1\.0-rc1/);
   });
 
   it('relays the deployment\'s live events to the webview and refreshes its snapshot', async () => {

@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
 import { signInWithToken } from '../../../src/extension/commands';
 import type { FlightdeckApi } from '../../../src/extension/main';
+import type { CommandOutcome } from '../../../src/extension/outcome';
 import type { EnvironmentNode, ReleaseNode } from '../../../src/extension/tree/model';
 import { seedPayments, startRealServer, waitFor, type RealServer } from './realServer';
 
@@ -45,12 +46,15 @@ describe('Release tree against a real server', function () {
 
   before(async () => {
     api = await flightdeck();
+    // This tier cannot click a modal: confirmations are answered yes here (the UI tier clicks the real one).
+    api.setConfirmer({ confirm: async () => true });
     server = await startRealServer();
     await seedPayments(server);
     await setServerUrl(server.url);
   });
 
   after(async () => {
+    api.setConfirmer(undefined);
     await setServerUrl('');
     await server?.stop();
   });
@@ -64,8 +68,8 @@ describe('Release tree against a real server', function () {
     assert.match(description(items.get('dogfood')), /^1\.1\.0-rc1 · /);
     assert.match(description(items.get('canary')), /^1\.0\.0-rc1 · /);
     assert.equal(description(items.get('production')), 'nothing deployed');
-    assert.match(String(items.get('canary')?.contextValue), /promotable/, 'canary can take dogfood\'s newer candidate');
-    assert.doesNotMatch(String(items.get('dogfood')?.contextValue), /promotable/, 'nothing is below dogfood');
+    assert.match(String(items.get('canary')?.contextValue), /can-promote/, 'canary can take dogfood\'s newer candidate');
+    assert.doesNotMatch(String(items.get('dogfood')?.contextValue), /can-promote/, 'nothing is below dogfood');
     const tooltip = items.get('canary')?.tooltip;
     assert.ok(tooltip instanceof vscode.MarkdownString);
     assert.match(tooltip.value, /aaaaaaaaaaaa/);
@@ -80,7 +84,9 @@ describe('Release tree against a real server', function () {
   });
 
   it('promotes through the command and the server records it', async () => {
-    const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true });
+    const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.promote', { project: 'payments', environment: 'canary' });
+    assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
+    const deployment = outcome.kind === 'done' ? outcome.value : undefined;
     assert.ok(deployment, 'the promote returned the new deployment');
     assert.equal(deployment.kind, 'promote');
     assert.equal(deployment.release_candidate_version, '1.1.0-rc1');
@@ -91,8 +97,9 @@ describe('Release tree against a real server', function () {
   });
 
   it('rolls back through the command to the previous candidate', async () => {
-    const deployment = await vscode.commands.executeCommand<Deployment | undefined>('flightdeck.rollback', { project: 'payments', environment: 'canary', skipConfirm: true });
-    assert.ok(deployment);
+    const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.rollback', { project: 'payments', environment: 'canary' });
+    const deployment = outcome.kind === 'done' ? outcome.value : undefined;
+    assert.ok(deployment, JSON.stringify(outcome));
     assert.equal(deployment.kind, 'rollback');
     assert.equal(deployment.release_candidate_version, '1.0.0-rc1');
     const listed = await server.api<Deployment[]>('GET', '/api/releases/payments/environments/canary/deployments');
@@ -103,11 +110,11 @@ describe('Release tree against a real server', function () {
     // Finish the rollback first so canary is idle again.
     await report(server, 'canary', '1.0.0-rc1', 'in_progress');
     await report(server, 'canary', '1.0.0-rc1', 'success');
-    const [a, b] = await Promise.all([
-      vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true }),
-      vscode.commands.executeCommand<Deployment | undefined>('flightdeck.promote', { project: 'payments', environment: 'canary', skipConfirm: true }),
+    const outcomes = await Promise.all([
+      vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.promote', { project: 'payments', environment: 'canary' }),
+      vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.promote', { project: 'payments', environment: 'canary' }),
     ]);
-    assert.equal([a, b].filter(Boolean).length, 1, 'exactly one promote went through');
+    assert.deepEqual(outcomes.map((o) => o.kind).sort(), ['done', 'refused'], 'exactly one promote went through; the other is a refusal, not a cancellation');
     const listed = await server.api<Deployment[]>('GET', '/api/releases/payments/environments/canary/deployments?per_page=100');
     assert.equal(listed.body.filter((d) => d.status === 'pending' || d.status === 'in_progress').length, 1);
   });
