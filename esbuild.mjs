@@ -1,5 +1,5 @@
 // One build script for every bundle: the extension (Node, cjs, `vscode` external), the stage webview
-// (browser iife), the `flightdeck` command (Node), and the VS Code test suites (run inside the extension host).
+// (browser iife), the `flightdeck` command (Node: dist/cli.js and the server half it loads, dist/server.js), and the VS Code test suites (run inside the extension host).
 // Flags: --watch, --production (minified, no sourcemaps), --tests (also build test/vscode suites into out/).
 import * as esbuild from 'esbuild';
 import { readdirSync, statSync, mkdirSync, copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
@@ -39,9 +39,24 @@ function listTests(dir) {
   });
 }
 
+/**
+ * The `flightdeck` command is two bundles: dist/cli.js (the client commands) and dist/server.js (the
+ * server: fastify, PGlite, pg), which dist/cli.js requires from beside itself only for the commands that
+ * need it, so `flightdeck --version` or `where` never parse megabytes they do not run. From source (tsx),
+ * `import('./serverCommands')` is an ordinary import.
+ */
+const serverBundleApart = {
+  name: 'server-bundle-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/serverCommands$/ }, () => ({ path: './server.js', external: true }));
+  },
+};
+
 const builds = [
   { ...nodeCommon, entryPoints: ['src/extension/main.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...nodeCommon, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    plugins: [serverBundleApart] },
+  { ...nodeCommon, entryPoints: ['src/cli/serverCommands.ts'], outfile: 'dist/server.js',
     // pg's optional native binding is never used; PGlite's assets are copied below.
     external: ['pg-native'] },
   { ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },

@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startServer } from '../src/server';
 import { createTestDatabase, postgresSkipReason } from '../test/unit/helpers/server';
+import { reportResult } from './report';
 import { runBench, startServerChild, type ServerChild } from './serverChild';
 import { percentile } from './sseLatency';
 
@@ -385,10 +386,14 @@ async function main(): Promise<void> {
     if (failures.length > 0 || overall.length !== expectedArrivals) {
       process.exitCode = 1;
       console.error('bench:scale FAILED: an event was lost, duplicated or out of order');
-    } else if (missedGoal) {
-      console.log('bench:scale: every event reached every watcher once, in order; a latency or memory goal was missed (see the table)');
     } else {
-      console.log('bench:scale: every event reached every watcher once, in order; goals met');
+      const name = ROLLING ? 'rolling' : 'scale';
+      const peakRss = Math.max(...all.map((r) => r.peakRssMiB));
+      reportResult({ bench: name, what: `write → SSE arrival, ${REPLICAS} replicas on one PostgreSQL, ${WATCHERS} watchers, ${Object.keys(writtenAt).length} writes${ROLLING ? ', replicas restarted one by one (SIGTERM)' : ''}; every event once and in order`, figure: `p50 ${percentile(overall, 50).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`, goal: `p99 ≤ ${GOAL.p99Ms} ms`, met: p99 <= GOAL.p99Ms });
+      reportResult({ bench: name, what: `peak RSS of the largest replica${ROLLING ? ' (rolling restarts)' : ''}`, figure: `${peakRss.toFixed(0)} MiB`, goal: `< ${GOAL.rssMiB} MiB`, met: peakRss < GOAL.rssMiB });
+      console.log(missedGoal
+        ? 'bench:scale: every event reached every watcher once, in order; a latency or memory goal was missed (see the table)'
+        : 'bench:scale: every event reached every watcher once, in order; goals met');
     }
   } finally {
     for (const client of clients) client.kill('SIGKILL');

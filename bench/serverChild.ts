@@ -12,6 +12,8 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
+const STOP_GRACE_MS = 10_000;
+
 /** Starts `file` (a bench) with `--serve-child ...args` and waits for its announcement. */
 export async function startServerChild(file: string, args: readonly string[]): Promise<ServerChild> {
   const child: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, ['--import', 'tsx', file, '--serve-child', ...args], {
@@ -31,8 +33,12 @@ export async function startServerChild(file: string, args: readonly string[]): P
     pid: child.pid ?? 0,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      // A server that cannot close (a stream left open) must not outlive the bench.
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }

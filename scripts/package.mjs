@@ -19,8 +19,8 @@
 // Marketplace and Open VSX show; and from the unpacked VSIX, `node extension/dist/cli.js --version`
 // prints package.json's version and `serve` answers /healthz with it.
 //
-// Why no node_modules: esbuild bundles every runtime dependency into the three bundles, and PGlite's
-// assets are copied beside dist/cli.js; pg's optional native binding (pg-native) is never loaded.
+// Why no node_modules: esbuild bundles every runtime dependency into the bundles, and PGlite's
+// assets are copied beside dist/server.js (the server half of dist/cli.js); pg's optional native binding (pg-native) is never loaded.
 // Why the CLI gets a manifest of its own: vsce refuses a package.json `files` list next to a
 // .vscodeignore, and the root manifest lists the bundled libraries as `dependencies`, which
 // `npm install` of a tarball would fetch from the registry. The staged manifest has neither problem.
@@ -46,6 +46,7 @@ export const SHIPPED_VSIX = [
   'extension/LICENSE.txt',
   'extension/dist/extension.js',
   'extension/dist/cli.js',
+  'extension/dist/server.js',
   'extension/dist/webview.js',
   'extension/dist/pglite.wasm',
   'extension/dist/initdb.wasm',
@@ -61,8 +62,9 @@ export const SHIPPED_VSIX = [
   'extension/media/walkthrough/promote.md',
 ].sort();
 
-/** What dist/cli.js needs beside it at run time (each one: `serve` fails at start without it). */
-const CLI_ASSETS = ['dist/cli.js', 'dist/pglite.wasm', 'dist/initdb.wasm', 'dist/pglite.data'];
+/** What dist/cli.js needs beside it at run time: the server half it loads for `serve` (dist/server.js) and
+ * PGlite's assets (each one: `serve` fails at start without it). */
+const CLI_ASSETS = ['dist/cli.js', 'dist/server.js', 'dist/pglite.wasm', 'dist/initdb.wasm', 'dist/pglite.data'];
 /** Every file of the npm tarball, exactly (npm puts them under package/). */
 export const SHIPPED_CLI = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', ...CLI_ASSETS].sort();
 

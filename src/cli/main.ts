@@ -1,15 +1,18 @@
 // `flightdeck`: the release server and its command-line client in one executable.
+// Each command loads only what it runs (a script calls `flightdeck` many times a day): the client
+// commands' modules are imported in their own case, and the server's (./serverCommands) are a bundle of
+// their own that no client command loads (see esbuild.mjs). Keep this file's static imports tiny.
 import { VERSION } from '../api/version';
 import { isBackendError } from '../client/errors';
-import { FlightdeckHttpBackend } from '../client/http';
 import { UsageError } from './args';
-import { runPromote, runRollback, runStatus, runWatch, type CliIo } from './remote';
+import type { CliIo } from './remote';
 import { describeError } from '../core/errors';
 
 const HELP = `flightdeck ${VERSION} — release visibility for dogfood → canary → rollout → production
 
 Usage:
   flightdeck serve [--host 127.0.0.1] [--port 7700] [--data-dir DIR | --database-url URL] [--config FILE]
+                   [--max-streams-per-token 20] [--max-streams 10000]
   flightdeck demo [--data-dir DIR] [--repo-dir DIR]      prepare a demo project (used by npm start)
   flightdeck token create --role viewer|deployer|admin --name NAME [--server URL | --data-dir DIR | --database-url URL]
   flightdeck status [PROJECT] [--json] [--kind aviator [--projects FILE]]
@@ -43,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
       io.stdout(`${VERSION}\n`);
       return 0;
     case 'serve': {
-      const { runServe } = await import('./serve');
+      const { runServe } = await import('./serverCommands');
       await runServe(rest);
       return 0;
     }
@@ -52,22 +55,28 @@ async function main(argv: string[]): Promise<number> {
       return (await runToken(rest)) ?? 0;
     }
     case 'demo': {
-      const { runDemo } = await import('./demo');
+      const { runDemo } = await import('./serverCommands');
       return runDemo(rest, io);
     }
     case 'status':
-      return runStatus(rest, io);
+      return (await import('./remote')).runStatus(rest, io);
     case 'promote':
-      return runPromote(rest, io);
+      return (await import('./remote')).runPromote(rest, io);
     case 'rollback':
-      return runRollback(rest, io);
+      return (await import('./remote')).runRollback(rest, io);
     case 'watch':
-      return runWatch(rest, io);
+      return (await import('./remote')).runWatch(rest, io);
     case 'where': {
       const { runWhere } = await import('./where');
+      // The HTTP client loads while where's first git processes run; awaited only when the server is asked.
+      const http = Promise.all([import('../client/http'), import('../client/nodeHttpAdapter')]);
+      http.catch(() => undefined);
       return runWhere(rest, {
         ...io,
-        fetchProjects: (url, token) => new FlightdeckHttpBackend({ baseUrl: url, token }).listProjects(),
+        fetchProjects: async (url, token) => {
+          const [{ FlightdeckHttpBackend }, { nodeHttpAdapter }] = await http;
+          return new FlightdeckHttpBackend({ baseUrl: url, token }, { adapter: nodeHttpAdapter }).listProjects();
+        },
       });
     }
     default:

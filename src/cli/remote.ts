@@ -11,6 +11,7 @@ import { formatAge, shortSha } from '../core/format';
 import { ladder } from '../core/ladder';
 import { PROJECT_CONFIG_FILE, parseProjectConfigText } from '../core/projectConfig';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
+import { DEFAULT_SERVER, serverUrl } from './serverUrl';
 import { describeError } from '../core/errors';
 
 export interface CliIo {
@@ -19,11 +20,7 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const DEFAULT_SERVER = 'http://127.0.0.1:7700';
-
-export function serverUrl(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
-  return explicit ?? (env.FLIGHTDECK_SERVER || DEFAULT_SERVER);
-}
+export { DEFAULT_SERVER, serverUrl };
 
 /** `--server URL --kind flightdeck|aviator --projects FILE`, shared by status, promote and rollback. */
 const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
@@ -163,6 +160,9 @@ export async function runWatch(argv: string[], io: CliIo, signal?: AbortSignal):
         ? `${d.release_candidate_version} ${d.kind} ${d.status}${d.rollout ? ` ${d.rollout.percent}%` : ''}${d.error_message ? ` — ${d.error_message}` : ''}`
         : '';
       io.stdout(`${event.data.at}  #${event.id}  ${event.type.padEnd(19)}  ${event.data.project}/${event.data.environment ?? '-'}  ${what}\n`);
+    },
+    onReset: (head, reason) => {
+      io.stderr(`[reset: the server could not resume (${reason}); events may have been missed; continuing after #${head}]\n`);
     },
     onState: (state, detail) => {
       if (!json && state !== 'closed') io.stderr(`[${state}${detail ? `: ${detail}` : ''}]\n`);

@@ -2,8 +2,6 @@
 // server (`--server URL`, authorised by FLIGHTDECK_TOKEN), or straight into a store no server holds
 // (`--data-dir DIR` | `--database-url URL`), which is how the first admin token is made.
 import { Role, TOKEN_NAME_PATTERN, TokenCreated, TokenInfo } from '../api/schemas';
-import { DEFAULT_DATA_DIR, Store } from '../server/store';
-import { createToken } from '../server/service/tokens';
 import { UsageError, optionString, parseArgs, type ParsedArgs } from './args';
 
 export interface TokenIo {
@@ -43,13 +41,9 @@ export async function runToken(argv: string[], io: TokenIo = processIo): Promise
 }
 
 async function createInStore(args: ParsedArgs, name: string, role: Role): Promise<TokenCreated> {
-  const databaseUrl = optionString(args, 'database-url');
-  const store = await Store.open(databaseUrl ? { databaseUrl } : { dataDir: optionString(args, 'data-dir') ?? DEFAULT_DATA_DIR });
-  try {
-    return await store.write((writer) => createToken(writer, name, role, new Date()));
-  } finally {
-    await store.close();
-  }
+  // The store is server code: loaded only here, never for `token create --server`.
+  const { createTokenInStore } = await import('./serverCommands');
+  return createTokenInStore({ databaseUrl: optionString(args, 'database-url'), dataDir: optionString(args, 'data-dir') }, name, role);
 }
 
 async function createThroughServer(args: ParsedArgs, io: TokenIo, name: string, role: Role): Promise<TokenCreated> {

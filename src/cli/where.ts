@@ -7,7 +7,7 @@ import { whereIsCommit, type EnvironmentPresence, type ProjectPresence } from '.
 import { shortSha } from '../core/format';
 import { GitNotFoundError, GitRepository, NotAGitRepositoryError, projectsForRemotes, repoMatchesRemote } from '../git';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
-import { serverUrl } from './remote';
+import { serverUrl } from './serverUrl';
 import { describeError } from '../core/errors';
 
 export interface WhereIo {
@@ -63,13 +63,19 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
   }
 
   const server = serverUrl(optionString(parsed, 'server'), io.env);
-  let allProjects: Project[];
-  try {
-    allProjects = await io.fetchProjects(server, io.env.FLIGHTDECK_TOKEN || undefined);
-  } catch (error) {
-    return fail(EXIT_FAILURE, `cannot read projects from ${server}: ${describeError(error)}`);
+  // The server and git answer at the same time (a script pays for every millisecond of a run).
+  const [fetched, remoteUrls] = await Promise.all([
+    io.fetchProjects(server, io.env.FLIGHTDECK_TOKEN || undefined).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+    repository.remoteUrls(),
+  ]);
+  if (!fetched.ok) {
+    return fail(EXIT_FAILURE, `cannot read projects from ${server}: ${describeError(fetched.error)}`);
   }
-  const remotes = (await repository.remoteUrls()).map((remote) => remote.url);
+  const allProjects = fetched.value;
+  const remotes = remoteUrls.map((remote) => remote.url);
   const projects = projectsForRemotes(allProjects, remotes);
   const presence = await whereIsCommit(commit, projects, repository);
   // Printed first; the process then waits for the graph it walked to be saved, so the next run skips the walk.

@@ -1,6 +1,6 @@
 // The Flightdeck server's HTTP API through axios. Every answer is parsed with the contract's zod
 // schemas: a malformed answer becomes a BackendError('malformed'), never a half-typed object.
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosAdapter, type AxiosInstance, type AxiosResponse } from 'axios';
 import * as z from 'zod';
 import {
   Caller, Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release,
@@ -20,7 +20,8 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
   readonly baseUrl: string;
   private readonly http: AxiosInstance;
 
-  constructor(connection: BackendConnection) {
+  /** `adapter`: how requests go out; default fetch (the CLI passes nodeHttpAdapter, which starts faster). */
+  constructor(connection: BackendConnection, { adapter = 'fetch' }: { adapter?: 'fetch' | AxiosAdapter } = {}) {
     this.baseUrl = connection.baseUrl.replace(/\/+$/, '');
     this.http = axios.create({
       baseURL: this.baseUrl,
@@ -30,7 +31,7 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
       validateStatus: () => true,
       // Node 20 and VS Code's extension host have fetch: the fetch adapter needs none of the Node
       // adapter's dependencies (form-data, mime-db, follow-redirects), which keeps the bundles small.
-      adapter: 'fetch',
+      adapter,
       responseType: 'text',
       transformResponse: (data: unknown) => data,
     });

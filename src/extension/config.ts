@@ -13,7 +13,11 @@ export interface FlightdeckConfig {
   pollSeconds: number;
   /** Which server origins FLIGHTDECK_TOKEN may be sent to: the user's choices, not a workspace's. */
   envTokenScope: EnvTokenScope;
+  /** `debug` adds the embedded server's request logs and other detail to Output → Flightdeck. */
+  logLevel: LogLevel;
 }
+
+export type LogLevel = 'info' | 'debug';
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConfig {
   const config = vscode.workspace.getConfiguration('flightdeck');
@@ -32,7 +36,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConf
       envServerUrl: fromEnv || undefined,
       userServerUrl: typeof fromUserSettings === 'string' && fromUserSettings.trim() ? fromUserSettings.trim() : undefined,
     },
+    logLevel: readLogLevel(),
   };
+}
+
+/** Read on every debug line: cheap, and a changed setting applies at once. */
+export function readLogLevel(): LogLevel {
+  return vscode.workspace.getConfiguration('flightdeck').get<string>('log.level', 'info') === 'debug' ? 'debug' : 'info';
 }
 
 export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import { isLoopbackHttpUrl } from '../core/origin';
+import { exitReason, parseServerLine } from '../core/serverLog';
 import type { Logger } from './log';
 import { describeError } from '../core/errors';
 
@@ -86,6 +87,8 @@ export class EmbeddedServer implements vscode.Disposable {
       windowsHide: true,
     });
     this.child = child;
+    // The last lines it printed: when it exits before listening, they say why (a locked data dir …).
+    const tail: string[] = [];
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the embedded server did not start within 60 s')), 60_000);
       const lines = readline.createInterface({ input: child.stdout! });
@@ -95,13 +98,16 @@ export class EmbeddedServer implements vscode.Disposable {
           clearTimeout(timer);
           resolve(match[1]);
         } else {
-          this.log.info(`[server] ${line}`);
+          this.logServerLine(line, tail);
         }
       });
-      readline.createInterface({ input: child.stderr! }).on('line', (line) => this.log.info(`[server] ${line}`));
+      readline.createInterface({ input: child.stderr! }).on('line', (line) => this.logServerLine(line, tail));
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`the embedded server exited (${signal ?? `code ${code}`}) before listening`));
+        const reason = exitReason(tail);
+        reject(new Error(reason
+          ? `the embedded server could not start: ${reason.replace(/\.$/, '')}`
+          : `the embedded server exited (${signal ?? `code ${code}`}) before listening`));
       });
       child.once('error', (error) => {
         clearTimeout(timer);
@@ -114,6 +120,15 @@ export class EmbeddedServer implements vscode.Disposable {
     this.restarts = 0;
     this.endpoint = { url, token, owned: true };
     return this.endpoint;
+  }
+
+  /** One line of the server's output, at its own level; request logs only at `flightdeck.log.level: debug`. */
+  private logServerLine(raw: string, tail: string[]): void {
+    if (!raw.trim()) return;
+    tail.push(raw);
+    if (tail.length > 20) tail.shift();
+    const line = parseServerLine(raw);
+    this.log[line.level](`[server] ${line.text}`);
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -32,10 +32,13 @@ export class SessionManager implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly eventEmitter = new vscode.EventEmitter<ReleaseEvent>();
   private readonly streamStateEmitter = new vscode.EventEmitter<StreamStatus>();
+  private readonly streamResetEmitter = new vscode.EventEmitter<void>();
   /** A new session replaced the old one: drop cached data, refetch. */
   readonly onDidChangeSession = this.changeEmitter.event;
   readonly onDidReceiveEvent = this.eventEmitter.event;
   readonly onDidChangeStreamState = this.streamStateEmitter.event;
+  /** The stream could not resume where it was (the server's log restarted or was pruned): refetch. */
+  readonly onDidResetStream = this.streamResetEmitter.event;
   streamState: StreamStatus = 'closed';
 
   constructor(
@@ -123,6 +126,10 @@ export class SessionManager implements vscode.Disposable {
       baseUrl: session.backend.baseUrl,
       token: session.token,
       onEvent: (event) => this.eventEmitter.fire(event),
+      onReset: (head, reason) => {
+        this.log.info(`Event stream: the server could not resume (${reason}); refetching from event ${head}`);
+        this.streamResetEmitter.fire();
+      },
       onState: (state, detail) => {
         this.streamState = state;
         if (state === 'reconnecting' && detail) this.log.info(`Event stream: ${detail}; reconnecting`);
@@ -154,6 +161,7 @@ export class SessionManager implements vscode.Disposable {
     this.changeEmitter.dispose();
     this.eventEmitter.dispose();
     this.streamStateEmitter.dispose();
+    this.streamResetEmitter.dispose();
   }
 }
 

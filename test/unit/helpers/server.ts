@@ -26,6 +26,9 @@ export interface TestServerOptions {
   keepAliveMs?: number;
   requestTimeoutMs?: number;
   eventRetention?: number;
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  stalledStreamMs?: number;
   logLevel?: LogLevel;
   logStream?: NodeJS.WritableStream;
 }
@@ -190,6 +193,9 @@ async function launch(
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.eventRetention !== undefined ? { eventRetention: options.eventRetention } : {}),
+    ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
+    ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+    ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
   });
   let tokenCount = 0;
   const server: TestServer = {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const { version } = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
-const SHIPPED = ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli.js', 'dist/initdb.wasm', 'dist/pglite.data', 'dist/pglite.wasm', 'package.json'];
+const SHIPPED = ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/cli.js', 'dist/initdb.wasm', 'dist/pglite.data', 'dist/pglite.wasm', 'dist/server.js', 'package.json'];
 
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-npm-pack-'));
 const app = path.join(temp, 'app');
@@ -41,7 +41,7 @@ void describe('the flightdeck npm package', () => {
     assert.ok(fs.existsSync(tarball), `no ${path.basename(tarball)}; pack:cli said:\n${out}`);
   });
 
-  void it('holds exactly dist/cli.js, its PGlite assets, README, CHANGELOG, LICENSE and a manifest with no dependencies', () => {
+  void it('holds exactly dist/cli.js, the server half it loads (dist/server.js), its PGlite assets, README, CHANGELOG, LICENSE and a manifest with no dependencies', () => {
     const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n')
       .map((line) => line.replace(/^package\//, '')).sort();
     assert.deepEqual(files, SHIPPED);

@@ -59,8 +59,31 @@ void describe('flightdeck serve', () => {
 
   void it('rejects bad arguments', async () => {
     const io: ServeIo = { stdout: () => undefined, env: {}, onShutdownSignal: () => undefined };
-    for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--nope'], ['extra'], ['--data-dir', 'a', '--database-url', 'b'], ['--log-level', 'loud']]) {
+    for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--nope'], ['extra'], ['--data-dir', 'a', '--database-url', 'b'], ['--log-level', 'loud'], ['--max-streams', '0'], ['--max-streams-per-token', 'many']]) {
       await assert.rejects(runServe(argv, io), UsageError, argv.join(' '));
+    }
+  });
+
+  void it('caps event streams per token from --max-streams-per-token, and in total from FLIGHTDECK_MAX_STREAMS', async () => {
+    const adminToken = 'serve-caps-admin-token-123456';
+    const io: ServeIo = { stdout: () => undefined, env: { FLIGHTDECK_ADMIN_TOKEN: adminToken, FLIGHTDECK_MAX_STREAMS: '2' }, onShutdownSignal: () => undefined };
+    const server = await runServe(['--port', '0', '--data-dir', await tempDataDir(), '--log-level', 'silent', '--max-streams-per-token', '1'], io);
+    cleanup.push(() => server.close());
+    const open = (token: string): Promise<Response> => fetch(`${server.url}/api/events`, { headers: { authorization: `Bearer ${token}` } });
+    const viewer = (await server.service.tokens.create('caps-viewer', 'viewer')).token;
+    const streams = [await open(adminToken)];
+    try {
+      assert.equal(streams[0]?.status, 200);
+      const overToken = await open(adminToken);
+      assert.equal(overToken.status, 429, 'one stream per token');
+      assert.equal(typeof ((await overToken.json()) as { error: unknown }).error, 'string');
+      streams.push(await open(viewer));
+      assert.equal(streams[1]?.status, 200);
+      const overTotal = await open((await server.service.tokens.create('caps-other', 'viewer')).token);
+      assert.equal(overTotal.status, 429, 'two streams in total');
+      await overTotal.body?.cancel();
+    } finally {
+      for (const stream of streams) await stream.body?.cancel().catch(() => undefined);
     }
   });
 

@@ -14,7 +14,10 @@ export async function run(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    const files = fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
+    // FLIGHTDECK_VSCODE_ONLY=loud,tree runs only those suites (while working on one; the tier runs all).
+    const only = (process.env.FLIGHTDECK_VSCODE_ONLY ?? '').split(',').filter(Boolean);
+    const files = fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js'))
+      .filter((name) => only.length === 0 || only.some((prefix) => name.startsWith(prefix))).sort();
     if (files.length === 0) throw new Error(`no *.test.js files in ${__dirname} (build with: node esbuild.mjs --tests)`);
 
     // color off: the output is read as plain text through the browser (code-server) or a pipe (desktop).

@@ -27,8 +27,10 @@ export function adminToken(): string {
   return token;
 }
 
-export async function startRealServer(): Promise<RealServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-vscode-'));
+/** `dataDir`: serve that (prepared) data dir, which stays; default a fresh one, removed on stop. */
+export async function startRealServer(options: { dataDir?: string } = {}): Promise<RealServer> {
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-vscode-'));
   const token = adminToken();
   const child = spawn(process.execPath, [path.join(repoRoot(), 'dist', 'cli.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', FLIGHTDECK_ADMIN_TOKEN: token },
@@ -64,7 +66,7 @@ export async function startRealServer(): Promise<RealServer> {
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => {
-        fs.rmSync(dataDir, { recursive: true, force: true });
+        if (ownDataDir) fs.rmSync(dataDir, { recursive: true, force: true });
         resolve();
       });
       child.kill('SIGTERM');

@@ -8,7 +8,7 @@ import type { Deployment } from '../../../src/api/schemas';
 import { signInWithToken } from '../../../src/extension/commands';
 import type { FlightdeckApi } from '../../../src/extension/main';
 import type { CommandOutcome } from '../../../src/extension/outcome';
-import type { EnvironmentNode, ReleaseNode } from '../../../src/extension/tree/model';
+import type { EnvironmentNode } from '../../../src/extension/tree/model';
 import { seedPayments, startRealServer, waitFor, type RealServer } from './realServer';
 
 async function flightdeck(): Promise<FlightdeckApi> {
@@ -145,7 +145,7 @@ describe('Release tree against a real server', function () {
       assert.equal(api.model.freshness.kind, 'offline');
       assert.match(api.model.lastError ?? '', /malformed/);
       assert.equal(api.model.allProjects[0]?.name, 'payments', 'the last good data is still shown');
-      const roots: ReleaseNode[] = await api.provider.getChildren();
+      const roots = await api.provider.getChildren();
       assert.equal(roots.length, 1);
       corrupt = false;
       await api.refresh.now();
