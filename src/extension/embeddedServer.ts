@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
+import { isLoopbackHttpUrl } from '../core/origin';
 import { exitReason, parseServerLine } from '../core/serverLog';
 import type { Logger } from './log';
 import { describeError } from '../core/errors';
@@ -149,13 +150,19 @@ export class EmbeddedServer implements vscode.Disposable {
 
   /** A server started by another window with the same data dir, alive and accepting our token. */
   private async findShared(token: string): Promise<EmbeddedEndpoint | undefined> {
-    let state: StateFile;
+    let state: Partial<StateFile> | null;
     try {
-      state = JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as StateFile;
+      state = JSON.parse(fs.readFileSync(this.stateFile, 'utf8')) as Partial<StateFile> | null;
     } catch {
       return undefined;
     }
-    if (typeof state.url !== 'string' || !isAlive(state.pid)) return undefined;
+    if (typeof state?.url !== 'string' || typeof state.pid !== 'number' || !isAlive(state.pid)) return undefined;
+    // Anyone who can write the file could name their own server and be sent the admin token: only the
+    // loopback addresses an embedded server listens on are believed.
+    if (!isLoopbackHttpUrl(state.url)) {
+      this.log.warn(`Ignoring the embedded server state file: ${JSON.stringify(state.url)} is not a loopback http URL`);
+      return undefined;
+    }
     try {
       const response = await fetch(new URL('/api/releases', state.url), {
         headers: { Authorization: `Bearer ${token}` },

@@ -2,9 +2,10 @@
 // spinning while a deployment is active; clicking it lists the project's environments.
 import * as vscode from 'vscode';
 import type { Project } from '../api/schemas';
-import { formatAge } from '../core/format';
+import { formatAge, humanize } from '../core/format';
 import { environmentAlarm, healthLine, summarizeHealth } from '../core/health';
 import { ladder } from '../core/ladder';
+import { escapeMarkdown, markdownCode, withoutThemeIcons } from '../core/markdown';
 import type { ReleaseTreeModel } from './tree/model';
 import type { WorkspaceRepositories } from './workspace';
 
@@ -42,21 +43,13 @@ export class ReleaseStatusBar implements vscode.Disposable {
     }
     const alarm = projectAlarm(project);
     this.alarm = alarm?.alarm;
-    this.item.text = alarm ? `$(warning) ${alarm.environment} ${alarm.alarm === 'rolling_back' ? 'rolling back' : 'failing'} · ${statusText(project).replace(/^\$\([^)]*\) /, '')}` : statusText(project);
+    this.item.text = alarm
+      ? `$(warning) ${withoutThemeIcons(alarm.environment)} ${alarm.alarm === 'rolling_back' ? 'rolling back' : 'failing'} · ${statusText(project).replace(/^\$\([^)]*\) /, '')}`
+      : statusText(project);
     // Theme colours, so every theme (and high contrast) picks a readable pair.
     this.item.backgroundColor = alarm ? new vscode.ThemeColor(alarm.alarm === 'rolling_back' ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground') : undefined;
     this.item.color = alarm ? new vscode.ThemeColor(alarm.alarm === 'rolling_back' ? 'statusBarItem.errorForeground' : 'statusBarItem.warningForeground') : undefined;
-    const md = new vscode.MarkdownString(`**${project.name}**\n\n`, true);
-    const now = Date.now();
-    for (const env of ladder(project)) {
-      md.appendMarkdown(`- ${env.name}: ${env.current ? `\`${env.current.release_candidate_version}\` ${formatAge(env.current.deploy_start_at)}` : 'nothing deployed'}${env.active ? ` → \`${env.active.release_candidate_version}\` ${env.active.rollout ? `${env.active.rollout.percent}%` : env.active.status}` : ''}`);
-      const health = summarizeHealth(env, now);
-      const envAlarm = environmentAlarm(env);
-      if (envAlarm === 'rolling_back') md.appendMarkdown(' · $(warning) rolling back');
-      else if (health.tone === 'failing') md.appendMarkdown(` · $(warning) ${healthLine(health)}`);
-      md.appendMarkdown('\n');
-    }
-    this.item.tooltip = md;
+    this.item.tooltip = statusTooltip(project);
     this.item.show();
   }
 
@@ -80,6 +73,21 @@ export class ReleaseStatusBar implements vscode.Disposable {
   }
 }
 
+/** The project's rungs, one line each: what runs there, what is on its way, and an alarm. */
+export function statusTooltip(project: Project, now: number = Date.now()): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(`**${escapeMarkdown(project.name)}**\n\n`, true);
+  for (const env of ladder(project)) {
+    const current = env.current ? `${markdownCode(env.current.release_candidate_version)} ${formatAge(env.current.deploy_start_at, now)}` : 'nothing deployed';
+    const progress = env.active?.rollout ? `${env.active.rollout.percent}%` : escapeMarkdown(humanize(env.active?.status ?? ''));
+    const active = env.active ? ` → ${markdownCode(env.active.release_candidate_version)} ${progress}` : '';
+    const health = summarizeHealth(env, now);
+    const alarm = environmentAlarm(env) === 'rolling_back' ? ' · $(warning) rolling back'
+      : health.tone === 'failing' ? ` · $(warning) ${healthLine(health)}` : ''; // our own wording
+    md.appendMarkdown(`- ${escapeMarkdown(env.name)}: ${current}${active}${alarm}\n`);
+  }
+  return md;
+}
+
 /** The most alarming environment of the project: a rollback under way beats failing health checks. */
 export function projectAlarm(project: Project): { environment: string; alarm: 'rolling_back' | 'failing' } | undefined {
   let found: { environment: string; alarm: 'rolling_back' | 'failing' } | undefined;
@@ -100,5 +108,5 @@ export function statusText(project: Project): string {
   if (top) parts.push(`${top.name} ${top.current?.release_candidate_version ?? '—'}`);
   const next = [...rungs].reverse().find((e) => e !== top && e.current && e.current.release_candidate_version !== top?.current?.release_candidate_version);
   if (next?.current) parts.push(`${next.name} ${next.current.release_candidate_version}`);
-  return `${spinning ? '$(sync~spin)' : '$(rocket)'} ${parts.join(' · ')}`;
+  return `${spinning ? '$(sync~spin)' : '$(rocket)'} ${withoutThemeIcons(parts.join(' · '))}`;
 }

@@ -2,11 +2,12 @@
 // the contextValue that decides which actions the menus offer on each node.
 import * as vscode from 'vscode';
 import type { Deployment, Environment } from '../../api/schemas';
-import { formatAge, shortSha } from '../../core/format';
+import { formatAge, humanize, shortSha } from '../../core/format';
 import { availableActions, planInProject, type ActionCapabilities } from '../../core/actionPlan';
 import { isRollbackKind } from '../../core/deploymentStatus';
 import { healthLine, summarizeHealth } from '../../core/health';
 import { activeRolloutPercent, environmentState, rungAbove, type EnvironmentState } from '../../core/ladder';
+import { escapeMarkdown, escapeMarkdownLines, markdownCode } from '../../core/markdown';
 import type { CommitCounter } from '../commitCounter';
 import { treeAge } from './ages';
 import type { DeploymentNode, EnvironmentNode, ProjectNode, ReleaseNode, ReleaseTreeModel } from './model';
@@ -127,7 +128,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     const reason = this.model.lastError ?? 'no answer';
     item.iconPath = new vscode.ThemeIcon(row.icon, new vscode.ThemeColor('problemsErrorIcon.foreground'));
     item.description = reason;
-    item.tooltip = new vscode.MarkdownString(`**The release server cannot be reached**\n\n${escape(reason)}`);
+    item.tooltip = new vscode.MarkdownString(`**The release server cannot be reached**\n\n${escapeMarkdownLines(reason)}`);
     item.accessibilityInformation = { label: `The release server cannot be reached: ${reason}` };
     return item;
   }
@@ -139,9 +140,9 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     item.description = node.project.repo;
     item.contextValue = 'flightdeck.project';
     const tooltip = new vscode.MarkdownString();
-    tooltip.appendMarkdown(`**${escape(node.project.name)}**  \n`);
-    tooltip.appendMarkdown(`Repository: \`${escape(node.project.repo)}\`  \n`);
-    if (node.project.description) tooltip.appendMarkdown(`${escape(node.project.description)}  \n`);
+    tooltip.appendMarkdown(`**${escapeMarkdown(node.project.name)}**  \n`);
+    tooltip.appendMarkdown(`Repository: ${markdownCode(node.project.repo)}  \n`);
+    if (node.project.description) tooltip.appendMarkdown(`${escapeMarkdown(node.project.description)}  \n`);
     tooltip.appendMarkdown(`${node.project.environments.length} environments`);
     item.tooltip = tooltip;
     return item;
@@ -166,7 +167,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
       : description;
     item.tooltip = environmentTooltip(node, state, this.now());
     const above = rungAbove(node.project, env.name);
-    if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escape(above.name)}\n\n`);
+    if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escapeMarkdown(above.name)}\n\n`);
     item.contextValue = environmentContext(node, this.model.capabilities);
     item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
     item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };
@@ -196,7 +197,7 @@ function unavailableEnvironmentItem(node: EnvironmentNode, error: string): vscod
   item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   item.description = error;
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(`**${escape(node.project.name)} / ${escape(env.name)}** — ${env.strategy}, ${env.tier}\n\n$(warning) ${escape(error)}`);
+  md.appendMarkdown(`**${escapeMarkdown(node.project.name)} / ${escapeMarkdown(env.name)}** — ${escapeMarkdown(env.strategy)}, ${escapeMarkdown(env.tier)}\n\n$(warning) ${escapeMarkdownLines(error)}`);
   item.tooltip = md;
   item.contextValue = 'flightdeck.unavailable';
   item.accessibilityInformation = { label: `${env.name}: ${error}` };
@@ -271,7 +272,7 @@ function deploymentIcon(d: Deployment): vscode.ThemeIcon {
 function environmentTooltip(node: EnvironmentNode, state: EnvironmentState, now: number): vscode.MarkdownString {
   const env = node.environment;
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(`**${escape(node.project.name)} / ${escape(env.name)}** — ${env.strategy}, ${env.tier}`);
+  md.appendMarkdown(`**${escapeMarkdown(node.project.name)} / ${escapeMarkdown(env.name)}** — ${escapeMarkdown(env.strategy)}, ${escapeMarkdown(env.tier)}`);
   if (env.frozen) md.appendMarkdown(' · $(lock) frozen');
   if (env.protected) md.appendMarkdown(' · $(shield) protected');
   md.appendMarkdown('\n\n');
@@ -281,7 +282,8 @@ function environmentTooltip(node: EnvironmentNode, state: EnvironmentState, now:
   const health = summarizeHealth(env, now);
   if (health.tone !== 'none') {
     const icon = health.tone === 'failing' ? '$(error)' : health.tone === 'healthy' ? '$(pass)' : '$(pulse)';
-    md.appendMarkdown(`${icon} ${escape(healthLine(health))}${health.error ? `  \n${escape(health.error)}` : ''}\n\n`);
+    // healthLine is our own wording (counts and an age); the check's error is the server's text.
+    md.appendMarkdown(`${icon} ${healthLine(health)}${health.error ? `  \n${escapeMarkdownLines(health.error)}` : ''}\n\n`);
   }
   if (state === 'failed') md.appendMarkdown('The newest deployment failed.\n\n');
   return md;
@@ -289,23 +291,18 @@ function environmentTooltip(node: EnvironmentNode, state: EnvironmentState, now:
 
 function deploymentTooltip(d: Deployment, now: number): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(deploymentLines(d, now, `${d.kind.replace('_', ' ')} #${escape(d.id)}`));
+  md.appendMarkdown(deploymentLines(d, now, `${escapeMarkdown(humanize(d.kind))} #${escapeMarkdown(d.id)}`));
   return md;
 }
 
 function deploymentLines(d: Deployment, now: number, title: string): string {
   const lines = [
-    `**${title}:** \`${escape(d.release_candidate_version)}\` (${d.status.replace('_', ' ')})`,
-    `Commit: \`${shortSha(d.commit, 12)}\``,
-    `From: ${d.from_release_candidate_version ? `\`${escape(d.from_release_candidate_version)}\`` : 'nothing'} → \`${escape(d.release_candidate_version)}\``,
-    `By ${escape(d.actor)}, ${formatAge(d.deploy_start_at, now)} (${new Date(d.deploy_start_at).toLocaleString()})`,
+    `**${title}:** ${markdownCode(d.release_candidate_version)} (${escapeMarkdown(humanize(d.status))})`,
+    `Commit: ${markdownCode(shortSha(d.commit, 12))}`,
+    `From: ${d.from_release_candidate_version ? markdownCode(d.from_release_candidate_version) : 'nothing'} → ${markdownCode(d.release_candidate_version)}`,
+    `By ${escapeMarkdown(d.actor)}, ${formatAge(d.deploy_start_at, now)} (${escapeMarkdown(new Date(d.deploy_start_at).toLocaleString())})`,
   ];
   if (d.rollout) lines.push(`Rollout: step ${d.rollout.step + 1} of ${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ', paused' : ''}`);
-  if (d.error_message) lines.push(`$(error) ${escape(d.error_message)}`);
+  if (d.error_message) lines.push(`$(error) ${escapeMarkdownLines(d.error_message)}`);
   return lines.join('  \n') + '\n\n';
-}
-
-/** Escapes markdown so that names and messages from the server render as text. */
-export function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$~]/g, (c) => `\\${c}`);
 }

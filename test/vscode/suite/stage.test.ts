@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
+import { signInWithToken } from '../../../src/extension/commands';
 import type { FlightdeckApi } from '../../../src/extension/main';
 import type { StagePanelManager } from '../../../src/extension/stage';
 import { seedPayments, startRealServer, waitFor, type RealServer } from './realServer';
@@ -69,7 +70,9 @@ describe('Stage panel against a real server', function () {
     const created = await server.api<{ token: string }>('POST', '/api/tokens', { role: 'deployer', name: 'stage-deployer' });
     assert.equal(created.status, 201);
     try {
-      await vscode.commands.executeCommand('flightdeck.signIn', created.body.token);
+      // Sign In asks the user for the token (an argument is ignored): the part after the question.
+      const api = await vscode.extensions.getExtension<FlightdeckApi>('flightdeck.flightdeck')!.activate();
+      await signInWithToken(api.sessions, server.url, created.body.token);
       await waitFor('a snapshot for the deployer', () => (probe.lastSnapshot?.role === 'not_admin' ? true : undefined), 15_000);
     } finally {
       await vscode.commands.executeCommand('flightdeck.signOut');
