@@ -14,7 +14,8 @@ const WATCHERS = 100;
 const ROUNDS = Number(process.env.BENCH_EVENT_ROUNDS ?? 200);
 
 async function serveChild(databaseUrl: string, adminToken: string): Promise<void> {
-  const server = await startServer({ port: 0, databaseUrl, adminToken, version: 'bench', logLevel: 'warn' });
+  // The watchers all use the admin token: lift the per-token cap on event streams (20 by default).
+  const server = await startServer({ port: 0, databaseUrl, adminToken, version: 'bench', logLevel: 'warn', maxStreamsPerToken: 10 * WATCHERS });
   process.stdout.write(`${server.url}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
 }

@@ -101,7 +101,8 @@ async function seed(dataDir: string): Promise<number> {
 // ── the child: the Flightdeck server and the bare route, away from the load generator's event loop ──
 
 async function serveChild(dataDir: string, adminToken: string): Promise<void> {
-  const server = await startServer({ port: 0, dataDir, adminToken, version: 'bench', logLevel: 'warn' });
+  // The watchers all use the admin token: lift the per-token cap on event streams (20 by default).
+  const server = await startServer({ port: 0, dataDir, adminToken, version: 'bench', logLevel: 'warn', maxStreamsPerToken: 10 * WATCHERS });
   const overview = await server.service.overviewJson(SERVER_PRINCIPAL);
   // The strictest baseline: pre-serialized and pre-encoded, as the overview cache holds its JSON.
   const staticJson = Buffer.from(JSON.stringify({ projects: [], padding: 'x'.repeat(Math.max(0, overview.length - 30)) }), 'utf8');

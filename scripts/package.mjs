@@ -334,7 +334,7 @@ function runUi(vsix, scenarios) {
     child.on('close', (code) => {
       process.off('SIGTERM', forward);
       process.off('SIGINT', forward);
-      const counts = [...output.matchAll(/^UI-TIER: (\d+) passed, (\d+) failed\s*$/gm)].at(-1);
+      const counts = [...output.matchAll(/^UI-TIER: (\d+) passed, (\d+) failed(?:, \d+ skipped)?\s*$/gm)].at(-1);
       if (!counts) {
         failed += 1;
         console.log(`  ✘ the UI run on the VSIX printed no count (exit code ${code})`);

@@ -6,8 +6,10 @@
 //
 // Tiers: typecheck, lint, unit, build, vscode, ui, package (see TIERS). A tier counts checks: typecheck,
 // lint and build are one check each (the exit codes of their commands); unit, vscode, ui and package report their own counts. A tier that crashes
-// or prints no count counts as 1 failed. The last line is exactly `N passed, M failed`; exit code 1 if
-// anything failed. Every tier runs even after a failure, so the summary is complete.
+// or prints no count counts as 1 failed. The last line is exactly `N passed, M failed, K skipped` (skipped:
+// node:test's skipped and todo tests, mocha's pending ones, so a machine that runs fewer tests, say without
+// PostgreSQL, says so); exit code 1 if anything failed. Every tier runs even after a failure, so the summary
+// is complete.
 //
 // env: FLIGHTDECK_TIER_TIMEOUT_MS (per tier, default 1200000), FLIGHTDECK_UNIT_CONCURRENCY (test files
 //      run in parallel by the unit tier; default: the number of cores).
@@ -21,11 +23,11 @@ const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
 const TIER_TIMEOUT_MS = Number(process.env.FLIGHTDECK_TIER_TIMEOUT_MS || 20 * 60_000);
 
-/** Counts from an output: the last `<PREFIX> N passed, M failed` line. */
+/** Counts from an output: the last `<PREFIX> N passed, M failed[, K skipped]` line. */
 const summaryLine = (prefix) => (output) => {
-  const matches = [...output.matchAll(new RegExp(`^${prefix} (\\d+) passed, (\\d+) failed\\s*$`, 'gm'))];
+  const matches = [...output.matchAll(new RegExp(`^${prefix} (\\d+) passed, (\\d+) failed(?:, (\\d+) skipped)?\\s*$`, 'gm'))];
   const last = matches.at(-1);
-  return last ? { passed: Number(last[1]), failed: Number(last[2]) } : undefined;
+  return last ? { passed: Number(last[1]), failed: Number(last[2]), skipped: Number(last[3] ?? 0) } : undefined;
 };
 
 /** Counts from node:test's spec reporter, whose totals block ends the run (`ℹ pass N`, `ℹ fail N`). */
@@ -38,7 +40,7 @@ function nodeTestCounts(output) {
   const failed = last('fail');
   if (passed === undefined || failed === undefined) return undefined;
   // A cancelled test (its file crashed or timed out) did not pass either.
-  return { passed, failed: failed + (last('cancelled') ?? 0) };
+  return { passed, failed: failed + (last('cancelled') ?? 0), skipped: (last('skipped') ?? 0) + (last('todo') ?? 0) };
 }
 
 function unitTestFiles(dir = join(REPO_ROOT, 'test', 'unit')) {
@@ -162,12 +164,12 @@ async function runTier(tier) {
   const command = tier.command();
   if (!Array.isArray(command)) {
     console.log(`[test] ${tier.name}: ${command.error}`);
-    return { name: tier.name, passed: 0, failed: 1, seconds: 0, note: command.error };
+    return { name: tier.name, passed: 0, failed: 1, skipped: 0, seconds: 0, note: command.error };
   }
   if (!existsSync(command[0])) {
     const note = `${relative(REPO_ROOT, command[0])} is missing (run npm ci)`;
     console.log(`[test] ${tier.name}: ${note}`);
-    return { name: tier.name, passed: 0, failed: 1, seconds: 0, note };
+    return { name: tier.name, passed: 0, failed: 1, skipped: 0, seconds: 0, note };
   }
   const shown = command.map((part) => (part === process.execPath ? 'node' : part.startsWith(REPO_ROOT) ? relative(REPO_ROOT, part) : part));
   console.log(`$ ${shown.join(' ')}`);
@@ -182,13 +184,13 @@ async function runTier(tier) {
   const seconds = (Date.now() - started) / 1000;
   const exitNote = signal ? `killed by ${signal}` : `exit code ${code}`;
   if (!tier.counts) {
-    return { name: tier.name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, seconds, note: code === 0 ? '' : exitNote };
+    return { name: tier.name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds, note: code === 0 ? '' : exitNote };
   }
   const counts = tier.counts(output);
-  if (!counts) return { name: tier.name, passed: 0, failed: 1, seconds, note: `no count printed (${exitNote})` };
+  if (!counts) return { name: tier.name, passed: 0, failed: 1, skipped: 0, seconds, note: `no count printed (${exitNote})` };
   // Counted, but the process still failed (e.g. a crash after the count): that is one more failure.
   if (code !== 0 && counts.failed === 0) {
-    return { name: tier.name, passed: counts.passed, failed: 1, seconds, note: `${exitNote} after its count` };
+    return { name: tier.name, passed: counts.passed, failed: 1, skipped: counts.skipped, seconds, note: `${exitNote} after its count` };
   }
   return { name: tier.name, ...counts, seconds, note: '' };
 }
@@ -198,12 +200,13 @@ for (const tier of selectTiers(process.argv.slice(2))) results.push(await runTie
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);
 const failed = results.reduce((sum, result) => sum + result.failed, 0);
+const skipped = results.reduce((sum, result) => sum + result.skipped, 0);
 const pad = (value, width) => String(value).padStart(width);
 console.log(`\n━━━ summary ${'━'.repeat(60)}`);
-console.log(`${'tier'.padEnd(10)} ${pad('passed', 7)} ${pad('failed', 7)} ${pad('time', 8)}`);
+console.log(`${'tier'.padEnd(10)} ${pad('passed', 7)} ${pad('failed', 7)} ${pad('skipped', 8)} ${pad('time', 8)}`);
 for (const result of results) {
   const mark = result.failed > 0 ? '  ✘' : '';
-  console.log(`${result.name.padEnd(10)} ${pad(result.passed, 7)} ${pad(result.failed, 7)} ${pad(`${result.seconds.toFixed(1)}s`, 8)}${mark}${result.note ? `  (${result.note})` : ''}`);
+  console.log(`${result.name.padEnd(10)} ${pad(result.passed, 7)} ${pad(result.failed, 7)} ${pad(result.skipped, 8)} ${pad(`${result.seconds.toFixed(1)}s`, 8)}${mark}${result.note ? `  (${result.note})` : ''}`);
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exitCode = failed > 0 ? 1 : 0;

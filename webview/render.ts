@@ -8,9 +8,11 @@ import { badge, button, link, spinner, tag } from './components';
 import { h, icon, type Child } from './dom';
 import { isTerminal } from '../src/core/deploymentStatus';
 import { formatAge, formatDateTime, formatDuration, humanize, plural, shortSha } from '../src/core/format';
+import { healthLine, secondsAgo, summarizeHealth, type HealthSummary } from '../src/core/health';
+import { autoPromoteStatus } from '../src/core/promotion';
 import { splitSubject } from './subjects';
 import {
-  actionLabel, availability, describeEvent, deploymentTimeline, freshnessText, rolloutSegments, soakStatus,
+  actionLabel, availability, deploymentTimeline, freshnessText, logClock, logEntries, rolloutSegments, soakStatus,
   type Availability, type StageState,
 } from './state';
 
@@ -83,6 +85,15 @@ export class StageRenderer {
     for (const el of this.root.querySelectorAll<HTMLElement>('[data-soak-end]')) {
       const remaining = Math.max(0, (Number(el.dataset.soakEnd) - now) / 1000);
       el.textContent = remaining > 0 ? `${formatDuration(remaining)} left` : 'finishing soak…';
+    }
+    for (const el of this.root.querySelectorAll<HTMLElement>('[data-check-at]')) {
+      const text = `last check ${secondsAgo(el.dataset.checkAt ?? '', now)}`;
+      if (el.textContent !== text) el.textContent = text;
+    }
+    for (const el of this.root.querySelectorAll<HTMLElement>('[data-promote-at]')) {
+      const remaining = (Number(el.dataset.promoteAt) - now) / 1000;
+      const text = remaining > 0 ? `in ${formatDuration(remaining)}` : 'now (once a health check passes)';
+      if (el.textContent !== text) el.textContent = text;
     }
     const fresh = this.root.querySelector<HTMLElement>('#freshness');
     if (fresh && fresh.dataset.state) {
@@ -217,7 +228,7 @@ function buildNotices(state: StageState, ctx: RenderContext): HTMLElement {
   }
   for (const notice of state.notices) {
     items.push(h('div', { class: `notice ${notice.kind}` },
-      icon(notice.kind === 'error' ? 'error' : 'check'),
+      icon(notice.kind === 'error' ? 'error' : notice.kind === 'warning' ? 'warning' : 'check'),
       h('span', { class: 'notice-text' }, notice.text),
       button({ label: 'Dismiss', key: `dismiss-${notice.id}`, icon: 'close', appearance: 'icon', onClick: () => ctx.dismissNotice(notice.id) })));
   }
@@ -250,11 +261,11 @@ function card(id: string, title: string, state: StageState, ctx: RenderContext, 
 }
 
 const CARDS: Section[] = [
-  { id: 'live', deps: (s) => [s.view?.environment.current, s.collapsed], build: buildLive },
+  { id: 'live', deps: (s) => [s.view?.environment.current, s.view?.environment.active, s.view?.environment.health_check, s.view?.environment.auto_promote, s.view?.ladder, s.collapsed], build: buildLive },
   { id: 'active', deps: (s) => [s.view?.environment.active, s.view?.environment.health_check, s.view?.history, s.log, s.collapsed], build: buildActive },
   { id: 'promote', deps: (s) => [s.view?.promoteCommits, s.view?.below, s.view?.environment.current, s.collapsed], build: buildPromote },
   { id: 'rollback', deps: (s) => [s.view?.rollbackCommits, s.view?.rollbackTarget, s.view?.environment.current, s.collapsed], build: buildRollback },
-  { id: 'log', deps: (s) => [s.log, s.collapsed], build: buildLog },
+  { id: 'log', deps: (s) => [s.log, s.view?.history, s.collapsed], build: buildLog },
   { id: 'history', deps: (s) => [s.view?.history, s.collapsed], build: buildHistory },
 ];
 
@@ -282,9 +293,48 @@ function buildLive(state: StageState, ctx: RenderContext): HTMLElement {
         h('dt', {}, 'Commit'), h('dd', {}, commitLink(current.commit, ctx, 'live-commit')),
         h('dt', {}, 'Deployed'), h('dd', {}, `${humanize(current.kind)} by `, h('strong', {}, current.actor), ' · ', age(current.deploy_end_at ?? current.deploy_start_at, state.now)),
         current.from_release_candidate_version ? h('dt', {}, 'Replaced') : null,
-        current.from_release_candidate_version ? h('dd', {}, current.from_release_candidate_version) : null),
+        current.from_release_candidate_version ? h('dd', {}, h('span', { class: 'version' }, current.from_release_candidate_version)) : null,
+        ...healthFacts(state),
+        ...autoPromoteFacts(state)),
     ];
   });
+}
+
+/** "Health: failing 2/3 · last check 12 s ago" for the live deployment (while nothing else deploys). */
+function healthFacts(state: StageState): Child[] {
+  const env = state.view?.environment;
+  if (!env || env.active) return [];
+  const health = summarizeHealth(env, state.now);
+  if (health.tone === 'none') return [];
+  return [h('dt', {}, 'Health'), h('dd', {}, healthElement(health, env.current?.health?.last_checked_at ?? null))];
+}
+
+function healthElement(health: HealthSummary, checkedAt: string | null): HTMLElement {
+  const iconName = health.tone === 'failing' ? 'error' : health.tone === 'healthy' ? 'pass' : 'pulse';
+  return h('span', { class: `health health-${health.tone}`, attrs: { title: healthLine(health) } },
+    // Beside the label "Health", the words say the verdict only: "failing 1/3", "healthy".
+    icon(iconName), h('span', { class: 'health-text' }, health.text.replace(/^health (check )?/, '')),
+    checkedAt ? ' · ' : null,
+    checkedAt ? h('span', { attrs: { 'data-check-at': checkedAt } }, health.lastCheck) : null,
+    health.error ? h('span', { class: 'health-error' }, ` — ${health.error}`) : null);
+}
+
+/** The pending auto-promotion's countdown: "Auto-promotes 1.5.0-rc1 to rollout in 4 min 05 s". */
+function autoPromoteFacts(state: StageState): Child[] {
+  const view = state.view;
+  if (!view) return [];
+  const rule = view.environment.auto_promote;
+  const target = rule ? view.ladder.find((r) => r.name === rule.to) : undefined;
+  const status = autoPromoteStatus(view.environment, target, state.now);
+  if (!status) return [];
+  if (summarizeHealth(view.environment, state.now).tone === 'failing') {
+    // The engine promotes only what it saw healthy: no countdown to something that will not happen.
+    return [h('dt', {}, 'Next'), h('dd', { class: 'auto-promote held' }, icon('debug-pause'), 'auto-promotion to ', status.to, ' held: the health check fails')];
+  }
+  const when = status.kind === 'counting'
+    ? h('span', { class: 'countdown', attrs: { 'data-promote-at': status.dueAt } }, `in ${formatDuration((status.dueAt - state.now) / 1000)}`)
+    : h('span', { class: 'countdown' }, 'now (once a health check passes)');
+  return [h('dt', {}, 'Next'), h('dd', { class: 'auto-promote' }, icon('watch'), 'promotes ', h('span', { class: 'version' }, status.candidate), ` to ${status.to} `, when)];
 }
 
 function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
@@ -294,7 +344,12 @@ function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
   const title = active ? 'Deployment in progress' : 'Deployment';
   return card('active', title, state, ctx, () => {
     const health = view?.environment.health_check ?? null;
-    const healthLine = health
+    const summary = view ? summarizeHealth(view.environment, state.now) : null;
+    const watched = view?.environment.active ?? view?.environment.current ?? null;
+    const liveHealth = active && summary && summary.tone !== 'none'
+      ? h('p', { class: 'health-live' }, healthElement(summary, watched?.health?.last_checked_at ?? null))
+      : null;
+    const configLine = health
       ? h('p', { class: 'health-config' }, icon('pulse'), `Health check: ${health.url ? `GET ${health.url}` : `${health.command ?? ''}`} every ${formatDuration(health.interval_seconds)}; rolls back after ${plural(health.failure_threshold, 'failure')} in a row.`)
       : h('p', { class: 'health-config muted' }, icon('pulse'), 'No health check configured for this environment.');
     if (!active) {
@@ -302,7 +357,7 @@ function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
       if (lastFailed && (lastFailed.status === 'failure' || lastFailed.status === 'error')) {
         items.push(h('p', { class: 'last-failure' }, icon('error'), `Last deployment ${lastFailed.release_candidate_version} ${humanize(lastFailed.status)} `, age(lastFailed.deploy_end_at ?? lastFailed.updated_at, state.now), lastFailed.error_message ? `: ${lastFailed.error_message}` : ''));
       }
-      items.push(healthLine);
+      items.push(configLine);
       return items;
     }
     const items: Child[] = [
@@ -314,7 +369,7 @@ function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
         active.from_release_candidate_version ? ` · replaces ${active.from_release_candidate_version}` : ''),
     ];
     if (active.rollout) items.push(...rolloutBlock(active, state.now));
-    items.push(healthLine);
+    items.push(liveHealth, configLine);
     const timeline = deploymentTimeline(state.log, active.id);
     if (timeline.length > 0) {
       items.push(h('ol', { class: 'timeline', attrs: { 'aria-label': 'Rollout timeline' } },
@@ -413,13 +468,20 @@ function buildRollback(state: StageState, ctx: RenderContext): HTMLElement {
 
 function buildLog(state: StageState, ctx: RenderContext): HTMLElement {
   return card('log', 'Event log', state, ctx, () => {
-    if (state.log.length === 0) return [h('p', { class: 'empty' }, 'No events yet. Changes to this environment appear here as they happen.')];
+    const entries = logEntries(state.log, state.view?.history ?? [], LOG_SHOWN, state.view?.environment.health_check?.failure_threshold);
+    if (entries.length === 0) return [h('p', { class: 'empty' }, 'No events yet. Changes to this environment appear here as they happen.')];
     return [h('ol', { class: 'event-log', attrs: { role: 'log', 'aria-label': 'Events' } },
-      ...state.log.slice(0, LOG_SHOWN).map((event) => h('li', { class: `event event-${event.type.replace('.', '-')}` },
-        h('time', { class: 'clock', attrs: { datetime: event.data.at, title: formatDateTime(event.data.at) } }, formatDateTime(event.data.at).slice(11)),
-        h('span', { class: 'event-type' }, icon(EVENT_ICONS[event.type]), event.type),
-        h('span', { class: 'event-text' }, describeEvent(event)))))];
-  }, { count: state.log.length > 0 ? state.log.length : undefined, countLabel: plural(state.log.length, 'event'), wide: true });
+      ...entries.map((entry) => h('li', { class: `event tone-${entry.tone}${entry.type ? ` event-${entry.type.replace('.', '-')}` : ' event-history'}` },
+        h('time', { class: 'clock', attrs: { datetime: entry.at, title: formatDateTime(entry.at) } }, logClock(entry.at, state.now)),
+        h('span', { class: 'event-type', attrs: { title: entry.type ?? 'from the deployment history' } }, icon(entry.type ? EVENT_ICONS[entry.type] : 'history'), entry.title),
+        h('span', { class: 'event-text' }, entry.text))))];
+  }, { ...logCount(state), wide: true });
+}
+
+/** The log's badge counts what it lists: live events and the history rows before them. */
+function logCount(state: StageState): { count?: number; countLabel?: string } {
+  const shown = logEntries(state.log, state.view?.history ?? [], LOG_SHOWN).length;
+  return shown > 0 ? { count: shown, countLabel: plural(shown, 'entry', 'entries') } : {};
 }
 
 function buildHistory(state: StageState, ctx: RenderContext): HTMLElement {

@@ -7,19 +7,26 @@ import type {
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { actionPlan, actionTitle, type ActionPlan } from '../src/core/actionPlan';
 import { isTerminal } from '../src/core/deploymentStatus';
-import { formatDuration, humanize } from '../src/core/format';
+import { eventTitle } from '../src/core/eventText';
+import { formatDateTime, formatDuration, humanize } from '../src/core/format';
 import { offlineSince, updatedAgo } from '../src/core/freshness';
 
 export const MAX_LOG = 200;
 export const MAX_HISTORY = 50;
-export const MAX_NOTICES = 4;
+/** One banner at a time: a new one replaces the last, so they never pile up. */
+export const MAX_NOTICES = 1;
 export const MAX_RECENT = 100;
 
 export interface Notice {
   id: string;
-  kind: 'info' | 'error';
+  /** info: done (✓); warning: not done (the confirmation dismissed); error: failed or refused. */
+  kind: 'info' | 'warning' | 'error';
   text: string;
   at: number;
+  /** The deployment the action started: the banner follows it to what is true now. */
+  deploymentId?: string;
+  environment?: string;
+  action?: ActionName;
 }
 
 export interface PendingAction {
@@ -102,7 +109,8 @@ export function reduce(state: StageState, input: StageInput): StageState {
       const identity = state.identity;
       const relevant = identity ? fresh.filter((e) => isAboutStage(e, identity)) : [];
       const recent = fresh.length > 0 ? [...state.recent, ...fresh].slice(-MAX_RECENT) : state.recent;
-      return { ...state, view, recent, log: relevant.length > 0 ? mergeLog(relevant, state.log) : state.log, freshness: input.freshness };
+      const notices = followNotices(state.notices, fresh, state.now);
+      return { ...state, view, recent, notices, log: relevant.length > 0 ? mergeLog(relevant, state.log) : state.log, freshness: input.freshness };
     }
     case 'freshness':
       return { ...state, freshness: input.freshness };
@@ -214,11 +222,41 @@ export function applyDeployment(view: StageView, deployment: Deployment): StageV
 
 function noticeFor(action: ActionName, outcome: ActionOutcome, message: string, deployment: Deployment | null, now: number, id: string): Notice {
   const title = actionTitle(action);
-  if (outcome === 'failed') return { id, kind: 'error', text: `${title} failed: ${message}`, at: now };
-  if (outcome === 'refused') return { id, kind: 'error', text: message || `${title} refused.`, at: now };
-  if (outcome === 'cancelled') return { id, kind: 'info', text: message || `${title} cancelled.`, at: now };
+  if (outcome === 'failed') return { id, kind: 'error', text: `${title} failed: ${message}`, at: now, action };
+  if (outcome === 'refused') return { id, kind: 'error', text: message || `${title} refused.`, at: now, action };
+  if (outcome === 'cancelled') return { id, kind: 'warning', text: message || `${title} cancelled.`, at: now, action };
   const what = deployment ? ` ${deployment.release_candidate_version} (deployment ${deployment.id}, ${humanize(deployment.status)})` : '';
-  return { id, kind: 'info', text: message || `${title} done${what}.`, at: now };
+  return { id, kind: 'info', text: message || `${title} done${what}.`, at: now, action, ...(deployment ? { deploymentId: deployment.id, environment: deployment.environment_name } : {}) };
+}
+
+/**
+ * A banner about a deployment the user started says what is true now: "1.5.0-rc1 is live in canary" when
+ * it succeeds, its failure (and the automatic rollback that followed) when it fails — never a stale
+ * "Promote started" after a rollback.
+ */
+export function followNotices(notices: readonly Notice[], events: readonly ReleaseEvent[], now: number): Notice[] {
+  if (notices.every((n) => n.deploymentId === undefined)) return notices as Notice[];
+  return notices.map((notice) => {
+    let next = notice;
+    for (const event of events) {
+      const d = event.data.deployment;
+      if (!d || next.deploymentId === undefined) continue;
+      const title = next.action ? actionTitle(next.action) : 'Deployment';
+      if (d.id === next.deploymentId) {
+        if (d.status === 'success' && next.kind !== 'error') {
+          next = { ...next, kind: 'info', text: `${d.release_candidate_version} is live in ${d.environment_name}.`, at: now };
+        } else if (d.status === 'failure' || d.status === 'error') {
+          next = { ...next, kind: 'error', text: `${title} of ${d.release_candidate_version} ${d.status === 'error' ? 'errored' : 'failed'}${d.error_message ? `: ${d.error_message.replace(/\.$/, '')}` : ''}.`, at: now };
+        } else if (d.status === 'canceled') {
+          next = { ...next, kind: 'warning', text: `${title} of ${d.release_candidate_version} was canceled.`, at: now };
+        }
+      } else if (event.type === 'deployment.created' && d.kind === 'auto_rollback' && d.environment_name === next.environment
+        && next.kind === 'error' && !next.text.includes('rolled back')) {
+        next = { ...next, text: `${next.text} Flightdeck rolled back to ${d.release_candidate_version}.`, at: now };
+      }
+    }
+    return next;
+  });
 }
 
 // ── selectors ────────────────────────────────────────────────────────────────────────────────────
@@ -419,4 +457,89 @@ export function describeEvent(event: ReleaseEvent): string {
     case 'release.created':
       return `New release candidate in ${event.data.project}`;
   }
+}
+
+export interface LogEntry {
+  key: string;
+  /** ISO time of the event (or of the deployment, for history from before the panel opened). */
+  at: string;
+  /** "Health check failing", "Automatic rollback": never the wire name. */
+  title: string;
+  text: string;
+  tone: 'ok' | 'bad' | 'neutral';
+  /** The event's type; undefined for an entry from the deployment history. */
+  type: ReleaseEvent['type'] | undefined;
+}
+
+/**
+ * The event log: the events seen live, newest first, then — so a panel never opens on an empty log — the
+ * environment's recent deployments from before the first of them (each once, by its latest state).
+ */
+export function logEntries(log: readonly ReleaseEvent[], history: readonly Deployment[], limit: number, failureThreshold?: number): LogEntry[] {
+  // A deployment's previous state, to tell a health check's verdict from a change of status.
+  const before = new Map<number, Deployment>();
+  const last = new Map<string, Deployment>();
+  for (const event of [...log].sort((a, b) => a.id - b.id)) {
+    const d = event.data.deployment;
+    if (!d) continue;
+    const previous = last.get(d.id);
+    if (previous) before.set(event.id, previous);
+    last.set(d.id, d);
+  }
+  const entries: LogEntry[] = log.slice(0, limit).map((event) => {
+    const health = healthChange(before.get(event.id), event, failureThreshold);
+    return {
+      key: `e${event.id}`,
+      at: event.data.at,
+      title: health?.title ?? eventTitle(event),
+      text: health?.text ?? describeEvent(event),
+      tone: health?.tone ?? toneOf(event.data.deployment),
+      type: event.type,
+    };
+  });
+  const seen = new Set(log.map((e) => e.data.deployment?.id).filter((id): id is string => id !== undefined));
+  const oldest = log.length > 0 ? Math.min(...log.map((e) => Date.parse(e.data.at))) : Number.POSITIVE_INFINITY;
+  for (const d of history) {
+    if (entries.length >= limit) break;
+    const at = d.deploy_end_at ?? d.updated_at;
+    if (seen.has(d.id) || !(Date.parse(at) < oldest)) continue;
+    const type = isTerminal(d) ? 'deployment.updated' : 'deployment.created';
+    entries.push({
+      key: `d${d.id}`,
+      at,
+      title: eventTitle({ type, data: { project: d.project, environment: d.environment_name, deployment: d, at } }),
+      text: `${humanize(d.kind)} of ${d.release_candidate_version} by ${d.actor}${d.from_release_candidate_version ? ` (replaced ${d.from_release_candidate_version})` : ''}${d.error_message ? ` — ${d.error_message}` : ''}`,
+      tone: toneOf(d),
+      type: undefined,
+    });
+  }
+  return entries;
+}
+
+/** An update that changed only the health record: the check's verdict, in words. */
+function healthChange(previous: Deployment | undefined, event: ReleaseEvent, threshold: number | undefined): Pick<LogEntry, 'title' | 'text' | 'tone'> | undefined {
+  const d = event.data.deployment;
+  if (event.type !== 'deployment.updated' || !d?.health || d.health.healthy === null) return undefined;
+  if (previous && (previous.status !== d.status || JSON.stringify(previous.health) === JSON.stringify(d.health))) return undefined;
+  // Without the state before, only a failing verdict is sure to be the check's (a status change can carry a passing one).
+  if (!previous && d.health.healthy) return undefined;
+  if (d.health.healthy) return { title: 'Health check passed', text: `${d.release_candidate_version} in ${d.environment_name} is healthy`, tone: 'ok' };
+  const count = `${d.health.consecutive_failures}${threshold ? `/${threshold}` : ''}`;
+  return {
+    title: 'Health check failing',
+    text: `${d.release_candidate_version} in ${d.environment_name}: failing ${count}${d.health.last_error ? ` — ${d.health.last_error}` : ''}`,
+    tone: 'bad',
+  };
+}
+
+function toneOf(d: Deployment | undefined): LogEntry['tone'] {
+  if (!d) return 'neutral';
+  if (d.status === 'failure' || d.status === 'error' || d.health?.healthy === false) return 'bad';
+  return d.status === 'success' ? 'ok' : 'neutral';
+}
+
+/** "10:42:07" for today, "11-21 10:42" for older: the log reaches back past today when it shows history. */
+export function logClock(iso: string, now: number): string {
+  const full = formatDateTime(iso);
+  return formatDateTime(new Date(now).toISOString()).slice(0, 10) === full.slice(0, 10) ? full.slice(11) : full.slice(5, 16);
 }

@@ -13,6 +13,7 @@ const HELP = `flightdeck ${VERSION} — release visibility for dogfood → canar
 
 Usage:
   flightdeck serve [--host 127.0.0.1] [--port 7700] [--data-dir DIR | --database-url URL] [--config FILE]
+                   [--max-streams-per-token 20] [--max-streams 10000]
   flightdeck demo [--data-dir DIR] [--repo-dir DIR]      prepare a demo project (used by npm start)
   flightdeck token create --role viewer|deployer|admin --name NAME [--server URL | --data-dir DIR | --database-url URL]
   flightdeck status [PROJECT] [--json] [--kind aviator [--projects FILE]]

@@ -251,6 +251,9 @@ export async function runWatch(argv: string[], io: CliIo, signal?: AbortSignal):
         : '';
       io.stdout(`${event.data.at}  #${event.id}  ${event.type.padEnd(19)}  ${event.data.project}/${event.data.environment ?? '-'}  ${what}\n`);
     },
+    onReset: (head, reason) => {
+      io.stderr(`[reset: the server could not resume (${reason}); events may have been missed; continuing after #${head}]\n`);
+    },
     onState: (state, detail) => {
       if (!json && state !== 'closed') io.stderr(`[${state}${detail ? `: ${detail}` : ''}]\n`);
     },

@@ -32,7 +32,7 @@ function portNumber(flag: string, text: string): number {
 }
 
 export async function runServe(argv: string[], io: ServeIo = processIo): Promise<RunningServer> {
-  const args = parseArgs(argv, { values: ['host', 'port', 'data-dir', 'database-url', 'config', 'log-level', 'metrics-port'] });
+  const args = parseArgs(argv, { values: ['host', 'port', 'data-dir', 'database-url', 'config', 'log-level', 'metrics-port', 'max-streams-per-token', 'max-streams'] });
   if (args.positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${args.positionals[0]}")`);
   const portText = optionString(args, 'port') ?? '7700';
   const port = portNumber('--port', portText);
@@ -45,6 +45,8 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
   if (dataDir !== undefined && databaseUrlOption !== undefined) throw new UsageError('give --data-dir or --database-url, not both');
   // From the environment, a password stays out of the process list (the command line is public).
   const databaseUrl = databaseUrlOption ?? (dataDir === undefined ? io.env.FLIGHTDECK_DATABASE_URL || undefined : undefined);
+  const maxStreamsPerToken = streamLimit(optionString(args, 'max-streams-per-token') ?? io.env.FLIGHTDECK_MAX_STREAMS_PER_TOKEN, '--max-streams-per-token');
+  const maxStreams = streamLimit(optionString(args, 'max-streams') ?? io.env.FLIGHTDECK_MAX_STREAMS, '--max-streams');
 
   const server = await startServer({
     host: optionString(args, 'host') ?? '127.0.0.1',
@@ -56,6 +58,8 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
     version: VERSION,
     logLevel: logLevel as LogLevel,
     metricsPort,
+    ...(maxStreamsPerToken !== undefined ? { maxStreamsPerToken } : {}),
+    ...(maxStreams !== undefined ? { maxStreams } : {}),
   });
   io.stdout(`listening on ${server.url}\n`);
   if (server.metricsUrl) io.stdout(`metrics on ${server.metricsUrl}/metrics\n`);
@@ -69,4 +73,11 @@ export async function runServe(argv: string[], io: ServeIo = processIo): Promise
     );
   });
   return server;
+}
+
+/** A cap on concurrent event streams (the flag, else its FLIGHTDECK_* variable): a positive integer. */
+function streamLimit(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^[0-9]{1,7}$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} must be a positive integer (got "${text}")`);
+  return Number(text);
 }

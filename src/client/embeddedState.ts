@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as z from 'zod';
+import { isLoopbackHttpUrl } from '../core/origin';
 
 const EmbeddedState = z.object({
   url: z.string(),
@@ -65,16 +66,7 @@ export function readStateFile(file: string): EmbeddedState | undefined {
 /** A running embedded server: its process is alive and its URL is on this machine's loopback. */
 export function liveEmbeddedState(file: string): EmbeddedState | undefined {
   const state = readStateFile(file);
-  return state && isLoopbackUrl(state.url) && isAlive(state.pid) ? state : undefined;
-}
-
-export function isLoopbackUrl(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
-  } catch {
-    return false;
-  }
+  return state && isLoopbackHttpUrl(state.url) && isAlive(state.pid) ? state : undefined;
 }
 
 export function isAlive(pid: number): boolean {

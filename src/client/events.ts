@@ -12,6 +12,12 @@ export interface EventStreamOptions {
   /** Resume after this id (events with larger ids are replayed by the server). */
   lastEventId?: number;
   onEvent: (event: ReleaseEvent) => void;
+  /**
+   * The server could not resume after `lastEventId` (its log restarted, or pruned events this client
+   * never saw): events were missed, so whatever was built from them must be fetched again. The stream
+   * goes on from `head`.
+   */
+  onReset?: (head: number, reason: string) => void;
   /** The stream's status, in the one vocabulary of src/api/protocol (a subscription never says `unsupported`). */
   onState?: (state: StreamStatus, detail?: string) => void;
   /** Backoff bounds; tests shorten them. */
@@ -53,6 +59,9 @@ export class SseParser {
     return events;
   }
 }
+
+/** The server's word that a resume was impossible (see EventStreamOptions.onReset). */
+const STREAM_RESET = 'stream.reset';
 
 export function openEventStream(options: EventStreamOptions): EventStream {
   const minRetry = options.minRetryMs ?? 500;
@@ -97,6 +106,10 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   };
 
   const deliver = (raw: { id?: string; event?: string; data: string }): void => {
+    if (raw.event === STREAM_RESET) {
+      reset(raw);
+      return;
+    }
     const id = Number(raw.id);
     const type = EventType.safeParse(raw.event);
     if (!Number.isInteger(id) || !type.success) return;
@@ -111,6 +124,21 @@ export function openEventStream(options: EventStreamOptions): EventStream {
     if (!data.success) return;
     lastEventId = id;
     options.onEvent({ id, type: type.data, data: data.data });
+  };
+
+  const reset = (raw: { id?: string; data: string }): void => {
+    const head = Number(raw.id);
+    if (!Number.isSafeInteger(head) || head < 0) return;
+    let reason = 'reset';
+    try {
+      const data = JSON.parse(raw.data) as { reason?: unknown };
+      if (typeof data.reason === 'string') reason = data.reason;
+    } catch {
+      // The id is what matters; the reason only explains.
+    }
+    // Below or above what we had: either way the next resume starts at the server's head.
+    lastEventId = head;
+    options.onReset?.(head, reason);
   };
 
   const scheduleRetry = (reason: string): void => {

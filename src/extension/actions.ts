@@ -11,12 +11,15 @@ import { rollbackTarget, type RollbackTarget } from '../core/rollback';
 import type { CommitCounter } from './commitCounter';
 import type { Confirmer } from './confirm';
 import type { Logger } from './log';
+import type { LoudNotifier } from './notifications';
 import { cancelled, outcomeOfError, refused, type CommandOutcome } from './outcome';
 import type { RefreshController } from './refresh';
 import type { ActiveSession, SessionManager } from './session';
 import { isEnvironmentArgs, pickEnvironmentIn, pickProject, resolveEnvironment, type EnvironmentTarget } from './targets';
 import type { ReleaseTreeModel } from './tree/model';
 import { followDeployment } from './follow';
+import { candidateWarnings } from './candidateWarning';
+import { pickPromoteTarget } from './promotePicker';
 
 export interface ActionDeps {
   sessions: SessionManager;
@@ -25,6 +28,8 @@ export interface ActionDeps {
   log: Logger;
   confirmer: Confirmer;
   commits?: CommitCounter;
+  /** Announces how what the user started ends, including the auto-promotions that carry it on. */
+  notifier?: LoudNotifier;
 }
 
 /** What code (the stage panel, hover links, tests) may choose: a promotion source, a rollback target, a candidate. Never whether to ask. */
@@ -90,7 +95,10 @@ async function commitSentence(deps: ActionDeps, from: string | undefined, to: st
 }
 
 async function promote(deps: ActionDeps, arg: unknown): Promise<CommandOutcome<Deployment>> {
-  const target = await resolveEnvironment(deps.model, arg, 'Flightdeck: Promote');
+  // From the palette: a pick of the environments the action plan lets a promote go into, with from → to.
+  const target = arg === undefined || arg === null
+    ? await pickPromoteTarget(deps.model, 'Flightdeck: Promote')
+    : await resolveEnvironment(deps.model, arg, 'Flightdeck: Promote');
   if (!target) return cancelled;
   const { project, environment } = target;
   const { plan, session } = await planFor(deps, target, { from: choices(arg).from });
@@ -98,12 +106,16 @@ async function promote(deps: ActionDeps, arg: unknown): Promise<CommandOutcome<D
   refuseUnless(planned);
   const { candidate } = planned;
   const from = environment.current?.release_candidate_version ?? 'nothing';
+  const warnings = await candidateWarnings(session.backend, project, candidate);
+  if (warnings.length > 0) deps.log.info(`Promote ${project.name}/${environment.name}: ${warnings.join(' ')}`);
   const detail = [
+    ...warnings,
     `${project.name} / ${environment.name}: ${from} → ${candidate} (from ${planned.from}).`,
     await commitSentence(deps, environment.current?.commit, planned.commit),
     environment.strategy === 'rollout' && environment.steps ? `It rolls out in steps: ${environment.steps.map((s) => `${s.percent}%`).join(' → ')}.` : '',
   ].filter(Boolean).join('\n');
-  if (!(await deps.confirmer.confirm({ message: `Promote ${candidate} to ${environment.name}?`, detail, action: actionTitle('promote', plan) }))) return cancelled;
+  const question = warnings.length > 0 ? `Promote ${candidate} to ${environment.name}? It failed or was rolled back in the last 24 hours.` : `Promote ${candidate} to ${environment.name}?`;
+  if (!(await deps.confirmer.confirm({ message: question, detail, action: actionTitle('promote', plan) }))) return cancelled;
   const deployment = await session.backend.promote(project.name, environment.name, {
     from_environment: planned.from,
     release_candidate_version: candidate,
@@ -200,6 +212,7 @@ async function deployCandidate(deps: ActionDeps, arg: unknown): Promise<CommandO
     release_candidate_version: candidate,
     expected_current: planned.expectedCurrent,
   });
+  deps.log.info(`Deployed ${project.name}/${environment.name}: ${from} → ${candidate} (deployment ${deployment.id})`);
   started(deps, deployment, 'Deploying');
   return { kind: 'done', value: deployment };
 }
@@ -210,6 +223,7 @@ async function setFrozen(deps: ActionDeps, arg: unknown, frozen: boolean): Promi
   const { plan, session } = await planFor(deps, target);
   refuseUnless(frozen ? plan.freeze : plan.unfreeze);
   const updated = await session.backend.patchEnvironment(target.project.name, target.environment.name, { frozen });
+  deps.log.info(`${frozen ? 'Froze' : 'Unfroze'} ${target.project.name}/${target.environment.name}`);
   void vscode.window.showInformationMessage(`${target.project.name}/${target.environment.name} is ${frozen ? 'frozen: deploys and promotes are refused until it is unfrozen (a rollback is forced through it)' : 'unfrozen'}.`);
   await deps.refresh.afterAction();
   return { kind: 'done', value: updated };
@@ -234,11 +248,13 @@ async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 
   if (action === 'abort' && !(await deps.confirmer.confirm({ message: 'Abort the rollout and roll back?', detail: `Deployment ${deploymentId} in ${projectName} stops, and the environment returns to its previous candidate.`, action: actionTitle('abort') }))) return cancelled;
   const session = await deps.sessions.get();
   const deployment = await session.backend[action](projectName, deploymentId);
+  deps.log.info(`${action[0]!.toUpperCase()}${action.slice(1)} ${projectName}/${deployment.environment_name}: deployment ${deploymentId} of ${deployment.release_candidate_version}`);
   await deps.refresh.afterAction();
   return { kind: 'done', value: deployment };
 }
 
 function started(deps: ActionDeps, deployment: Deployment, verb: string): void {
+  deps.notifier?.started(deployment);
   void deps.refresh.afterAction();
   void followDeployment(deps, deployment, verb);
 }

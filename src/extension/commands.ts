@@ -18,12 +18,14 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
   return [
     vscode.commands.registerCommand('flightdeck.refresh', () => ctx.refresh.now()),
     vscode.commands.registerCommand('flightdeck.showLogs', () => ctx.log.show()),
+    // A URL given as an argument (a link, another extension) is only offered: the user confirms it,
+    // because the URL in the user's settings is one FLIGHTDECK_TOKEN may be sent to.
     vscode.commands.registerCommand('flightdeck.connect', async (url?: unknown) => {
-      const target = typeof url === 'string' ? url : await vscode.window.showInputBox({
+      const target = await vscode.window.showInputBox({
         title: 'Flightdeck: Connect to Server',
         prompt: 'URL of a Flightdeck release server',
         placeHolder: 'http://127.0.0.1:7700',
-        value: readConfig().serverUrl ?? '',
+        value: typeof url === 'string' ? url : readConfig().serverUrl ?? '',
         ignoreFocusOut: true,
         validateInput: validateServerUrl,
       });
@@ -36,7 +38,9 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
         void vscode.window.showWarningMessage('FLIGHTDECK_SERVER is set in this window\'s environment, so Flightdeck keeps using it. Unset it to use the embedded server.');
       }
     }),
-    vscode.commands.registerCommand('flightdeck.signIn', async (token?: unknown) => {
+    // Never takes the token as an argument: a `command:` link in trusted markdown, or another extension,
+    // could otherwise store a token of its choosing. The user types it, always.
+    vscode.commands.registerCommand('flightdeck.signIn', async () => {
       const url = readConfig().serverUrl;
       if (!url) {
         void vscode.window.showInformationMessage('The embedded server needs no sign-in. Connect to a server first.', 'Connect to Server…').then((choice) => {
@@ -44,7 +48,7 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
         });
         return;
       }
-      const value = typeof token === 'string' ? token : await vscode.window.showInputBox({
+      const value = await vscode.window.showInputBox({
         title: `Flightdeck: Sign In to ${originOf(url)}`,
         prompt: 'An API token for this server (create one with `flightdeck token create`). It is kept in VS Code\'s secret storage.',
         password: true,
@@ -52,19 +56,7 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
         validateInput: (v) => (v.trim().length < 8 ? 'That is too short to be a token.' : undefined),
       });
       if (!value) return undefined;
-      // Asked before it is kept: a mistyped token must not replace a good one, nor "sign in" silently.
-      const check = readConfig().serverKind === 'flightdeck' ? await checkToken(url, value.trim()) : { kind: 'unchecked' as const };
-      if (check.kind === 'refused') {
-        void vscode.window.showErrorMessage(`${originOf(url)} refused this token (${check.reason}). Nothing was saved.`, 'Sign In Again').then((choice) => {
-          if (choice) void vscode.commands.executeCommand('flightdeck.signIn');
-        });
-        return undefined;
-      }
-      await ctx.sessions.signIn(url, value.trim());
-      const as = check.kind === 'accepted' ? ` as ${check.caller.name} (${check.caller.role})` : '';
-      const unchecked = check.kind === 'unreachable' ? ` The token could not be checked: ${check.reason}.` : '';
-      void vscode.window.showInformationMessage(`Signed in to ${originOf(url)}${as}.${unchecked}`);
-      return check.kind === 'accepted' ? check.caller : undefined;
+      return signInWithToken(ctx.sessions, url, value.trim());
     }),
     vscode.commands.registerCommand('flightdeck.signOut', async () => {
       const url = readConfig().serverUrl;
@@ -73,6 +65,26 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
       void vscode.window.showInformationMessage(`Signed out of ${originOf(url)}.`);
     }),
   ];
+}
+
+/**
+ * Keeps a token the user typed for `url`, once the server has accepted it (a mistyped token must not
+ * replace a good one, nor "sign in" silently), and says as whom. The caller is the one that asked the
+ * user; the VS Code tier calls it directly, as it cannot type into an input box.
+ */
+export async function signInWithToken(sessions: SessionManager, url: string, token: string): Promise<Caller | undefined> {
+  const check = readConfig().serverKind === 'flightdeck' ? await checkToken(url, token) : { kind: 'unchecked' as const };
+  if (check.kind === 'refused') {
+    void vscode.window.showErrorMessage(`${originOf(url)} refused this token (${check.reason}). Nothing was saved.`, 'Sign In Again').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('flightdeck.signIn');
+    });
+    return undefined;
+  }
+  await sessions.signIn(url, token);
+  const as = check.kind === 'accepted' ? ` as ${check.caller.name} (${check.caller.role})` : '';
+  const unchecked = check.kind === 'unreachable' ? ` The token could not be checked: ${check.reason}.` : '';
+  void vscode.window.showInformationMessage(`Signed in to ${originOf(url)}${as}.${unchecked}`);
+  return check.kind === 'accepted' ? check.caller : undefined;
 }
 
 function validateServerUrl(value: string): string | undefined {

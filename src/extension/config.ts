@@ -1,6 +1,7 @@
 // Typed access to every Flightdeck setting: the only file that reads them, so no other file spells a key.
 import * as vscode from 'vscode';
 import { AVIATOR_SAAS_URL } from '../client/aviator';
+import type { EnvTokenScope } from '../core/origin';
 
 export type ServerKind = 'flightdeck' | 'aviator';
 
@@ -10,7 +11,13 @@ export interface FlightdeckConfig {
   serverUrl: string | undefined;
   serverKind: ServerKind;
   pollSeconds: number;
+  /** Which server origins FLIGHTDECK_TOKEN may be sent to: the user's choices, not a workspace's. */
+  envTokenScope: EnvTokenScope;
+  /** `debug` adds the embedded server's request logs and other detail to Output → Flightdeck. */
+  logLevel: LogLevel;
 }
+
+export type LogLevel = 'info' | 'debug';
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConfig {
   const config = vscode.workspace.getConfiguration('flightdeck');
@@ -19,11 +26,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConf
   const kind = config.get<string>('server.kind', 'flightdeck');
   const poll = config.get<number>('refresh.pollSeconds', 30);
   const serverKind: ServerKind = kind === 'aviator' ? 'aviator' : 'flightdeck';
+  const fromUserSettings = config.inspect<string>('server.url')?.globalValue;
   return {
     serverUrl: fromSetting || fromEnv || (serverKind === 'aviator' ? AVIATOR_SAAS_URL : undefined),
     serverKind,
     pollSeconds: Number.isFinite(poll) ? Math.min(3600, Math.max(5, poll)) : 30,
+    envTokenScope: {
+      explicitOrigin: env.FLIGHTDECK_TOKEN_ORIGIN || undefined,
+      envServerUrl: fromEnv || undefined,
+      userServerUrl: typeof fromUserSettings === 'string' && fromUserSettings.trim() ? fromUserSettings.trim() : undefined,
+    },
+    logLevel: readLogLevel(),
   };
+}
+
+/** Read on every debug line: cheap, and a changed setting applies at once. */
+export function readLogLevel(): LogLevel {
+  return vscode.workspace.getConfiguration('flightdeck').get<string>('log.level', 'info') === 'debug' ? 'debug' : 'info';
 }
 
 export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as vscode from 'vscode';
 import { clearEmbeddedState, embeddedStateFile, isAlive, readStateFile, writeEmbeddedState } from '../client/embeddedState';
+import { isLoopbackHttpUrl } from '../core/origin';
+import { exitReason, parseServerLine } from '../core/serverLog';
 import type { Logger } from './log';
 import { describeError } from '../core/errors';
 
@@ -82,6 +84,8 @@ export class EmbeddedServer implements vscode.Disposable {
       windowsHide: true,
     });
     this.child = child;
+    // The last lines it printed: when it exits before listening, they say why (a locked data dir …).
+    const tail: string[] = [];
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the embedded server did not start within 60 s')), 60_000);
       const lines = readline.createInterface({ input: child.stdout! });
@@ -91,13 +95,16 @@ export class EmbeddedServer implements vscode.Disposable {
           clearTimeout(timer);
           resolve(match[1]);
         } else {
-          this.log.info(`[server] ${line}`);
+          this.logServerLine(line, tail);
         }
       });
-      readline.createInterface({ input: child.stderr! }).on('line', (line) => this.log.info(`[server] ${line}`));
+      readline.createInterface({ input: child.stderr! }).on('line', (line) => this.logServerLine(line, tail));
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
-        reject(new Error(`the embedded server exited (${signal ?? `code ${code}`}) before listening`));
+        const reason = exitReason(tail);
+        reject(new Error(reason
+          ? `the embedded server could not start: ${reason.replace(/\.$/, '')}`
+          : `the embedded server exited (${signal ?? `code ${code}`}) before listening`));
       });
       child.once('error', (error) => {
         clearTimeout(timer);
@@ -110,6 +117,15 @@ export class EmbeddedServer implements vscode.Disposable {
     this.restarts = 0;
     this.endpoint = { url, token, owned: true };
     return this.endpoint;
+  }
+
+  /** One line of the server's output, at its own level; request logs only at `flightdeck.log.level: debug`. */
+  private logServerLine(raw: string, tail: string[]): void {
+    if (!raw.trim()) return;
+    tail.push(raw);
+    if (tail.length > 20) tail.shift();
+    const line = parseServerLine(raw);
+    this.log[line.level](`[server] ${line.text}`);
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -133,6 +149,12 @@ export class EmbeddedServer implements vscode.Disposable {
   private async findShared(token: string): Promise<EmbeddedEndpoint | undefined> {
     const state = readStateFile(this.stateFile);
     if (!state || !isAlive(state.pid)) return undefined;
+    // Anyone who can write the file could name their own server and be sent the admin token: only the
+    // loopback addresses an embedded server listens on are believed.
+    if (!isLoopbackHttpUrl(state.url)) {
+      this.log.warn(`Ignoring the embedded server state file: ${JSON.stringify(state.url)} is not a loopback http URL`);
+      return undefined;
+    }
     try {
       const response = await fetch(new URL('/api/releases', state.url), {
         headers: { Authorization: `Bearer ${token}` },

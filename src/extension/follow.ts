@@ -6,6 +6,7 @@ import type { Deployment } from '../api/schemas';
 import { isTerminal } from '../core/deploymentStatus';
 import { defaultPollPolicy, PollSchedule } from '../core/freshness';
 import type { Logger } from './log';
+import type { LoudNotifier } from './notifications';
 import type { SessionManager } from './session';
 import { nodeTimers, wallClock } from './timers';
 
@@ -13,10 +14,12 @@ import { nodeTimers, wallClock } from './timers';
 const GIVE_UP_MS = 65 * 60 * 1000;
 
 export async function followDeployment(
-  deps: { sessions: SessionManager; log: Logger },
+  deps: { sessions: SessionManager; log: Logger; notifier?: LoudNotifier | undefined },
   deployment: Deployment,
   verb: string,
 ): Promise<Deployment> {
+  // While this progress follows it, the notifier leaves its end to the message below.
+  deps.notifier?.following(deployment.id, true);
   const title = `${verb} ${deployment.project}/${deployment.environment_name} to ${deployment.release_candidate_version}`;
   let latest = deployment;
   const final = await vscode.window.withProgress(
@@ -64,7 +67,9 @@ export async function followDeployment(
       update(deployment);
     }),
   );
+  deps.notifier?.following(deployment.id, false);
   if (!final) return latest;
+  deps.notifier?.announced(final.id);
   const where = `${final.project}/${final.environment_name}`;
   const actions = ['Open Stage', 'Show Logs'];
   const pick = final.status === 'success'

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 
 export interface Logger {
+  /** Detail for debugging (request logs …): written only at `flightdeck.log.level: debug`. */
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -18,8 +20,19 @@ export function redact(message: string, secrets: readonly string[] = []): string
   return text;
 }
 
-export function createLogger(channel: vscode.LogOutputChannel, knownSecrets: () => readonly string[]): Logger {
+export function createLogger(
+  channel: vscode.LogOutputChannel,
+  knownSecrets: () => readonly string[],
+  level: () => 'info' | 'debug' = () => 'info',
+): Logger {
   return {
+    debug: (m) => {
+      if (level() !== 'debug') return;
+      // The channel hides its own debug lines unless its level (Developer: Set Log Level) says otherwise;
+      // our setting asked for them, so they are written where they show.
+      if (channel.logLevel <= vscode.LogLevel.Debug) channel.debug(redact(m, knownSecrets()));
+      else channel.info(`[debug] ${redact(m, knownSecrets())}`);
+    },
     info: (m) => channel.info(redact(m, knownSecrets())),
     warn: (m) => channel.warn(redact(m, knownSecrets())),
     error: (m) => channel.error(redact(m, knownSecrets())),

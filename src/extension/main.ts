@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { registerActionCommands } from './actions';
 import { ProjectConfigSource, registerAviator } from './aviator';
 import { registerConnectionCommands, registerCopyCommands } from './commands';
-import { affectsConnection, readConfig } from './config';
+import { affectsConnection, readConfig, readLogLevel } from './config';
 import { ConfirmerSlot, type Confirmer } from './confirm';
 import { EmbeddedServer } from './embeddedServer';
 import { createLogger } from './log';
@@ -16,6 +16,9 @@ import { RefreshController } from './refresh';
 import { ReleaseStatusBar } from './statusBar';
 import { WorkspaceRepositories } from './workspace';
 import { SessionManager } from './session';
+import { LoudNotifier } from './notifications';
+import { lastPromotePick } from './promotePicker';
+import { AgeTicker } from './tree/ages';
 import { ReleaseTreeModel } from './tree/model';
 import { ReleaseTreeProvider } from './tree/provider';
 
@@ -28,6 +31,10 @@ export interface FlightdeckApi {
   refresh: RefreshController;
   workspace: WorkspaceRepositories;
   statusBar: ReleaseStatusBar;
+  notifier: LoudNotifier;
+  ages: AgeTicker;
+  /** The rows of the last Promote… pick. */
+  promotePick: { rows: string[] };
   stage: StagePanelManager;
   commits: CommitInsightsApi;
   activatedAt: number;
@@ -40,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const activatedAt = performance.now();
   const channel = vscode.window.createOutputChannel('Flightdeck', { log: true });
   const knownSecrets: string[] = [];
-  const log = createLogger(channel, () => knownSecrets);
+  const log = createLogger(channel, () => knownSecrets, readLogLevel);
   log.info(aboutLine());
   const embedded = new EmbeddedServer(context, log);
   const projectConfig = new ProjectConfigSource(log);
@@ -49,16 +56,19 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const workspace = new WorkspaceRepositories(log, context.globalStorageUri);
   const provider = new ReleaseTreeProvider(model, workspace.commitCounter());
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
-  const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds);
-  context.subscriptions.push(channel, embedded, projectConfig, sessions, model, view, refresh);
+  const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds, log);
+  const ages = new AgeTicker(view as vscode.TreeView<unknown>, provider);
+  context.subscriptions.push(channel, embedded, projectConfig, sessions, model, provider, view, refresh, ages);
   const statusBar = new ReleaseStatusBar(model, workspace);
+  const notifier = new LoudNotifier(sessions, model, workspace, log);
+  context.subscriptions.push(notifier);
   const confirmer = new ConfirmerSlot();
   context.subscriptions.push(
     workspace,
     statusBar,
     ...registerConnectionCommands({ log, sessions, refresh }),
     ...registerCopyCommands(),
-    ...registerActionCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter() }),
+    ...registerActionCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter(), notifier }),
     registerCreateProject({ sessions, workspace, refresh }),
     registerAbout({ context, sessions }),
     ...registerAviator({
@@ -81,7 +91,8 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   if (process.env.FLIGHTDECK_TOKEN) knownSecrets.push(process.env.FLIGHTDECK_TOKEN);
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
-  const api: FlightdeckApi = { model, provider, sessions, embedded, refresh, workspace, statusBar, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined,
+  const api: FlightdeckApi = {
+    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined,
     setConfirmer: (replacement) => confirmer.use(replacement),
   };
   api.firstRequestAt = performance.now();

@@ -3,6 +3,7 @@
 // an action) takes its place; the view's message line says how fresh the data is.
 import * as vscode from 'vscode';
 import { defaultPollPolicy, describeFreshness, PollSchedule } from '../core/freshness';
+import type { Logger } from './log';
 import type { ReleaseTreeModel } from './tree/model';
 import type { SessionManager } from './session';
 import { nodeTimers, wallClock } from './timers';
@@ -14,6 +15,8 @@ export class RefreshController implements vscode.Disposable {
   private readonly polls: PollSchedule;
   private eventTimer: NodeJS.Timeout | undefined;
   private messageTimer: NodeJS.Timeout | undefined;
+  /** The last fetch error written to the log: a poll that fails the same way again adds no line. */
+  private loggedError: string | undefined;
   /** A 401 prompts to sign in once per session, not at every poll. */
   private promptedSignIn = false;
   private readonly disposables: vscode.Disposable[] = [];
@@ -23,6 +26,7 @@ export class RefreshController implements vscode.Disposable {
     private readonly sessions: SessionManager,
     private readonly view: vscode.TreeView<unknown>,
     basePollSeconds: () => number,
+    private readonly log?: Logger,
   ) {
     this.polls = new PollSchedule({
       poll: () => void this.now(),
@@ -34,6 +38,8 @@ export class RefreshController implements vscode.Disposable {
     });
     this.disposables.push(
       sessions.onDidReceiveEvent(() => this.onEvent()),
+      // Events were missed and cannot be replayed: what the tree shows may be stale, fetch it all now.
+      sessions.onDidResetStream(() => void this.now()),
       sessions.onDidChangeStreamState((state) => {
         // A stream that (re)connects may have missed nothing (it resumes), but a first connect after an
         // outage should show fresh data at once.
@@ -49,6 +55,11 @@ export class RefreshController implements vscode.Disposable {
       }),
       model.onDidChangeState(() => {
         this.updateMessage();
+        if (model.lastError !== this.loggedError) {
+          if (model.lastError) this.log?.warn(`The release server cannot be reached: ${model.lastError}`);
+          else if (this.loggedError) this.log?.info('The release server answers again');
+          this.loggedError = model.lastError;
+        }
         if (model.state === 'signin' && !this.promptedSignIn) {
           this.promptedSignIn = true;
           void vscode.window.showWarningMessage(`The release server refused Flightdeck's token: ${model.lastError ?? 'sign-in needed'}.`, 'Sign In').then((choice) => {
@@ -89,7 +100,8 @@ export class RefreshController implements vscode.Disposable {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
     const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, Date.now());
-    // The welcome view already explains an empty tree; the message line is for data that is showing.
+    // The message line is for data that is showing: an empty tree has its welcome view, and an
+    // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
     this.view.message = this.model.allProjects.length > 0 ? text : '';
   }
 

@@ -6,6 +6,7 @@ import type { ReleaseBackend } from '../client/backend';
 import type { StreamStatus } from '../api/protocol';
 import { openEventStream, type EventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
+import { envTokenAppliesTo, envTokenOrigins, originOf, type EnvTokenScope } from '../core/origin';
 import { createAviatorBackend, type ProjectConfigSource } from './aviator';
 import { readConfig } from './config';
 import type { EmbeddedServer } from './embeddedServer';
@@ -31,10 +32,13 @@ export class SessionManager implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly eventEmitter = new vscode.EventEmitter<ReleaseEvent>();
   private readonly streamStateEmitter = new vscode.EventEmitter<StreamStatus>();
+  private readonly streamResetEmitter = new vscode.EventEmitter<void>();
   /** A new session replaced the old one: drop cached data, refetch. */
   readonly onDidChangeSession = this.changeEmitter.event;
   readonly onDidReceiveEvent = this.eventEmitter.event;
   readonly onDidChangeStreamState = this.streamStateEmitter.event;
+  /** The stream could not resume where it was (the server's log restarted or was pruned): refetch. */
+  readonly onDidResetStream = this.streamResetEmitter.event;
   streamState: StreamStatus = 'closed';
 
   constructor(
@@ -85,7 +89,7 @@ export class SessionManager implements vscode.Disposable {
     if (config.serverUrl) {
       const origin = originOf(config.serverUrl);
       const stored = this.tokenOrigins().includes(origin) ? await this.secrets.get(TOKEN_KEY_PREFIX + origin) : undefined;
-      const fromEnv = process.env.FLIGHTDECK_TOKEN || undefined;
+      const fromEnv = this.envTokenFor(config.serverUrl, config.envTokenScope);
       const token = stored ?? fromEnv;
       this.log.info(`Connecting to ${config.serverUrl} (${config.serverKind})`);
       return {
@@ -106,12 +110,26 @@ export class SessionManager implements vscode.Disposable {
     };
   }
 
+  /** FLIGHTDECK_TOKEN, when it may go to this server's origin (core/origin.ts says which). */
+  private envTokenFor(serverUrl: string, scope: EnvTokenScope): string | undefined {
+    const token = process.env.FLIGHTDECK_TOKEN || undefined;
+    if (!token || envTokenAppliesTo(serverUrl, scope)) return token;
+    const origins = envTokenOrigins(scope);
+    this.log.warn(`FLIGHTDECK_TOKEN is not sent to ${originOf(serverUrl)}: it goes only to ${origins.length > 0 ? origins.join(', ') : 'no server'} `
+      + '(FLIGHTDECK_TOKEN_ORIGIN, else FLIGHTDECK_SERVER and flightdeck.server.url in your user settings). Sign in to use this server.');
+    return undefined;
+  }
+
   private openStream(session: ActiveSession): void {
     if (!session.backend.capabilities.events) return;
     this.stream = openEventStream({
       baseUrl: session.backend.baseUrl,
       token: session.token,
       onEvent: (event) => this.eventEmitter.fire(event),
+      onReset: (head, reason) => {
+        this.log.info(`Event stream: the server could not resume (${reason}); refetching from event ${head}`);
+        this.streamResetEmitter.fire();
+      },
       onState: (state, detail) => {
         this.streamState = state;
         if (state === 'reconnecting' && detail) this.log.info(`Event stream: ${detail}; reconnecting`);
@@ -143,13 +161,9 @@ export class SessionManager implements vscode.Disposable {
     this.changeEmitter.dispose();
     this.eventEmitter.dispose();
     this.streamStateEmitter.dispose();
+    this.streamResetEmitter.dispose();
   }
 }
 
-export function originOf(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return url;
-  }
-}
+/** Stored tokens are kept per origin; re-exported for the commands that name it to the user. */
+export { originOf };

@@ -5,7 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAuth } from './http/auth';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandlers } from './http/errors';
-import { EventStreamHub } from './http/event-stream';
+import {
+  DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_TOKEN, DEFAULT_STALLED_STREAM_MS, EventStreamHub,
+} from './http/event-stream';
 import { registerJsonBodyParser } from './http/json-body';
 import { RouteRegistry } from './http/route';
 import { registerEngineRoutes } from './engine/routes';
@@ -32,6 +34,11 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Interval of the SSE keep-alive comment. */
   keepAliveMs?: number;
+  /** Concurrent event streams one token may hold (default 20), and the server in total (default 10,000). */
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  /** An event stream whose client takes no byte for this long is dropped (default 60 s). */
+  stalledStreamMs?: number;
   /** Longest time to receive a whole request; then 408 and the connection closes. */
   requestTimeoutMs?: number;
   metrics: ServerMetrics;
@@ -79,6 +86,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const hub = new EventStreamHub(options.service, {
     keepAliveMs: options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS,
+    maxStreamsPerToken: options.maxStreamsPerToken ?? DEFAULT_MAX_STREAMS_PER_TOKEN,
+    maxStreams: options.maxStreams ?? DEFAULT_MAX_STREAMS,
+    stalledStreamMs: options.stalledStreamMs ?? DEFAULT_STALLED_STREAM_MS,
+    onError: (error) => app.log.error({ err: error }, 'event stream failed'),
     observer: options.metrics.streams,
   });
   options.metrics.countStreams(() => hub.size);

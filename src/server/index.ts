@@ -34,6 +34,12 @@ export interface StartServerOptions {
   requestTimeoutMs?: number;
   /** Events kept for replay (default 10,000). */
   eventRetention?: number;
+  /** Concurrent event streams one token may hold (default 20). */
+  maxStreamsPerToken?: number;
+  /** Concurrent event streams on this server (default 10,000). */
+  maxStreams?: number;
+  /** An event stream whose client takes no byte for this long is dropped (default 60 s). */
+  stalledStreamMs?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
   engine?: Omit<EngineOptions, 'databaseUrl' | 'log' | 'observer' | 'secrets'> | false;
   /** Also serve GET /metrics without a token on this port of `host` (0 picks one); off by default. */
@@ -84,6 +90,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       metrics,
       ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
+      ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
+      ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+      ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     log = app.log;

@@ -4,7 +4,7 @@
 // Everything is cached (resolved tokens, blame per file version + HEAD, answers per model change) and
 // failures are cached briefly, so a hover costs a few Map lookups once warm.
 import * as vscode from 'vscode';
-import type { Project } from '../../api/schemas';
+import { COMMIT_PATTERN, type Project } from '../../api/schemas';
 import { distinctTips, whereIsCommit, type Containment } from '../../core/containment';
 import { GitRepository, UNCOMMITTED, repoMatchesRemote, type CommitInfo } from '../../git';
 import type { Logger } from '../log';
@@ -162,7 +162,8 @@ export class CommitInsights implements vscode.Disposable {
     for (const project of this.model.allProjects) {
       for (const environment of project.environments) {
         for (const [deployment, active] of [[environment.current, false], [environment.active, true]] as const) {
-          if (deployment?.commit.toLowerCase().startsWith(prefix)) {
+          // Only a well-formed commit id: what a server calls a commit ends up in hover links.
+          if (deployment && COMMIT_PATTERN.test(deployment.commit) && deployment.commit.toLowerCase().startsWith(prefix)) {
             deployedIn.push({
               project: project.name, environment: environment.name, version: deployment.release_candidate_version,
               commit: deployment.commit.toLowerCase(), active,

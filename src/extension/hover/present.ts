@@ -5,6 +5,7 @@ import type { Project } from '../../api/schemas';
 import type { Containment, ProjectPresence } from '../../core/containment';
 import { formatAge, plural, shortSha } from '../../core/format';
 import { ladder } from '../../core/ladder';
+import { commandLink, escapeMarkdown, markdownCode } from '../../core/markdown';
 import type { CommitInfo } from '../../git';
 
 /** The commands a hover may run; the MarkdownString trusts exactly these. */
@@ -88,26 +89,16 @@ export function projectRows(
 
 // ── markdown ──────────────────────────────────────────────────────────────────────────────────────────
 
-/**
- * Makes text from git or the server (subjects, author names, versions, names) inert in markdown: no
- * emphasis, links, images, html, theme icons (`$(…)`) or line breaks can come out of it.
- */
-export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()#+\-.!|~$]/g, '\\$&')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
-}
-
-/** A `command:` link target; VS Code passes a JSON object as the command's one argument. */
-export function commandUri(command: HoverCommand, args: unknown): string {
-  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
-}
-
+/** A link to one of the hover's commands; its arguments travel JSON-encoded in the URI. */
 function link(text: string, command: HoverCommand, args: unknown, title: string): string {
-  return `[${text}](${commandUri(command, args)} "${title.replace(/["\\]/g, '')}")`;
+  return commandLink(text, command, args, title);
+}
+
+/** A full or abbreviated commit id, the only thing a hover passes to a command as `sha`. */
+const HEX_SHA = /^[0-9a-f]{7,64}$/i;
+
+export function isHexSha(value: string): boolean {
+  return HEX_SHA.test(value);
 }
 
 const MARK: Record<RowState, string> = { live: '✓', rolling: '◐', deploying: '◐', not_yet: '✗', unknown: '?', empty: '–' };
@@ -172,9 +163,10 @@ export function commitHoverMarkdown(
   deployments: DeploymentState,
   now: number = Date.now(),
 ): string | undefined {
-  if (deployments.kind === 'unrelated') return undefined;
+  // The SHA goes into command links: anything but a commit id (git's answer is one) gets no hover.
+  if (deployments.kind === 'unrelated' || !isHexSha(subject.sha)) return undefined;
   const sha = subject.sha;
-  const short = `\`${shortSha(sha)}\``;
+  const short = markdownCode(shortSha(sha));
   const header: string[] = [subject.kind === 'blame'
     ? `$(rocket) **Flightdeck** · line ${subject.line} was last changed in ${short}`
     : `$(rocket) **Flightdeck** · commit ${short}`];
@@ -242,12 +234,15 @@ export interface MissingCommit {
   deployedIn: { project: string; environment: string; version: string; commit: string; active: boolean }[];
 }
 
-export function missingCommitMarkdown(missing: MissingCommit): string {
-  const commit = missing.deployedIn[0]?.commit ?? missing.token;
+export function missingCommitMarkdown(missing: MissingCommit): string | undefined {
+  // The server's commit goes into command links and titles: only a commit id does (a rogue server's
+  // "commit" could be anything), else the hex token the user pointed at, else no hover.
+  const commit = [missing.deployedIn[0]?.commit, missing.token].find((c): c is string => c !== undefined && isHexSha(c));
+  if (commit === undefined) return undefined;
   const where = missing.deployedIn.slice(0, 4).map((d) =>
     `${escapeMarkdown(d.project)}/${escapeMarkdown(d.environment)} ${d.active ? 'is deploying' : 'runs'} ${escapeMarkdown(d.version)}`);
   return [
-    `$(rocket) **Flightdeck** · commit \`${shortSha(commit)}\``,
+    `$(rocket) **Flightdeck** · commit ${markdownCode(shortSha(commit))}`,
     `${where.join('; ')}${missing.deployedIn.length > 4 ? '; …' : ''}.  \nThis commit is not in your local clone, so Flightdeck cannot compare it with your history.`,
     [
       link('$(repo-fetch) Fetch', 'flightdeck.fetchCommit', { sha: commit }, 'Run git fetch for this repository'),

@@ -75,7 +75,8 @@ export class CommitHoverProvider implements vscode.HoverProvider {
     if (identity === TIMED_OUT) return undefined;
     if (!identity) {
       const missing = this.insights.missingDeployedCommit(sha.text);
-      return missing ? new vscode.Hover(trusted(missingCommitMarkdown(missing)), range) : undefined;
+      const text = missing ? missingCommitMarkdown(missing) : undefined;
+      return text ? new vscode.Hover(trusted(text), range) : undefined;
     }
     const deployments = await this.deployments(identity.repo, identity.sha, document.uri, remaining, cancelled);
     const text = commitHoverMarkdown({ kind: 'sha', sha: identity.sha }, identity.info, deployments);

@@ -31,7 +31,11 @@ export class StagePanelManager implements vscode.Disposable {
       deps.sessions.onDidChangeStreamState((state) => {
         for (const panel of this.panels.values()) panel.onStreamState(state);
       }),
+      // A session change, or a stream that could not resume (events were missed): each panel starts over.
       deps.sessions.onDidChangeSession(() => {
+        for (const panel of this.panels.values()) panel.onSessionChanged();
+      }),
+      deps.sessions.onDidResetStream(() => {
         for (const panel of this.panels.values()) panel.onSessionChanged();
       }),
     );

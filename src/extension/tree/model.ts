@@ -72,6 +72,11 @@ export class ReleaseTreeModel implements vscode.Disposable {
     this.changeEmitter.fire([node]);
   }
 
+  /** The rows that show a relative time: every environment, and the deployments listed under them. */
+  nodesShowingAges(): ReleaseNode[] {
+    return [...this.nodes.values()].filter((n) => n.kind !== 'project');
+  }
+
   nodeById(id: string): ReleaseNode | undefined {
     return this.nodes.get(id);
   }

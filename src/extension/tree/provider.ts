@@ -2,15 +2,40 @@
 // the contextValue that decides which actions the menus offer on each node.
 import * as vscode from 'vscode';
 import type { Deployment, Environment } from '../../api/schemas';
-import { formatAge, shortSha } from '../../core/format';
+import { formatAge, humanize, shortSha } from '../../core/format';
 import { availableActions, planInProject, type ActionCapabilities } from '../../core/actionPlan';
 import { isRollbackKind } from '../../core/deploymentStatus';
+import { healthLine, summarizeHealth } from '../../core/health';
 import { activeRolloutPercent, environmentState, rungAbove, type EnvironmentState } from '../../core/ladder';
+import { escapeMarkdown, escapeMarkdownLines, markdownCode } from '../../core/markdown';
 import type { CommitCounter } from '../commitCounter';
+import { treeAge } from './ages';
 import type { DeploymentNode, EnvironmentNode, ProjectNode, ReleaseNode, ReleaseTreeModel } from './model';
 
-export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode> {
-  readonly onDidChangeTreeData: vscode.Event<ReleaseNode | ReleaseNode[] | undefined>;
+/** A row of the view while the server cannot be reached and nothing is cached: the reason, then what to do. */
+export interface OfflineRow {
+  readonly kind: 'offline';
+  readonly id: string;
+  readonly label: string;
+  readonly icon: string;
+  readonly command?: string;
+}
+
+const OFFLINE_ACTIONS: readonly OfflineRow[] = [
+  { kind: 'offline', id: 'offline/retry', label: 'Retry', icon: 'refresh', command: 'flightdeck.refresh' },
+  { kind: 'offline', id: 'offline/connect', label: 'Connect to Server…', icon: 'plug', command: 'flightdeck.connect' },
+  { kind: 'offline', id: 'offline/embedded', label: 'Use Embedded Server', icon: 'server-process', command: 'flightdeck.useEmbedded' },
+  { kind: 'offline', id: 'offline/logs', label: 'Show Logs', icon: 'output', command: 'flightdeck.showLogs' },
+];
+
+export type TreeRow = ReleaseNode | OfflineRow;
+
+export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vscode.Disposable {
+  readonly onDidChangeTreeData: vscode.Event<TreeRow | TreeRow[] | undefined>;
+  private readonly changeEmitter = new vscode.EventEmitter<TreeRow | TreeRow[] | undefined>();
+  private readonly modelSubscription: vscode.Disposable;
+  /** Re-renders of the age labels by the ticker (AgeTicker), for the tests. */
+  ageRenders = 0;
 
   /** `from..to` → commits `to` has that `from` lacks; undefined while counting, null when unknown. */
   private readonly ahead = new Map<string, number | null | undefined>();
@@ -20,7 +45,24 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     private readonly commits?: CommitCounter,
     private readonly now: () => number = Date.now,
   ) {
-    this.onDidChangeTreeData = model.onDidChange;
+    this.onDidChangeTreeData = this.changeEmitter.event;
+    this.modelSubscription = model.onDidChange((nodes) => this.changeEmitter.fire(nodes));
+  }
+
+  /**
+   * Relative times ("2m ago") age without new data: re-render the rows that show one (environments and
+   * the deployments under them), from the cached data, without fetching.
+   */
+  renderAges(): void {
+    const rows = this.model.nodesShowingAges();
+    if (rows.length === 0) return;
+    this.ageRenders += 1;
+    this.changeEmitter.fire(rows);
+  }
+
+  dispose(): void {
+    this.modelSubscription.dispose();
+    this.changeEmitter.dispose();
   }
 
   /**
@@ -45,18 +87,27 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     return undefined;
   }
 
-  getChildren(node?: ReleaseNode): Promise<ReleaseNode[]> {
+  getChildren(node?: TreeRow): Promise<TreeRow[]> {
+    if (node?.kind === 'offline') return Promise.resolve([]);
+    // Nothing to show and the server cannot be reached: say why, and offer what the user can do. (The
+    // view's message would hide the welcome view, which cannot show a reason of its own.)
+    if (!node && this.model.state === 'offline' && this.model.allProjects.length === 0) {
+      const reason: OfflineRow = { kind: 'offline', id: 'offline/reason', label: 'The release server cannot be reached', icon: 'error' };
+      return Promise.resolve([reason, ...OFFLINE_ACTIONS]);
+    }
     return this.model.children(node);
   }
 
-  getParent(node: ReleaseNode): ReleaseNode | undefined {
-    if (node.kind === 'project') return undefined;
+  getParent(node: TreeRow): ReleaseNode | undefined {
+    if (node.kind === 'project' || node.kind === 'offline') return undefined;
     const parentId = node.kind === 'environment' ? `project/${node.project.name}` : `environment/${node.project.name}/${node.environment.name}`;
     return this.model.nodeById(parentId);
   }
 
-  getTreeItem(node: ReleaseNode): vscode.TreeItem {
+  getTreeItem(node: TreeRow): vscode.TreeItem {
     switch (node.kind) {
+      case 'offline':
+        return this.offlineItem(node);
       case 'project':
         return this.projectItem(node);
       case 'environment':
@@ -66,6 +117,22 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     }
   }
 
+  private offlineItem(row: OfflineRow): vscode.TreeItem {
+    const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
+    item.id = row.id;
+    if (row.command) {
+      item.iconPath = new vscode.ThemeIcon(row.icon);
+      item.command = { command: row.command, title: row.label };
+      return item;
+    }
+    const reason = this.model.lastError ?? 'no answer';
+    item.iconPath = new vscode.ThemeIcon(row.icon, new vscode.ThemeColor('problemsErrorIcon.foreground'));
+    item.description = reason;
+    item.tooltip = new vscode.MarkdownString(`**The release server cannot be reached**\n\n${escapeMarkdownLines(reason)}`);
+    item.accessibilityInformation = { label: `The release server cannot be reached: ${reason}` };
+    return item;
+  }
+
   private projectItem(node: ProjectNode): vscode.TreeItem {
     const item = new vscode.TreeItem(node.project.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
@@ -73,9 +140,9 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     item.description = node.project.repo;
     item.contextValue = 'flightdeck.project';
     const tooltip = new vscode.MarkdownString();
-    tooltip.appendMarkdown(`**${escape(node.project.name)}**  \n`);
-    tooltip.appendMarkdown(`Repository: \`${escape(node.project.repo)}\`  \n`);
-    if (node.project.description) tooltip.appendMarkdown(`${escape(node.project.description)}  \n`);
+    tooltip.appendMarkdown(`**${escapeMarkdown(node.project.name)}**  \n`);
+    tooltip.appendMarkdown(`Repository: ${markdownCode(node.project.repo)}  \n`);
+    if (node.project.description) tooltip.appendMarkdown(`${escapeMarkdown(node.project.description)}  \n`);
     tooltip.appendMarkdown(`${node.project.environments.length} environments`);
     item.tooltip = tooltip;
     return item;
@@ -89,11 +156,18 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     const state = environmentState(env);
     item.iconPath = stateIcon(state, env);
     const ahead = this.commitsAhead(node);
+    const health = summarizeHealth(env, this.now());
+    // Failing checks show before the rollback they lead to: a warning icon and the count in the row.
+    if (health.tone === 'failing' && state !== 'failed') item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     // `+N`: commits this rung runs that the next rung up does not yet (the tooltip says so in words).
-    item.description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead}` : '');
+    const description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead}` : '');
+    // The failing count right after the version: the narrow sidebar cuts the end of a description.
+    item.description = health.tone === 'failing'
+      ? description.replace(/^([^·]+?)( · |$)/, `$1 · failing ${health.failures}/${health.threshold}$2`)
+      : description;
     item.tooltip = environmentTooltip(node, state, this.now());
     const above = rungAbove(node.project, env.name);
-    if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escape(above.name)}\n\n`);
+    if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escapeMarkdown(above.name)}\n\n`);
     item.contextValue = environmentContext(node, this.model.capabilities);
     item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
     item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };
@@ -104,7 +178,10 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<ReleaseNode>
     const d = node.deployment;
     const item = new vscode.TreeItem(d.release_candidate_version, vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
-    item.description = `${d.kind.replace('_', ' ')} · ${d.status.replace('_', ' ')} · ${d.actor} · ${formatAge(d.deploy_start_at, this.now())}`;
+    // The time first: the narrow default sidebar cuts the end of a description. The icon shows the status,
+    // so a success is not spelled out.
+    const status = d.status === 'success' ? '' : ` · ${d.status.replace('_', ' ')}`;
+    item.description = `${treeAge(d.deploy_start_at, this.now())} · ${d.kind.replace('_', ' ')}${status} · ${d.actor}`;
     item.iconPath = deploymentIcon(d);
     item.tooltip = deploymentTooltip(d, this.now());
     item.contextValue = 'flightdeck.deployment';
@@ -120,7 +197,7 @@ function unavailableEnvironmentItem(node: EnvironmentNode, error: string): vscod
   item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   item.description = error;
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(`**${escape(node.project.name)} / ${escape(env.name)}** — ${env.strategy}, ${env.tier}\n\n$(warning) ${escape(error)}`);
+  md.appendMarkdown(`**${escapeMarkdown(node.project.name)} / ${escapeMarkdown(env.name)}** — ${escapeMarkdown(env.strategy)}, ${escapeMarkdown(env.tier)}\n\n$(warning) ${escapeMarkdownLines(error)}`);
   item.tooltip = md;
   item.contextValue = 'flightdeck.unavailable';
   item.accessibilityInformation = { label: `${env.name}: ${error}` };
@@ -136,7 +213,7 @@ function environmentDescription(env: Environment, now: number): string {
     return `${current ?? 'nothing'} → ${env.active.release_candidate_version} · ${progress}${env.active.rollout?.paused ? ' · paused' : ''}`;
   }
   if (!env.current) return env.frozen ? 'nothing deployed · frozen' : 'nothing deployed';
-  const age = formatAge(env.current.deploy_end_at ?? env.current.deploy_start_at, now);
+  const age = treeAge(env.current.deploy_end_at ?? env.current.deploy_start_at, now);
   return `${current} · ${age}${env.frozen ? ' · frozen' : ''}`;
 }
 
@@ -195,36 +272,37 @@ function deploymentIcon(d: Deployment): vscode.ThemeIcon {
 function environmentTooltip(node: EnvironmentNode, state: EnvironmentState, now: number): vscode.MarkdownString {
   const env = node.environment;
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(`**${escape(node.project.name)} / ${escape(env.name)}** — ${env.strategy}, ${env.tier}`);
+  md.appendMarkdown(`**${escapeMarkdown(node.project.name)} / ${escapeMarkdown(env.name)}** — ${escapeMarkdown(env.strategy)}, ${escapeMarkdown(env.tier)}`);
   if (env.frozen) md.appendMarkdown(' · $(lock) frozen');
   if (env.protected) md.appendMarkdown(' · $(shield) protected');
   md.appendMarkdown('\n\n');
   if (env.current) md.appendMarkdown(deploymentLines(env.current, now, 'Live'));
   else md.appendMarkdown('Nothing deployed yet.\n\n');
   if (env.active) md.appendMarkdown(deploymentLines(env.active, now, 'Deploying'));
+  const health = summarizeHealth(env, now);
+  if (health.tone !== 'none') {
+    const icon = health.tone === 'failing' ? '$(error)' : health.tone === 'healthy' ? '$(pass)' : '$(pulse)';
+    // healthLine is our own wording (counts and an age); the check's error is the server's text.
+    md.appendMarkdown(`${icon} ${healthLine(health)}${health.error ? `  \n${escapeMarkdownLines(health.error)}` : ''}\n\n`);
+  }
   if (state === 'failed') md.appendMarkdown('The newest deployment failed.\n\n');
   return md;
 }
 
 function deploymentTooltip(d: Deployment, now: number): vscode.MarkdownString {
   const md = new vscode.MarkdownString('', true);
-  md.appendMarkdown(deploymentLines(d, now, `${d.kind.replace('_', ' ')} #${escape(d.id)}`));
+  md.appendMarkdown(deploymentLines(d, now, `${escapeMarkdown(humanize(d.kind))} #${escapeMarkdown(d.id)}`));
   return md;
 }
 
 function deploymentLines(d: Deployment, now: number, title: string): string {
   const lines = [
-    `**${title}:** \`${escape(d.release_candidate_version)}\` (${d.status.replace('_', ' ')})`,
-    `Commit: \`${shortSha(d.commit, 12)}\``,
-    `From: ${d.from_release_candidate_version ? `\`${escape(d.from_release_candidate_version)}\`` : 'nothing'} → \`${escape(d.release_candidate_version)}\``,
-    `By ${escape(d.actor)}, ${formatAge(d.deploy_start_at, now)} (${new Date(d.deploy_start_at).toLocaleString()})`,
+    `**${title}:** ${markdownCode(d.release_candidate_version)} (${escapeMarkdown(humanize(d.status))})`,
+    `Commit: ${markdownCode(shortSha(d.commit, 12))}`,
+    `From: ${d.from_release_candidate_version ? markdownCode(d.from_release_candidate_version) : 'nothing'} → ${markdownCode(d.release_candidate_version)}`,
+    `By ${escapeMarkdown(d.actor)}, ${formatAge(d.deploy_start_at, now)} (${escapeMarkdown(new Date(d.deploy_start_at).toLocaleString())})`,
   ];
   if (d.rollout) lines.push(`Rollout: step ${d.rollout.step + 1} of ${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ', paused' : ''}`);
-  if (d.error_message) lines.push(`$(error) ${escape(d.error_message)}`);
+  if (d.error_message) lines.push(`$(error) ${escapeMarkdownLines(d.error_message)}`);
   return lines.join('  \n') + '\n\n';
-}
-
-/** Escapes markdown so that names and messages from the server render as text. */
-export function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>$~]/g, (c) => `\\${c}`);
 }

@@ -13,6 +13,7 @@ import { runStep, type StepOutcome } from './executors';
 import { failAndRollBack, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
 import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
 import type { EngineLog } from './log';
+import { QuietLookWaiters, type QuietLookWait } from './looks';
 import { runHealthTask, runPromoteTask, type TaskRun } from './runners';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
 import { describeError } from '../../core/errors';
@@ -88,6 +89,7 @@ export class Engine {
   private unsubscribe: (() => void) | undefined;
   private unsubscribeEvents: (() => void) | undefined;
   private leadership: Promise<void> | undefined;
+  private readonly quietLooks = new QuietLookWaiters();
 
   constructor(private readonly service: ReleaseService, private readonly options: EngineOptions = {}) {
     this.pollMs = options.pollMs ?? 200;
@@ -135,6 +137,15 @@ export class Engine {
     this.schedule(0);
   }
 
+  /**
+   * Resolves after the next quiet look (looks.ts) that begins no earlier than `notBefore`: by then, all
+   * that was due has happened. Lets a caller show that nothing more happens without waiting by the clock.
+   */
+  nextQuietLook(options?: QuietLookWait): Promise<void> {
+    if (!this.running) return Promise.reject(new Error('The engine is not running'));
+    return this.quietLooks.wait(options);
+  }
+
   /** Stops claiming; lets executors finish for a grace period, then stops them (their steps stay resumable). */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -153,6 +164,7 @@ export class Engine {
       this.leader = false;
       await this.lock?.release();
       this.lock = undefined;
+      this.quietLooks.stopped();
     }
   }
 
@@ -270,13 +282,15 @@ export class Engine {
     this.wakeRequested = false;
     this.lastTickAt = Date.now();
     let delay = this.pollMs;
+    const look = { startedAt: this.lastTickAt, swept: false, quiet: false };
     try {
       const now = Date.now();
       if (now - this.lastSweep >= this.sweepMs) {
         this.lastSweep = now;
         await this.sweep(new Date(now));
+        look.swept = true;
       }
-      const { tasks, executors, nextDue } = await this.service.store.write(async (w) => {
+      const { tasks, executors, nextDue, claimedAny } = await this.service.store.write(async (w) => {
         const at = new Date();
         const busy = [...this.busy.keys()];
         // Environments first, then tasks: the order every other transaction locks them in.
@@ -306,8 +320,9 @@ export class Engine {
           const begun = await beginStep(w, task, this.claim, at);
           if (begun.action === 'run') run.push({ task, begun });
         }
-        return { tasks: others, executors: run, nextDue: await w.engine.nextDueAt() };
+        return { tasks: others, executors: run, nextDue: await w.engine.nextDueAt(), claimedAny: claimed.length > 0 };
       });
+      look.quiet = !claimedAny && this.inflight.size === 0;
       for (const { task, begun } of executors) this.dispatchExecutor(task, begun);
       for (const task of tasks) this.dispatch(task);
       if (tasks.length + executors.length >= this.batchSize) delay = 0;
@@ -317,6 +332,7 @@ export class Engine {
     } finally {
       this.ticking = false;
     }
+    this.quietLooks.looked({ ...look, quiet: look.quiet && !this.wakeRequested });
     if (this.wakeRequested) delay = 0;
     this.schedule(delay);
   }

@@ -1,20 +1,43 @@
 // Server-Sent Events for GET /api/events. A stream starts after the client's last id (or, without one,
-// after the newest event committed), subscribes to live events, replays the retained events after its
-// start from the database, then flushes what arrived meanwhile: no gap and no duplicate, across a
+// after the newest event committed), listens for live events, replays the retained events after its
+// start from the database, then sends what arrived meanwhile: no gap and no duplicate, across a
 // reconnect and across servers sharing a PostgreSQL database.
+//
+// Replay goes at the pace of the client's socket: a block of the log is written, and the next one only
+// once the socket has drained, so a stream holds at most one block of the log (shared with every other
+// stream reading it) however far behind it starts, and the event loop turns between blocks. A live
+// stream whose client falls behind goes back to replaying from the log rather than queueing in memory.
+// A stream is dropped only when its socket stops taking bytes altogether.
 import type { ServerResponse } from 'node:http';
 import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
 import { describeError } from '../../core/errors';
+import { ReplayBlocks, TurnBudget, sseFrame, type ReplayBlock } from '../service/event-replay';
 
-const REPLAY_PAGE = 500;
-/** A client this far behind is dropped; it reconnects with Last-Event-ID and replays from the log. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_STREAMS_PER_TOKEN = 20;
+/** Idle streams cost little; a team's watchers spread over a few replicas stay well under this. */
+export const DEFAULT_MAX_STREAMS = 10_000;
 /** The SSE `retry:` a shutting-down server sends before it ends a stream. */
 const SHUTDOWN_RETRY_MS = 1_000;
+/** Long enough for any client that reads at all; a stuck one holds its slot no longer than this. */
+export const DEFAULT_STALLED_STREAM_MS = 60_000;
+/** Live events held for a stream while it replays; beyond this it reads them from the log instead. */
+const PENDING_LIMIT_BYTES = 1024 * 1024;
+/** Unsent bytes a live stream may queue before it goes back to replaying from the log. */
+const LIVE_BACKLOG_BYTES = 256 * 1024;
 
 export interface EventStreamOptions {
   keepAliveMs: number;
+  /** Concurrent streams one token may hold. */
+  maxStreamsPerToken: number;
+  /** Concurrent streams on this server. */
+  maxStreams: number;
+  /** A stream whose socket has taken no byte for this long, while data waits, is dropped. */
+  stalledStreamMs: number;
+  /** Where failures of a stream that already started are reported. */
+  onError: (error: unknown) => void;
+  /** Bytes of the event log kept encoded for streams that replay (see ReplayBlocks). */
+  replayCacheBytes?: number;
   observer?: StreamObserver;
 }
 
@@ -24,123 +47,307 @@ export interface StreamObserver {
   sent(count: number, fromReplay: boolean): void;
 }
 
-/** A stream that cannot start: 503 with the API's JSON error body. */
-function unavailable(response: ServerResponse, error: string): void {
-  response.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+/** A place reserved for a stream before it starts; released when it closes or fails to start. */
+export interface StreamSlot {
+  readonly owner: string;
+  /** The owner's revocation count when reserved: a revocation meanwhile refuses the stream. */
+  readonly revision: number;
+  release(): void;
+}
+
+/** Why a stream starts somewhere other than where the client asked. */
+type ResetReason = 'ahead' | 'pruned';
+
+/** A stream that cannot start: a JSON error with the API's shape. */
+function refuse(response: ServerResponse, status: number, error: string): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   response.end(JSON.stringify({ error }));
 }
 
-function frame(event: StoredEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`;
+function resetFrame(head: number, reason: ResetReason): string {
+  return `id: ${head}\nevent: stream.reset\ndata: ${JSON.stringify({ head, reason, at: new Date().toISOString() })}\n\n`;
+}
+
+/** The index of the first id above `after` in ascending `ids` (ids.length when none is). */
+function firstAbove(ids: readonly number[], after: number): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((ids[middle] ?? 0) > after) high = middle;
+    else low = middle + 1;
+  }
+  return low;
 }
 
 /** One client's `GET /api/events` connection: its replay, then live events. */
 class SseConnection {
-  /** Live events that arrived during the replay; undefined once live. */
-  private buffered: StoredEvent[] | undefined = [];
-  private closed = false;
+  private replaying = false;
+  /** Live events heard while replaying; undefined when too many came: the log has them. */
+  private pending: Array<{ id: number; text: string }> | undefined;
+  private pendingBytes = 0;
+  /** The replay sequence when `pending` began (see ReplayBlocks.sequence). */
+  private pendingSince = 0;
   /**
-   * The newest id written. Ids only ever reach a stream in increasing order (the log is read in id
-   * order, and live events are published in id order), so anything at or below it was sent already:
-   * on PostgreSQL a replay may read an event from the log before the live path publishes it.
+   * Every id up to here was sent or is not this stream's. Ids only ever reach a stream in increasing
+   * order (the log is read in id order, live events are published in id order), so a live event at or
+   * below it was sent already: on PostgreSQL a replay may read an event before the live path publishes it.
    */
-  private lastWritten: number;
+  private cursor: number;
+  private closed = false;
+  private needsDrain = false;
+  private onDrain: (() => void) | undefined;
+  /** For the stall check: drains seen and bytes queued at the last look. */
+  private drains = 0;
+  private lastLook = { drains: 0, queued: 0, at: Date.now() };
 
   constructor(
-    readonly response: ServerResponse, readonly project: string | null, after: number,
-    private readonly observer: StreamObserver | undefined,
+    readonly response: ServerResponse,
+    readonly project: string | null,
+    readonly owner: string,
+    start: number,
+    private readonly blocks: ReplayBlocks,
+    private readonly hooks: {
+      replaying(delta: 1 | -1): void;
+      onError(error: unknown): void;
+      writeBudget: TurnBudget;
+      observer: StreamObserver | undefined;
+    },
   ) {
-    this.lastWritten = after;
+    this.cursor = start;
+    response.on('drain', () => {
+      this.needsDrain = false;
+      this.drains++;
+      this.wake();
+    });
   }
 
-  /** Called for every committed event (already serialized as `text`). */
+  /** Called for every committed event (already framed as `text`). */
   deliver(event: StoredEvent, text: string): void {
-    if (this.closed || (this.project !== null && event.project !== this.project) || event.id <= this.lastWritten) return;
-    if (this.buffered) this.buffered.push(event);
-    else this.send(event.id, text);
-  }
-
-  async replay(service: ReleaseService): Promise<void> {
-    for (;;) {
-      const after = this.lastWritten;
-      const page = await service.store.read((reader) => reader.eventsAfter(after, this.project, REPLAY_PAGE));
-      for (const event of page) {
-        if (this.closed) return;
-        this.send(event.id, frame(event), true);
-      }
-      if (page.length < REPLAY_PAGE) break;
-    }
-    const buffered = this.buffered ?? [];
-    this.buffered = undefined;
-    for (const event of buffered) if (event.id > this.lastWritten) this.send(event.id, frame(event));
-  }
-
-  private send(id: number, text: string, fromReplay = false): void {
-    this.lastWritten = id;
-    this.write(text);
-    this.observer?.sent(1, fromReplay);
-  }
-
-  write(text: string): void {
-    if (this.closed) return;
-    if (this.response.writableLength > MAX_BUFFERED_BYTES) {
-      this.response.destroy();
-      this.closed = true;
+    if (this.closed || (this.project !== null && event.project !== this.project) || event.id <= this.cursor) return;
+    if (this.replaying) {
+      if (!this.pending) return;
+      this.pending.push({ id: event.id, text });
+      this.pendingBytes += text.length;
+      if (this.pendingBytes > PENDING_LIMIT_BYTES) this.pending = undefined;
       return;
     }
-    this.response.write(text);
+    if (this.response.writableLength > LIVE_BACKLOG_BYTES) {
+      // The client reads slower than events come: fetch this one and the next from the log once it drains.
+      this.startReplay();
+      return;
+    }
+    this.cursor = event.id;
+    this.write(text);
+    this.hooks.observer?.sent(1, false);
+  }
+
+  /** Sends the log after the cursor, block by block at the socket's pace, then goes live. */
+  startReplay(): void {
+    if (this.replaying || this.closed) return;
+    this.replaying = true;
+    this.hooks.replaying(1);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingSince = this.blocks.sequence;
+    this.replay().catch((error: unknown) => {
+      // A read that failed because the stream (or the server) closed meanwhile is no news.
+      if (this.closed) return;
+      this.hooks.onError(error);
+      this.destroy();
+    });
+  }
+
+  private async replay(): Promise<void> {
+    for (;;) {
+      await this.drained();
+      if (this.closed) return;
+      const block = await this.blocks.blockAfter(this.cursor, this.project, this.pendingSince);
+      if (this.closed) return;
+      if (block.through > this.cursor) {
+        // Sockets that take whole blocks at once and blocks already read leave nothing to wait for: the
+        // budget makes every stream give the event loop a turn once a few MiB were written in this one.
+        await this.hooks.writeBudget.take(block.bytes.length);
+        if (this.closed) return;
+        this.send(block);
+        continue;
+      }
+      // Nothing after the cursor, by a read that began after `pending` did: it holds everything newer.
+      const pending = this.pending;
+      if (!pending) {
+        this.pending = [];
+        this.pendingBytes = 0;
+        this.pendingSince = this.blocks.sequence;
+        continue;
+      }
+      this.pending = undefined;
+      this.replaying = false;
+      this.hooks.replaying(-1);
+      for (const event of pending) {
+        if (event.id <= this.cursor) continue;
+        this.cursor = event.id;
+        this.write(event.text);
+        this.hooks.observer?.sent(1, false);
+      }
+      return;
+    }
+  }
+
+  private send(block: ReplayBlock): void {
+    const from = firstAbove(block.ids, this.cursor);
+    const offset = block.offsets[from];
+    if (offset !== undefined) {
+      this.write(block.bytes.subarray(offset));
+      this.hooks.observer?.sent(block.ids.length - from, true);
+    }
+    this.cursor = block.through;
+  }
+
+  private drained(): Promise<void> {
+    if (!this.needsDrain || this.closed) return Promise.resolve();
+    return new Promise((resolve) => { this.onDrain = resolve; });
+  }
+
+  private wake(): void {
+    const resolve = this.onDrain;
+    this.onDrain = undefined;
+    resolve?.();
+  }
+
+  write(data: string | Buffer): void {
+    if (this.closed) return;
+    if (!this.response.write(data)) this.needsDrain = true;
+  }
+
+  /** A comment when the connection is otherwise idle; proxies and clients drop silent ones. */
+  keepAlive(): void {
+    if (!this.needsDrain) this.write(': keep-alive\n\n');
+  }
+
+  /** Drops the stream if its socket took no byte for `stalledMs` while data waited for it. */
+  checkStalled(now: number, stalledMs: number): void {
+    const queued = this.response.writableLength;
+    const moved = !this.needsDrain || this.drains !== this.lastLook.drains || queued < this.lastLook.queued;
+    if (moved) {
+      this.lastLook = { drains: this.drains, queued, at: now };
+      return;
+    }
+    this.lastLook.queued = queued;
+    if (now - this.lastLook.at >= stalledMs) this.destroy();
   }
 
   /** Ends the stream; `retryMs` asks the client to reconnect (and resume) after that long. */
   end(retryMs?: number): void {
     if (this.closed) return;
-    this.closed = true;
+    this.markClosed();
     this.response.end(retryMs === undefined ? undefined : `retry: ${retryMs}\n\n`);
   }
 
+  destroy(): void {
+    if (this.closed) return;
+    this.markClosed();
+    this.response.destroy();
+  }
+
   markClosed(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.pending = undefined;
+    if (this.replaying) {
+      this.replaying = false;
+      this.hooks.replaying(-1);
+    }
+    this.wake();
   }
 }
 
 export class EventStreamHub {
   private readonly streams = new Set<SseConnection>();
+  private readonly perOwner = new Map<string, number>();
+  private reserved = 0;
+  /** Revocations per token name, so a stream that was starting when its token was revoked never starts. */
+  private readonly revocations = new Map<string, number>();
+  private readonly blocks: ReplayBlocks;
+  private readonly writeBudget = new TurnBudget();
+  private replayingStreams = 0;
   private closed = false;
-  private readonly keepAlive: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  private readonly stopRevocations: () => void;
 
   constructor(private readonly service: ReleaseService, private readonly options: EventStreamOptions) {
+    this.blocks = new ReplayBlocks(service.store, options.replayCacheBytes);
     this.unsubscribe = service.events.subscribe((events) => {
       for (const event of events) {
-        const text = frame(event);
+        const text = sseFrame(event);
         for (const stream of this.streams) stream.deliver(event, text);
       }
     });
-    // One timer for all streams; proxies and clients drop connections that stay silent too long.
-    this.keepAlive = setInterval(() => {
-      for (const stream of this.streams) stream.write(': keep-alive\n\n');
+    this.stopRevocations = service.tokens.onRevoked((name) => this.closeStreamsOf(name));
+    // One timer for all streams: keep-alive comments and the stall check.
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const stream of this.streams) {
+        stream.keepAlive();
+        stream.checkStalled(now, options.stalledStreamMs);
+      }
     }, options.keepAliveMs);
-    this.keepAlive.unref();
+    this.timer.unref();
+  }
+
+  /** Reserves a place for a stream of `owner` (a token's name), or says why there is none. */
+  reserve(owner: string): StreamSlot | string {
+    const mine = this.perOwner.get(owner) ?? 0;
+    if (mine >= this.options.maxStreamsPerToken) {
+      return `This token already has ${mine} open event streams, the most one token may hold; close one first`;
+    }
+    if (this.reserved >= this.options.maxStreams) {
+      return `The server already serves ${this.reserved} event streams, the most it allows; retry later`;
+    }
+    this.perOwner.set(owner, mine + 1);
+    this.reserved++;
+    let released = false;
+    return {
+      owner,
+      revision: this.revocations.get(owner) ?? 0,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.reserved--;
+        const left = (this.perOwner.get(owner) ?? 1) - 1;
+        if (left > 0) this.perOwner.set(owner, left);
+        else this.perOwner.delete(owner);
+      },
+    };
   }
 
   /** Takes over a hijacked response and streams events to it until either side closes. */
-  async open(response: ServerResponse, project: string | null, after: number | undefined): Promise<void> {
+  async open(response: ServerResponse, slot: StreamSlot, project: string | null, after: number | undefined): Promise<void> {
     // Without a Last-Event-ID the stream starts now: after the newest event committed so far, read
     // before the client sees the response start, so that whatever commits once it is "connected" reaches
     // it. Live events reach streams a moment after their commit (on PostgreSQL they are read back from
     // the log), so "now" is the database's, not the order in which this process hears of them.
-    let start: number;
+    let window: { oldest: number; head: number };
     try {
-      start = after ?? await this.service.store.read((reader) => reader.latestEventId());
+      window = await this.service.store.read((reader) => reader.eventWindow());
     } catch (error) {
-      unavailable(response, `The event log cannot be read: ${describeError(error)}`);
+      slot.release();
+      refuse(response, 503, `The event log cannot be read: ${describeError(error)}`);
       return;
     }
-    // The server began closing while we asked: this stream would outlive close().
-    if (this.closed) {
-      unavailable(response, 'The server is shutting down');
+    // The server began closing, or the token was revoked, while we asked.
+    if (this.closed || (this.revocations.get(slot.owner) ?? 0) !== slot.revision) {
+      slot.release();
+      if (this.closed) refuse(response, 503, 'The server is shutting down');
+      else refuse(response, 401, 'The token was revoked');
       return;
     }
+    // A client ahead of the log (the database was reset or restored) or behind what is retained (events
+    // it never saw were pruned) cannot resume: it starts at the head and is told to refetch.
+    const reset: ResetReason | undefined = after === undefined ? undefined
+      : after > window.head ? 'ahead'
+        : window.oldest > 0 && after < window.oldest - 1 ? 'pruned' : undefined;
+    const start = after === undefined || reset ? window.head : after;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -148,13 +355,30 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(': connected\n\n');
-    const stream = new SseConnection(response, project, start, this.options.observer);
+    if (reset) response.write(resetFrame(window.head, reset));
+    const stream = new SseConnection(response, project, slot.owner, start, this.blocks, {
+      replaying: (delta) => {
+        this.replayingStreams += delta;
+        // Nobody replays: the shared blocks go, and their memory with them.
+        if (this.replayingStreams === 0) this.blocks.clear();
+      },
+      onError: this.options.onError,
+      writeBudget: this.writeBudget,
+      observer: this.options.observer,
+    });
     this.streams.add(stream);
     response.on('close', () => {
       stream.markClosed();
       this.streams.delete(stream);
+      slot.release();
     });
-    await stream.replay(this.service);
+    stream.startReplay();
+  }
+
+  /** Ends the streams of a revoked token at once. */
+  closeStreamsOf(owner: string): void {
+    this.revocations.set(owner, (this.revocations.get(owner) ?? 0) + 1);
+    for (const stream of this.streams) if (stream.owner === owner) stream.destroy();
   }
 
   get size(): number {
@@ -167,9 +391,11 @@ export class EventStreamHub {
    */
   close(): void {
     this.closed = true;
-    clearInterval(this.keepAlive);
+    clearInterval(this.timer);
     this.unsubscribe();
+    this.stopRevocations();
     for (const stream of this.streams) stream.end(SHUTDOWN_RETRY_MS);
     this.streams.clear();
+    this.blocks.clear();
   }
 }

@@ -54,17 +54,23 @@ export function registerEventRoutes(routes: RouteRegistry, hub: EventStreamHub):
   routes.add({
     method: 'GET', url: '/api/events', role: 'viewer',
     summary: 'Server-Sent Events; resume with Last-Event-ID (or ?since=) to replay what was missed',
-    query: EventsQuery, responses: { 200: 'event-stream', 400: ErrorBody },
-    handler: async ({ query, request, reply }) => {
+    query: EventsQuery, responses: { 200: 'event-stream', 400: ErrorBody, 429: ErrorBody },
+    handler: async ({ query, request, reply, principal }) => {
       const header = request.headers['last-event-id'];
       const resumeAfter = typeof header === 'string' && header !== ''
         ? parseInput(EventId, header, 'query')
         : query.since;
+      const slot = hub.reserve(principal.name);
+      if (typeof slot === 'string') {
+        reply.code(429);
+        return { error: slot };
+      }
       reply.hijack();
       try {
-        await hub.open(reply.raw, query.project ?? null, resumeAfter);
+        await hub.open(reply.raw, slot, query.project ?? null, resumeAfter);
       } catch (error) {
-        // Headers are out; all that is left is to end the stream (the client resumes) and log.
+        // Headers may be out; all that is left is to end the stream (the client resumes) and log.
+        slot.release();
         request.log.error({ err: error }, 'event stream failed');
         reply.raw.destroy();
       }

@@ -56,8 +56,18 @@ export class TokenService {
   /** Bumped by every delete, so a look-up that raced with one does not cache what it read. */
   private revision = 0;
 
+  private readonly revokedListeners = new Set<(name: string) => void>();
+
   constructor(private readonly store: Store, adminToken: string | undefined, private readonly now: () => Date) {
     this.adminTokenHash = adminToken ? createHash('sha256').update(adminToken, 'utf8').digest() : undefined;
+    // Another server on a shared PostgreSQL database deleted one: it stops working here at once too.
+    store.onTokenRevoked((name) => this.revoked(name));
+  }
+
+  /** Hears of every revoked token (deleted through this server or another one on the database). */
+  onRevoked(listener: (name: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
   }
 
   /** The principal a bearer token stands for, or undefined when it is unknown. */
@@ -91,8 +101,15 @@ export class TokenService {
 
   async delete(name: string): Promise<void> {
     const deleted = await this.store.write((writer) => writer.deleteToken(name));
+    // Even when not found here: another server on the database may have deleted it a moment ago.
+    this.revoked(name);
+    if (!deleted) throw new ApiError(404, 'Token not found');
+  }
+
+  /** Forgets a deleted token: no cached look-up answers for it, and what it holds open is closed. */
+  private revoked(name: string): void {
     this.revision++;
     for (const [hash, entry] of this.cache) if (entry.principal.name === name) this.cache.delete(hash);
-    if (!deleted) throw new ApiError(404, 'Token not found');
+    for (const listener of this.revokedListeners) listener(name);
   }
 }

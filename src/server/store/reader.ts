@@ -220,6 +220,27 @@ export class StoreReader {
     return rows.map((row) => ({ id: Number(row.id), type: row.type, project: row.project, data: row.data }));
   }
 
+  /**
+   * The retained events with ids in (afterId, throughId], oldest first, optionally of one project, and
+   * the newest id committed, read on one snapshot: the events after that id are not in the answer yet.
+   */
+  async eventRange(afterId: number, throughId: number, project: string | null): Promise<{ events: StoredEvent[]; head: number }> {
+    const events = await this.sql.query<EventRow>(
+      `SELECT ev.id::text AS id, ev.type, ev.project, ev.data FROM events ev
+       WHERE ev.id > $1 AND ev.id <= $2 AND ($3::text IS NULL OR ev.project = $3) ORDER BY ev.id`, [afterId, throughId, project]);
+    return {
+      events: events.map((row) => ({ id: Number(row.id), type: row.type, project: row.project, data: row.data })),
+      head: await this.latestEventId(),
+    };
+  }
+
+  /** The oldest retained event id (0 when the log is empty) and the newest. */
+  async eventWindow(): Promise<{ oldest: number; head: number }> {
+    const rows = await this.sql.query<{ oldest: string; head: string }>(
+      'SELECT COALESCE(min(id), 0)::text AS oldest, COALESCE(max(id), 0)::text AS head FROM events');
+    return { oldest: Number(rows[0]?.oldest ?? 0), head: Number(rows[0]?.head ?? 0) };
+  }
+
   async tokenByHash(tokenHash: string): Promise<TokenRecord | undefined> {
     const rows = await this.sql.query<TokenRow>('SELECT name, role, created_at FROM tokens WHERE token_hash = $1', [tokenHash]);
     return rows[0] && toTokenRecord(rows[0]);

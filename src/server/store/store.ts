@@ -23,14 +23,19 @@ export interface StoreOptions {
 
 export type CommitListener = (events: readonly CommittedEvent[]) => void;
 
-/** NOTIFY channel of committed events (payload: the newest event id of the commit). */
+/**
+ * NOTIFY channel between servers on one database: the newest event id of a commit that recorded events,
+ * or `token-revoked:<name>` for a deleted token (one listening connection per server carries both).
+ */
 const EVENTS_CHANNEL = 'flightdeck_events';
+const TOKEN_REVOKED_PREFIX = 'token-revoked:';
 
 export const DEFAULT_DATA_DIR = path.join(os.homedir(), '.flightdeck', 'data');
 export const DEFAULT_EVENT_RETENTION = 10_000;
 
 export class Store {
   private readonly listeners = new Set<CommitListener>();
+  private readonly revocationListeners = new Set<(name: string) => void>();
 
   private constructor(private readonly db: Database, private readonly eventRetention: number) {}
 
@@ -68,6 +73,9 @@ export class Store {
       if (newest !== undefined && this.db.dialect === 'postgres') {
         await sql.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(newest)]);
       }
+      if (this.db.dialect === 'postgres') {
+        for (const name of writer.revokedTokens) await sql.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, TOKEN_REVOKED_PREFIX + name]);
+      }
       return value;
     });
     if (committed.length > 0) {
@@ -85,9 +93,23 @@ export class Store {
   async listenForEventCommits(onCommitted: (newestId: number | undefined) => void): Promise<(() => Promise<void>) | undefined> {
     if (!this.db.listen) return undefined;
     return this.db.listen(EVENTS_CHANNEL, (payload) => {
+      if (payload.startsWith(TOKEN_REVOKED_PREFIX)) {
+        const name = payload.slice(TOKEN_REVOKED_PREFIX.length);
+        for (const listener of this.revocationListeners) listener(name);
+        return;
+      }
       const id = Number(payload);
       onCommitted(Number.isSafeInteger(id) ? id : undefined);
     }, () => onCommitted(undefined));
+  }
+
+  /**
+   * PostgreSQL: hears of every token deleted by any server on the database (this one included), while
+   * listenForEventCommits listens. PGlite: nothing; one process makes every change.
+   */
+  onTokenRevoked(listener: (name: string) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
   }
 
   /** Listens to every commit that recorded events, in commit order. */
@@ -120,6 +142,7 @@ export class Store {
 
   close(): Promise<void> {
     this.listeners.clear();
+    this.revocationListeners.clear();
     return this.db.close();
   }
 }

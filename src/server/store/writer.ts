@@ -63,6 +63,8 @@ export interface ProjectFields {
 
 export class StoreWriter extends StoreReader {
   readonly pendingEvents: PendingEvent[] = [];
+  /** Names of the tokens this transaction deleted: other servers on the database hear of them at COMMIT. */
+  readonly revokedTokens: string[] = [];
 
   constructor(sql: SqlClient) {
     super(sql);
@@ -318,6 +320,7 @@ export class StoreWriter extends StoreReader {
 
   async deleteToken(name: string): Promise<boolean> {
     const rows = await this.sql.query<{ name: string }>('DELETE FROM tokens WHERE name = $1 RETURNING name', [name]);
+    if (rows.length > 0) this.revokedTokens.push(name);
     return rows.length > 0;
   }
 }

@@ -47,9 +47,13 @@ function config(text: string = CONFIG_TEXT): ProjectConfig {
   return parsed;
 }
 
-async function rejectsWith(promise: Promise<unknown>, kind: BackendError['kind'], message?: RegExp | string): Promise<BackendError> {
+/**
+ * Calls `start` and expects it to reject with a BackendError of `kind`. It takes a function, not a promise:
+ * a promise made before the call (say, while another argument is awaited) could reject with no handler.
+ */
+async function rejectsWith(start: () => Promise<unknown>, kind: BackendError['kind'], message?: RegExp | string): Promise<BackendError> {
   try {
-    await promise;
+    await start();
   } catch (error) {
     assert.ok(error instanceof BackendError, `expected a BackendError, got ${String(error)}`);
     assert.equal(error.kind, kind, `kind of "${error.message}"`);
@@ -154,14 +158,14 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
   it('promotes by creating a deployment of the candidate live in the rung below, checking expected_current first', async () => {
     const b = backend();
     let mark = proxy.log.length;
-    const stale = await rejectsWith(b.promote('payments', 'canary', { expected_current: null }), 'conflict', 'The environment runs 1.0.0-rc1, not nothing');
+    const stale = await rejectsWith(() => b.promote('payments', 'canary', { expected_current: null }), 'conflict', 'The environment runs 1.0.0-rc1, not nothing');
     assert.equal(stale.current, '1.0.0-rc1');
     assert.ok(proxy.since(mark).every((r) => r.method === 'GET'), 'a failed precondition sends nothing that changes anything');
 
-    await rejectsWith(b.promote('payments', 'dogfood', {}), 'invalid', 'dogfood is the first rung of payments: there is nothing below it to promote from.');
-    await rejectsWith(b.promote('payments', 'production', {}), 'invalid', 'Nothing is live in rollout yet.');
-    await rejectsWith(b.promote('payments', 'canary', { release_candidate_version: '1.0.0-rc1' }), 'conflict', 'Environment dogfood runs 1.1.0-rc1, not 1.0.0-rc1');
-    await rejectsWith(b.promote('payments', 'canary', { from_environment: 'canary' }), 'invalid', /cannot be promoted from itself/);
+    await rejectsWith(() => b.promote('payments', 'dogfood', {}), 'invalid', 'dogfood is the first rung of payments: there is nothing below it to promote from.');
+    await rejectsWith(() => b.promote('payments', 'production', {}), 'invalid', 'Nothing is live in rollout yet.');
+    await rejectsWith(() => b.promote('payments', 'canary', { release_candidate_version: '1.0.0-rc1' }), 'conflict', 'Environment dogfood runs 1.1.0-rc1, not 1.0.0-rc1');
+    await rejectsWith(() => b.promote('payments', 'canary', { from_environment: 'canary' }), 'invalid', /cannot be promoted from itself/);
 
     mark = proxy.log.length;
     const deployment = await b.promote('payments', 'canary', { from_environment: 'dogfood', release_candidate_version: '1.1.0-rc1', expected_current: '1.0.0-rc1' });
@@ -175,20 +179,20 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     assert.deepEqual(posts[0]?.body, { release_candidate_version: '1.1.0-rc1' }, 'only what Aviator documents is sent');
 
     // The server's own refusal comes through word for word.
-    await rejectsWith(b.promote('payments', 'canary', {}), 'conflict', 'A deployment is already active in canary');
+    await rejectsWith(() => b.promote('payments', 'canary', {}), 'conflict', 'A deployment is already active in canary');
 
     // getDeployment has no call of its own: found in the list, also by a backend that never saw it.
     assert.equal((await b.getDeployment('payments', deployment.id)).id, deployment.id);
     const fresh = await backend().getDeployment('payments', deployment.id);
     assert.equal(fresh.release_candidate_version, '1.1.0-rc1');
-    await rejectsWith(b.getDeployment('payments', '999999'), 'not_found', 'Deployment not found');
+    await rejectsWith(() => b.getDeployment('payments', '999999'), 'not_found', 'Deployment not found');
   });
 
   it('rolls back with Aviator\'s rollback call, and forces it on a frozen environment', async () => {
     await report('canary', '1.1.0-rc1', 'in_progress');
     await report('canary', '1.1.0-rc1', 'success');
     const b = backend();
-    await rejectsWith(b.rollback('payments', 'canary', { expected_current: '1.0.0-rc1' }), 'conflict', 'The environment runs 1.1.0-rc1, not 1.0.0-rc1');
+    await rejectsWith(() => b.rollback('payments', 'canary', { expected_current: '1.0.0-rc1' }), 'conflict', 'The environment runs 1.1.0-rc1, not 1.0.0-rc1');
 
     let mark = proxy.log.length;
     const rolled = await b.rollback('payments', 'canary', { expected_current: '1.1.0-rc1' });
@@ -201,7 +205,7 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     // Freezing is not an Aviator call: set up on the server directly.
     await api('PATCH', '/api/releases/payments/environments/canary', { frozen: true });
     try {
-      await rejectsWith(b.rollback('payments', 'canary', { to_release_candidate_version: '1.1.0-rc1' }), 'invalid', 'Environment is frozen');
+      await rejectsWith(() => b.rollback('payments', 'canary', { to_release_candidate_version: '1.1.0-rc1' }), 'invalid', 'Environment is frozen');
       mark = proxy.log.length;
       const forced = await b.rollback('payments', 'canary', { force: true, to_release_candidate_version: '1.1.0-rc1' });
       assert.equal(forced.kind, 'rollback');
@@ -231,15 +235,17 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
     const ghost = projects[1]?.environments[0];
     assert.equal(ghost!.error, await expected('/api/releases/ghost/environments/production/deployments'));
 
-    await rejectsWith(b.deploy('payments', 'staging-eu', { release_candidate_version: '1.0.0-rc1' }), 'not_found', await expected('/api/releases/payments/environments/staging-eu/deployments'));
-    await rejectsWith(b.getProject('nowhere'), 'not_found', /Project nowhere is not configured/);
-    await rejectsWith(b.promote('payments', 'nowhere', {}), 'not_found', /Environment nowhere of payments is not configured/);
+    // What the server says first, then the call that must reject with it.
+    const notFound = await expected('/api/releases/payments/environments/staging-eu/deployments');
+    await rejectsWith(() => b.deploy('payments', 'staging-eu', { release_candidate_version: '1.0.0-rc1' }), 'not_found', notFound);
+    await rejectsWith(() => b.getProject('nowhere'), 'not_found', /Project nowhere is not configured/);
+    await rejectsWith(() => b.promote('payments', 'nowhere', {}), 'not_found', /Environment nowhere of payments is not configured/);
   });
 
   it('turns a 401 into BackendError(unauthorized) with the server\'s message', async () => {
     const mark = proxy.log.length;
-    await rejectsWith(backend({ token: 'av_uat_not-a-real-token' }).listProjects(), 'unauthorized', 'Unknown token');
-    await rejectsWith(backend({ token: undefined }).listDeployments('payments', 'canary'), 'unauthorized', /Missing bearer token/);
+    await rejectsWith(() => backend({ token: 'av_uat_not-a-real-token' }).listProjects(), 'unauthorized', 'Unknown token');
+    await rejectsWith(() => backend({ token: undefined }).listDeployments('payments', 'canary'), 'unauthorized', /Missing bearer token/);
     assert.ok(proxy.since(mark).length >= 2);
   });
 
@@ -251,11 +257,11 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
       { events: false, promote: true, pauseResumeAbort: false, freeze: false, createProject: false },
     );
     assert.equal(b.kind, 'aviator');
-    await rejectsWith(b.pause('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
-    await rejectsWith(b.resume('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
-    await rejectsWith(b.abort('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
-    await rejectsWith(b.patchEnvironment('payments', 'canary', { frozen: true }), 'invalid', AVIATOR_UNSUPPORTED.freeze);
-    await rejectsWith(b.putProject('payments', { repo: 'x', environments: [] }), 'invalid', AVIATOR_UNSUPPORTED.createProject);
+    await rejectsWith(() => b.pause('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
+    await rejectsWith(() => b.resume('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
+    await rejectsWith(() => b.abort('payments', '1'), 'invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort);
+    await rejectsWith(() => b.patchEnvironment('payments', 'canary', { frozen: true }), 'invalid', AVIATOR_UNSUPPORTED.freeze);
+    await rejectsWith(() => b.putProject('payments', { repo: 'x', environments: [] }), 'invalid', AVIATOR_UNSUPPORTED.createProject);
     assert.match(b.capabilities.reasons.freeze, /Aviator has no/);
     assert.equal(proxy.since(mark).length, 0);
   });
@@ -277,13 +283,13 @@ describe('Aviator backend against the real server (endpoints 1–5 only)', () =>
 
   it('reports configuration problems instead of an empty tree, and a dead host as a network error', async () => {
     const broken = parseProjectConfigText('{"projects": [{"name": "payments"}]}');
-    await rejectsWith(backend({ projects: () => broken }).listProjects(), 'invalid', /The project configuration has problems: \.flightdeck\.json: projects\[0\] \(payments\) needs a "repo"/);
+    await rejectsWith(() => backend({ projects: () => broken }).listProjects(), 'invalid', /The project configuration has problems: \.flightdeck\.json: projects\[0\] \(payments\) needs a "repo"/);
     assert.deepEqual(await backend({ projects: () => ({ projects: [], problems: [] }) }).listProjects(), []);
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await rejectsWith(new AviatorBackend({ baseUrl: `http://127.0.0.1:${port}`, token: 'x', projects: () => config() }).listProjects(), 'network', /Cannot reach Aviator at .*connection refused/);
+    await rejectsWith(() => new AviatorBackend({ baseUrl: `http://127.0.0.1:${port}`, token: 'x', projects: () => config() }).listProjects(), 'network', /Cannot reach Aviator at .*connection refused/);
   });
 
   it('called nothing but Aviator\'s five endpoints', () => {

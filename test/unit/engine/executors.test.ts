@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, type TestServer } from '../helpers/server';
 import {
-  commandDeploy, commitFor, createProject, deploy, deploySuccessfully, deployments, readCalls, tempDir, waitFor,
-  waitForStatus, writeDeployScript,
+  commandDeploy, commitFor, createProject, deploy, deploySuccessfully, deployments, engineTask, getDeployment, readCalls, tempDir,
+  waitFor, waitForStatus, writeDeployScript,
 } from './helpers';
 
 void describe('deploy executors', () => {
@@ -106,9 +106,10 @@ void describe('deploy executors', () => {
       assert.equal(received[0]?.body.id, created.id);
       assert.equal(received[0]?.body.status, 'in_progress');
       assert.ok(received[0]?.delivery?.startsWith(`${created.id}.`));
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The engine records that it waits for the pipeline once it is done delivering: no delivery after that.
+      await waitFor('the deploy task to wait for the pipeline', async () => ((await engineTask(server, created.id, 'deploy'))?.state === 'waiting' ? true : undefined));
       assert.equal(received.length, 2, 'delivered once it was accepted');
-      const waiting = await waitForStatus(server, project, created.id, ['in_progress']);
+      const waiting = await getDeployment(server, project, created.id);
       assert.equal(waiting.status, 'in_progress', 'the pipeline reports the outcome');
       const reported = await server.request('PATCH', `/api/releases/${project}/environments/prod/deployments`, {
         release_candidate_version: '1.0.0-rc1', status: 'success',

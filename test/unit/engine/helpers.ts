@@ -8,6 +8,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Deployment, Project, type EnvironmentSpecInput } from '../../../src/api/schemas';
+import type { QuietLookWait } from '../../../src/server/engine/looks';
+import type { EngineTask, EngineTaskKind } from '../../../src/server/store';
 import type { TestServer } from '../helpers/server';
 
 export function commitFor(n: number): string {
@@ -46,6 +48,27 @@ setTimeout(() => {
 }, sleep);
 `);
   return file;
+}
+
+/** `<percent>.<attempt>` of every start of the deploy script that logs to `log`, sorted by percent then attempt. */
+export function commandStarts(log: string): string[] {
+  const prefix = `${path.basename(log)}.pid.`;
+  return fs.readdirSync(path.dirname(log)).filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+/** Removes the start marks of the deploy script that logs to `log` (before a run whose start a test waits for). */
+export function forgetCommandStarts(log: string): void {
+  for (const start of commandStarts(log)) fs.rmSync(`${log}.pid.${start}`);
+}
+
+/** Waits until the deploy script (logging to `log`) has started for this percent and attempt; returns its pid. */
+export function waitForCommandStart(log: string, percent: number, attempt = 1): Promise<number> {
+  const mark = `${log}.pid.${percent}.${attempt}`;
+  return waitFor(`the deploy command for ${percent}% (attempt ${attempt}) to start`, async () => {
+    const text = fs.existsSync(mark) ? fs.readFileSync(mark, 'utf8') : '';
+    return text ? Number(text) : undefined;
+  });
 }
 
 export interface DeployCall {
@@ -129,6 +152,31 @@ export async function deploySuccessfully(server: TestServer, project: string, en
   const done = await waitForStatus(server, project, d.id, ['success', 'failure', 'error']);
   assert.equal(done.status, 'success', done.error_message ?? '');
   return done;
+}
+
+/**
+ * Resolves after the engine's next quiet look (src/server/engine/looks.ts): everything that was due when it
+ * began has happened, so what has not happened by then will not. How a test shows "nothing more happens".
+ */
+export async function quietLook(server: TestServer, options: QuietLookWait = {}, timeoutMs = 20_000): Promise<void> {
+  const engine = server.engine;
+  assert.ok(engine, 'the server runs an engine');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      engine.nextQuietLook(options),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the engine had no quiet look within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The engine's task of that kind for a deployment, as the database holds it. */
+export function engineTask(server: TestServer, deploymentId: string, kind: EngineTaskKind): Promise<EngineTask | undefined> {
+  return server.service.store.write((w) => w.engine.lockTask(deploymentId, kind));
 }
 
 /** A tiny HTTP health endpoint whose answer the test sets. */

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import type { EnvironmentSpecInput } from '../../../src/api/schemas';
 import { postgresSkipReason, startTestServer, type TestServer } from '../helpers/server';
 import {
-  commandDeploy, createProject, deploy, getDeployment, readCalls, tempDir, waitFor, waitForStatus, writeDeployScript,
+  commandDeploy, createProject, deploy, forgetCommandStarts, getDeployment, readCalls, tempDir, waitFor, waitForCommandStart, waitForStatus,
+  writeDeployScript,
 } from './helpers';
 
 void describe('two servers on one PostgreSQL database', async () => {
@@ -77,9 +78,9 @@ void describe('two servers on one PostgreSQL database', async () => {
       const first = await deploy(a, project, 'production', '1.0.0-rc1');
       assert.equal((await waitForStatus(a, project, first.id, ['success', 'failure', 'error'], 30_000)).status, 'success');
       fs.writeFileSync(`${log}.sleep`, '60000');
+      forgetCommandStarts(log);
       const hanging = await deploy(a, project, 'production', '1.0.0-rc2');
-      await waitForStatus(a, project, hanging.id, ['in_progress'], 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitForCommandStart(log, 100);
       const aborted = await b.request('POST', `/api/releases/${project}/deployments/${hanging.id}/abort`);
       assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
       fs.rmSync(`${log}.sleep`);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Deployment } from '../../../src/api/schemas';
 import { freshPgliteDataDir } from '../helpers/server';
 import { spawnServe, type ChildServer } from '../server/child-server';
-import { commandDeploy, commitFor, readCalls, tempDir, waitFor, writeDeployScript } from './helpers';
+import { commandDeploy, commandStarts, commitFor, readCalls, tempDir, waitFor, writeDeployScript } from './helpers';
 
 const TOKEN = `admin-${randomBytes(8).toString('hex')}`;
 
@@ -91,10 +91,12 @@ void describe('a server killed mid-rollout', () => {
       return d.status === 'success' || d.status === 'failure' || d.status === 'error' ? d : undefined;
     }, 30_000);
     assert.equal(done.status, 'success', done.error_message ?? '');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A step's command logs its call before it exits, and the step succeeds after that: every command
+    // that ran is logged by now. One still running would have left a start mark without a call.
     const calls = readCalls(log);
     assert.deepEqual(calls.map((c) => c.percent), [1, 10, 50, 100], 'each step exactly once, in order');
     assert.ok(calls.every((c) => c.attempt === 1));
+    assert.deepEqual(commandStarts(log), ['1.1', '10.1', '50.1', '100.1'], 'no other command started');
     await kill9(second);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

@@ -6,10 +6,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas';
 import { Engine } from '../../../src/server';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { startTestServer, type JsonResponse, type TestServer } from '../helpers/server';
 import {
-  commandDeploy, createProject, deploy, deploySuccessfully, deployments, getDeployment, readCalls, tempDir, waitFor,
-  waitForStatus, writeDeployScript,
+  commandDeploy, createProject, deploy, deploySuccessfully, deployments, forgetCommandStarts, getDeployment, quietLook, readCalls, tempDir,
+  waitFor, waitForCommandStart, waitForStatus, writeDeployScript,
 } from './helpers';
 
 function rolloutEnv(script: string, log: string, soak = 1): EnvironmentSpecInput {
@@ -43,10 +43,8 @@ void describe('rollouts', () => {
     try {
       const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
       assert.deepEqual(created.rollout, { step: 0, percent: 0, paused: false, steps: [{ percent: 1, soak_seconds: 1 }, { percent: 25, soak_seconds: 1 }, { percent: 100, soak_seconds: 0 }] });
-      const soaking = await waitFor('the first step to be live', async () => {
-        const d = await getDeployment(server, project, created.id);
-        return d.rollout?.percent === 1 ? d : undefined;
-      });
+      // From the announcements, not by polling: a poll may come after the 1 s soak, when step 2 has begun.
+      const soaking = await waitFor('the first step to be live', async () => seen.find((d) => d.rollout?.percent === 1));
       assert.equal(soaking.status, 'in_progress');
       assert.equal(soaking.rollout?.step, 0);
       assert.ok(soaking.rollout?.soak_ends_at, 'an exact soak deadline for the stage panel');
@@ -72,27 +70,52 @@ void describe('rollouts', () => {
   void it('pause holds the percent and stops the soak clock; resume completes', async () => {
     const log = path.join(dir, 'pause.log');
     const project = await createProject(server, [rolloutEnv(script, log, 2)]);
-    const created = await deploy(server, project, 'rollout', '1.0.0-rc1');
-    await waitFor('the first step', async () => ((await getDeployment(server, project, created.id)).rollout?.percent === 1 ? true : undefined));
-    const paused = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/pause`);
+    // Paused as soon as the first step is announced live (a poll could come after its 2 s soak).
+    let soaking: Deployment | undefined;
+    let pauseSentAt = 0;
+    let pauseAnsweredAt = 0;
+    const pausedWhenLive = new Promise<JsonResponse<Deployment>>((resolve, reject) => {
+      const stop = server.service.onDeploymentChanged((change) => {
+        if (change.deployment.project !== project || change.deployment.rollout?.percent !== 1) return;
+        stop();
+        soaking = change.deployment;
+        pauseSentAt = Date.now();
+        server.request<Deployment>('POST', `/api/releases/${project}/deployments/${change.deployment.id}/pause`).then((answer) => {
+          pauseAnsweredAt = Date.now();
+          resolve(answer);
+        }, reject);
+      });
+    });
+    const [created, paused] = await Promise.all([deploy(server, project, 'rollout', '1.0.0-rc1'), pausedWhenLive]);
+    assert.equal(soaking?.rollout?.step, 0);
+    const soakEndsAt = Date.parse(soaking?.rollout?.soak_ends_at ?? '');
+    assert.ok(Number.isFinite(soakEndsAt), 'the soak has a deadline');
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    assert.deepEqual({ step: paused.body.rollout?.step, percent: paused.body.rollout?.percent }, { step: 0, percent: 1 }, 'paused while the first step soaked');
     assert.equal(paused.body.rollout?.paused, true);
     assert.equal(paused.body.rollout?.soak_ends_at, null);
-    // Twice as long as the soak: nothing moves.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    // A quiet look of the engine after the soak would have ended: had the pause not held the step, the
+    // next one would have begun (or been claimed) by then.
+    await quietLook(server, { notBefore: soakEndsAt + 1 });
     const held = await getDeployment(server, project, created.id);
-    assert.deepEqual({ status: held.status, percent: held.rollout?.percent, paused: held.rollout?.paused }, { status: 'in_progress', percent: 1, paused: true });
+    assert.deepEqual({ status: held.status, step: held.rollout?.step, percent: held.rollout?.percent, paused: held.rollout?.paused },
+      { status: 'in_progress', step: 0, percent: 1, paused: true });
     assert.deepEqual(readCalls(log).map((c) => c.percent), [1]);
-    const resumedAt = Date.now();
+    const resumeSentAt = Date.now();
     const resumed = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${created.id}/resume`);
+    const resumeAnsweredAt = Date.now();
     assert.equal(resumed.status, 200);
     assert.equal(resumed.body.rollout?.paused, false);
-    assert.ok(resumed.body.rollout?.soak_ends_at);
+    // The soak goes on for what was left of it when paused: the new deadline lies within these brackets
+    // (the server paused and resumed between our sending and its answer; 2 ms for rounding to ms).
+    const resumedSoakEndsAt = Date.parse(resumed.body.rollout?.soak_ends_at ?? '');
+    assert.ok(resumedSoakEndsAt >= resumeSentAt + (soakEndsAt - pauseAnsweredAt) - 2, 'the soak clock stopped while paused');
+    assert.ok(resumedSoakEndsAt <= resumeAnsweredAt + (soakEndsAt - pauseSentAt) + 2, 'the soak went on for what was left of it, not a new one');
     const done = await waitForStatus(server, project, created.id, ['success', 'failure', 'error']);
     assert.equal(done.status, 'success');
     const calls = readCalls(log);
     assert.deepEqual(calls.map((c) => c.percent), [1, 25, 100]);
-    assert.ok((calls[1]?.at ?? 0) - resumedAt < 2_500, 'the soak went on for what was left of it, not a new one');
+    assert.ok((calls[1]?.at ?? 0) >= resumedSoakEndsAt, 'step 2 waited for the rest of the soak');
     // Pausing what is not an active rollout is a conflict.
     assert.equal((await server.request('POST', `/api/releases/${project}/deployments/${created.id}/pause`)).status, 409);
     assert.equal((await server.request('POST', `/api/releases/${project}/deployments/99999/pause`)).status, 404);
@@ -133,9 +156,9 @@ void describe('rollouts', () => {
     await deploySuccessfully(server, project, 'production', '1.0.0-rc1');
     // rc2's deploy hangs for a minute (a stuck migration, say).
     fs.writeFileSync(`${log}.sleep`, '60000');
+    forgetCommandStarts(log);
     const hanging = await deploy(server, project, 'production', '1.0.0-rc2');
-    await waitForStatus(server, project, hanging.id, ['in_progress']);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // its command has started
+    await waitForCommandStart(log, 100);
     const aborted = await server.request<Deployment>('POST', `/api/releases/${project}/deployments/${hanging.id}/abort`);
     assert.equal(aborted.status, 200, JSON.stringify(aborted.body));
     fs.rmSync(`${log}.sleep`); // the rollback's own command is quick

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectPresence } from '../../../src/core/containment';
-import { annotationText, compactRows, escapeMarkdown, findShaAt, type EnvironmentRow } from '../../../src/extension/hover/present';
+import { escapeMarkdown } from '../../../src/core/markdown';
+import { HOVER_COMMANDS, annotationText, commitHoverMarkdown, compactRows, findShaAt, missingCommitMarkdown, type EnvironmentRow } from '../../../src/extension/hover/present';
 import { parseWatches, stepWatch, type CommitWatch } from '../../../src/extension/watch/evaluate';
 
 const sha = '1a2b3c4d5e6f708192a3b4c5d6e7f80912345678';
@@ -38,8 +39,57 @@ describe('the current-line annotation', () => {
     assert.deepEqual(compactRows([row('canary', 'not_yet'), row('production', 'not_yet')]), ['✗ not live anywhere yet']);
     assert.equal(annotationText(sha, [{ project: 'p', rows: [row('canary', 'empty')], target: undefined }]), undefined);
   });
-  it('escapes markdown in user text', () => {
-    assert.equal(escapeMarkdown('[x](command:evil) *b*'), '\\[x\\]\\(command:evil\\) \\*b\\*');
+});
+
+describe('hover markdown from a rogue server', () => {
+  // What a server could call a project, an environment or a commit: it tries to end a link title and
+  // start a link of its own, to Sign In with its token.
+  const forged = 'x"\n\n[pwn](command:flightdeck.signIn?%22fd_attacker%22 "t")';
+  const allowed: readonly string[] = HOVER_COMMANDS;
+
+  /** Every command link target in the markdown (escaped text holds `command\:`, which is none). */
+  function commandLinks(md: string): { command: string; args: unknown }[] {
+    return [...md.matchAll(/command:([A-Za-z0-9_.-]+)\?([^\s)]*)/g)].map((m) => ({ command: m[1]!, args: JSON.parse(decodeURIComponent(m[2]!)) as unknown }));
+  }
+  function assertOnlyOwnLinks(md: string, expected: number): void {
+    const links = commandLinks(md);
+    assert.equal(links.length, expected, md);
+    for (const { command, args } of links) {
+      assert.ok(allowed.includes(command), command);
+      assert.ok(typeof args === 'object' && args !== null, `${command} gets the object the hover built, not ${JSON.stringify(args)}`);
+      const { sha: linkSha } = args as { sha?: unknown };
+      if (linkSha !== undefined) assert.match(String(linkSha), /^[0-9a-f]{7,64}$/);
+    }
+  }
+
+  it('links only to its own commands whatever the project and environment are called', () => {
+    const rows: EnvironmentRow[] = [
+      { environment: forged, state: 'live', version: forged, commit: sha, since: null, incoming: null },
+      { environment: 'production', state: 'not_yet', version: '1.0.0-rc1', commit: sha, since: null, incoming: null },
+    ];
+    const md = commitHoverMarkdown({ kind: 'sha', sha }, { subject: forged, authorName: forged, authorDate: new Date().toISOString() } as never,
+      { kind: 'ready', projects: [{ project: forged, rows, target: 'production' }], shallow: false, staleSince: undefined });
+    assert.ok(md);
+    // a link per environment, Open Stage, Watch Until Production, Copy SHA
+    assertOnlyOwnLinks(md, 5);
+    assert.doesNotMatch(md, /^#/m);
+  });
+
+  it('puts only a commit id into the links of a deployed commit missing here', () => {
+    const md = missingCommitMarkdown({
+      token: sha.slice(0, 7),
+      deployedIn: [{ project: forged, environment: forged, version: forged, commit: `${sha.slice(0, 7)}${forged}`, active: false }],
+    });
+    assert.ok(md);
+    assertOnlyOwnLinks(md, 2);
+    assert.match(md, new RegExp(`"sha":"${sha.slice(0, 7)}"`.replace(/[":]/g, (c) => encodeURIComponent(c))));
+  });
+
+  it('shows git\'s text and the server\'s names inert', () => {
+    const md = commitHoverMarkdown({ kind: 'sha', sha }, undefined, { kind: 'failed', message: '# boom [x](command:flightdeck.signIn?%22t%22)' });
+    assert.ok(md);
+    assert.match(md, new RegExp(escapeMarkdown('# boom [x](command:flightdeck.signIn?%22t%22)').replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')));
+    assertOnlyOwnLinks(md, 1);
   });
 });
 

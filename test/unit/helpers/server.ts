@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import type { Role } from '../../../src/api/schemas';
-import { startServer, type LogLevel, type ReleaseService, type RunningServer } from '../../../src/server';
+import { startServer, type Engine, type LogLevel, type ReleaseService, type RunningServer } from '../../../src/server';
 import { SCHEMA_FINGERPRINT, Store } from '../../../src/server/store';
 
 export type Backend = 'pglite' | 'postgres';
@@ -26,6 +26,9 @@ export interface TestServerOptions {
   keepAliveMs?: number;
   requestTimeoutMs?: number;
   eventRetention?: number;
+  maxStreamsPerToken?: number;
+  maxStreams?: number;
+  stalledStreamMs?: number;
   logLevel?: LogLevel;
   logStream?: NodeJS.WritableStream;
 }
@@ -52,6 +55,8 @@ export interface TestServer {
   dataDir: string | undefined;
   databaseUrl: string | undefined;
   service: ReleaseService;
+  /** The server's progressive-delivery engine (its quiet looks show that nothing more happens). */
+  engine: Engine | undefined;
   /** `fetch(url + path)` with the admin token unless `token` says otherwise. */
   fetch(pathname: string, init?: FetchInit): Promise<Response>;
   /** Sends `body` as JSON and parses the JSON answer (undefined for an empty one). */
@@ -70,32 +75,38 @@ export function testDatabaseUrl(): string | undefined {
   return process.env.FLIGHTDECK_TEST_DATABASE_URL || undefined;
 }
 
-let reachable: Promise<boolean> | undefined;
+/** Why the server at FLIGHTDECK_TEST_DATABASE_URL did not answer, or undefined when it did (checked once per process). */
+let unreachable: Promise<string | undefined> | undefined;
 
-/** Whether FLIGHTDECK_TEST_DATABASE_URL is set and answers (checked once per process). */
-export function postgresAvailable(): Promise<boolean> {
-  const url = testDatabaseUrl();
-  if (!url) return Promise.resolve(false);
-  reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+function postgresProblem(url: string): Promise<string | undefined> {
+  unreachable ??= (async () => {
+    // A loaded machine can take seconds to accept a connection: 15 s before calling it unreachable.
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 15_000 });
     try {
       await client.connect();
       await client.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
     } finally {
       await client.end().catch(() => undefined);
     }
   })();
-  return reachable;
+  return unreachable;
+}
+
+/** Whether FLIGHTDECK_TEST_DATABASE_URL is set and answers (checked once per process). */
+export async function postgresAvailable(): Promise<boolean> {
+  const url = testDatabaseUrl();
+  return url !== undefined && (await postgresProblem(url)) === undefined;
 }
 
 /** Why the PostgreSQL variant of a suite is skipped, or undefined when it can run. */
 export async function postgresSkipReason(): Promise<string | undefined> {
-  if (!testDatabaseUrl()) return 'FLIGHTDECK_TEST_DATABASE_URL is not set';
-  if (!(await postgresAvailable())) return 'FLIGHTDECK_TEST_DATABASE_URL is unreachable';
-  return undefined;
+  const url = testDatabaseUrl();
+  if (!url) return 'FLIGHTDECK_TEST_DATABASE_URL is not set';
+  const problem = await postgresProblem(url);
+  return problem === undefined ? undefined : `FLIGHTDECK_TEST_DATABASE_URL is unreachable (${problem})`;
 }
 
 /** Creates an empty database on the test PostgreSQL server. */
@@ -190,6 +201,9 @@ async function launch(
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.eventRetention !== undefined ? { eventRetention: options.eventRetention } : {}),
+    ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
+    ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
+    ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
   });
   let tokenCount = 0;
   const server: TestServer = {
@@ -200,6 +214,7 @@ async function launch(
     dataDir,
     databaseUrl,
     service: running.service,
+    engine: running.engine,
     fetch(pathname, init = {}) {
       const { token, headers, ...rest } = init;
       const allHeaders: Record<string, string> = { ...headers };

@@ -80,13 +80,20 @@ void describe('the flightdeck npm package', () => {
     child.stderr.setEncoding('utf8').on('data', (text: string) => { output += text; });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
-      const deadline = Date.now() + 30_000;
-      let url: string | undefined;
-      while (!url && Date.now() < deadline && child.exitCode === null) {
-        url = /^listening on (http:\/\/\S+)$/m.exec(output)?.[1];
-        if (!url) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      assert.ok(url, `no "listening on" line:\n${output}`);
+      // The line comes once a fresh PGlite data dir is made (initdb in WASM: slow on a loaded machine);
+      // it is awaited as it arrives, with a generous limit for a server that never says it.
+      let timer: NodeJS.Timeout | undefined;
+      const url = await new Promise<string | undefined>((resolve) => {
+        const listening = (): void => {
+          const found = /^listening on (http:\/\/\S+)$/m.exec(output)?.[1];
+          if (found) resolve(found);
+        };
+        child.stdout.on('data', listening);
+        listening();
+        void exited.then(() => resolve(undefined));
+        timer = setTimeout(() => resolve(undefined), 120_000);
+      }).finally(() => clearTimeout(timer));
+      assert.ok(url, `no "listening on" line${child.exitCode !== null ? ` (npx exited with ${child.exitCode})` : ' in 120 s'}:\n${output}`);
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
       const response = await fetch(`${url}/healthz`);
       assert.equal(response.status, 200);

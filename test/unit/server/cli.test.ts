@@ -59,8 +59,31 @@ void describe('flightdeck serve', () => {
 
   void it('rejects bad arguments', async () => {
     const io: ServeIo = { stdout: () => undefined, env: {}, onShutdownSignal: () => undefined };
-    for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--nope'], ['extra'], ['--data-dir', 'a', '--database-url', 'b'], ['--log-level', 'loud']]) {
+    for (const argv of [['--port', 'abc'], ['--port', '70000'], ['--nope'], ['extra'], ['--data-dir', 'a', '--database-url', 'b'], ['--log-level', 'loud'], ['--max-streams', '0'], ['--max-streams-per-token', 'many']]) {
       await assert.rejects(runServe(argv, io), UsageError, argv.join(' '));
+    }
+  });
+
+  void it('caps event streams per token from --max-streams-per-token, and in total from FLIGHTDECK_MAX_STREAMS', async () => {
+    const adminToken = 'serve-caps-admin-token-123456';
+    const io: ServeIo = { stdout: () => undefined, env: { FLIGHTDECK_ADMIN_TOKEN: adminToken, FLIGHTDECK_MAX_STREAMS: '2' }, onShutdownSignal: () => undefined };
+    const server = await runServe(['--port', '0', '--data-dir', await tempDataDir(), '--log-level', 'silent', '--max-streams-per-token', '1'], io);
+    cleanup.push(() => server.close());
+    const open = (token: string): Promise<Response> => fetch(`${server.url}/api/events`, { headers: { authorization: `Bearer ${token}` } });
+    const viewer = (await server.service.tokens.create('caps-viewer', 'viewer')).token;
+    const streams = [await open(adminToken)];
+    try {
+      assert.equal(streams[0]?.status, 200);
+      const overToken = await open(adminToken);
+      assert.equal(overToken.status, 429, 'one stream per token');
+      assert.equal(typeof ((await overToken.json()) as { error: unknown }).error, 'string');
+      streams.push(await open(viewer));
+      assert.equal(streams[1]?.status, 200);
+      const overTotal = await open((await server.service.tokens.create('caps-other', 'viewer')).token);
+      assert.equal(overTotal.status, 429, 'two streams in total');
+      await overTotal.body?.cancel();
+    } finally {
+      for (const stream of streams) await stream.body?.cancel().catch(() => undefined);
     }
   });
 
@@ -110,11 +133,13 @@ void describe('--config', () => {
       server = await server.restart();
       const again = Project.parse((await server.request('GET', '/api/releases/checkout')).body);
       assert.equal(again.environments[0]?.frozen, true, 'the file does not mention frozen: the operator’s freeze stays');
+      // A change after the restart: its event follows any the re-applied file could have recorded.
+      assert.equal((await server.request('PATCH', '/api/releases/checkout/environments/production', { frozen: true })).status, 200);
       const replay = await SseReader.open(server, '?since=0');
-      await replay.untilEvents(3);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await replay.until(() => replay.events.some((e) => e.event === 'environment.updated' && (e.data as { environment?: string }).environment === 'production'));
       replay.close();
-      assert.equal(replay.lastId, eventsBefore, 're-applying an unchanged file records no event');
+      const after = replay.events.filter((e) => e.id > eventsBefore);
+      assert.deepEqual(after.map((e) => e.event), ['environment.updated'], 're-applying an unchanged file records no event');
     } finally {
       await server.close();
     }

@@ -70,9 +70,11 @@ void describe('GET /api/events', () => {
     await server.request('POST', deploymentsPath(mine, 'dogfood'), { release_candidate_version: '1.0.0-rc1' });
     assertError(await server.request('POST', deploymentsPath(mine, 'dogfood'), { release_candidate_version: '1.0.0-rc2' }), 409);
     await report(server, mine, 'dogfood', '1.0.0-rc1', 'in_progress');
-    await stream.untilEvents(2);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.deepEqual(stream.events.map((e) => e.event), ['deployment.created', 'deployment.updated']);
+    // A last change of this project: its event comes after any that the refused changes or the other
+    // project could have caused, so once it is here, everything before it is too.
+    await server.request('PATCH', `/api/releases/${mine}/environments/canary`, { frozen: true });
+    await stream.until(() => stream.events.some((e) => e.event === 'environment.updated'));
+    assert.deepEqual(stream.events.map((e) => e.event), ['deployment.created', 'deployment.updated', 'environment.updated']);
     assert.ok(stream.events.every((e) => (e.data as { project: string }).project === mine));
   });
 
@@ -106,15 +108,18 @@ void describe('GET /api/events', () => {
     } });
     const watcher = await open(`?project=${project}`);
     const statuses = ['in_progress', 'failure'];
-    const writes = (async () => {
+    const writes = async (): Promise<void> => {
       for (let round = 0; round < 6; round++) {
         await Promise.all(Array.from({ length: 6 }, (_, i) => report(server, project, `e${i}`, '1.0.0-rc1', statuses[round % 2] ?? 'in_progress')));
       }
-    })();
-    await watcher.untilEvents(8);
-    const resumeAfter = watcher.events[7]?.id ?? 0;
-    const resumed = await open(`?project=${project}`, { lastEventId: resumeAfter });
-    await writes;
+    };
+    // A second client connects while the writes go on; Promise.all handles a failure of either at once.
+    let resumeAfter = 0;
+    const [, resumed] = await Promise.all([writes(), (async () => {
+      await watcher.untilEvents(8);
+      resumeAfter = watcher.events[7]?.id ?? 0;
+      return open(`?project=${project}`, { lastEventId: resumeAfter });
+    })()]);
     await watcher.untilEvents(36);
     await resumed.until(() => resumed.lastId === watcher.lastId);
     const everything = await open(`?project=${project}&since=0`);

@@ -7,15 +7,29 @@ export interface SseEvent {
   data: unknown;
 }
 
+export interface SseOpenOptions {
+  lastEventId?: number;
+  token?: string | null;
+  /** Open without reading (see pause()). */
+  paused?: boolean;
+  /** false: do not keep (or parse) each event's data; for replays of thousands of large events. */
+  keepData?: boolean;
+}
+
 export class SseReader {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
   private readonly waiters = new Set<() => void>();
   private ended = false;
 
+  /** Set while paused: reading waits for it, so the server's writes back up as with a client that stalls. */
+  private gate: { promise: Promise<void>; open: () => void } | undefined;
+  /** Large replays: keep ids and types only. */
+  private keepData = true;
+
   private constructor(private readonly abort: AbortController, readonly status: number, readonly contentType: string | null) {}
 
-  static async open(server: TestServer, query = '', options: { lastEventId?: number; token?: string | null } = {}): Promise<SseReader> {
+  static async open(server: TestServer, query = '', options: SseOpenOptions = {}): Promise<SseReader> {
     const abort = new AbortController();
     const response = await server.fetch(`/api/events${query}`, {
       signal: abort.signal,
@@ -23,6 +37,8 @@ export class SseReader {
       ...(options.token !== undefined ? { token: options.token } : {}),
     });
     const reader = new SseReader(abort, response.status, response.headers.get('content-type'));
+    if (options.paused) reader.pause();
+    if (options.keepData === false) reader.keepData = false;
     if (response.status !== 200 || !response.body) {
       reader.ended = true;
       reader.body = await response.text();
@@ -40,6 +56,7 @@ export class SseReader {
     const reader = body.getReader();
     try {
       for (;;) {
+        if (this.gate) await this.gate.promise;
         const { done, value } = await reader.read();
         if (done) break;
         buffer += decoder.decode(value, { stream: true });
@@ -71,7 +88,7 @@ export class SseReader {
     const id = fields.get('id');
     const data = fields.get('data');
     if (id !== undefined && data !== undefined) {
-      this.events.push({ id: Number(id), event: fields.get('event') ?? 'message', data: JSON.parse(data) as unknown });
+      this.events.push({ id: Number(id), event: fields.get('event') ?? 'message', data: this.keepData || fields.get('event') === 'stream.reset' ? JSON.parse(data) as unknown : undefined });
     }
   }
 
@@ -112,7 +129,22 @@ export class SseReader {
     return this.events[this.events.length - 1]?.id ?? 0;
   }
 
+  /** Stops reading (the server's writes back up), until resume(). */
+  pause(): void {
+    if (this.gate) return;
+    let open = (): void => undefined;
+    const promise = new Promise<void>((resolve) => { open = resolve; });
+    this.gate = { promise, open };
+  }
+
+  resume(): void {
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.open();
+  }
+
   close(): void {
+    this.resume();
     this.abort.abort();
   }
 }

@@ -13,7 +13,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlightdeckApi } from '../../../src/extension/main';
-import type { ReleaseNode } from '../../../src/extension/tree/model';
 import { ReleaseTreeProvider } from '../../../src/extension/tree/provider';
 import { repoRoot, startRealServer } from '../suite/realServer';
 
@@ -46,7 +45,7 @@ async function treeBuildMs(api: FlightdeckApi): Promise<number> {
   const provider = new ReleaseTreeProvider(api.model);
   const start = performance.now();
   await api.model.refresh();
-  const roots: ReleaseNode[] = await provider.getChildren();
+  const roots = await provider.getChildren();
   let items = 0;
   for (const root of roots) {
     provider.getTreeItem(root);
@@ -57,6 +56,7 @@ async function treeBuildMs(api: FlightdeckApi): Promise<number> {
     }
   }
   const elapsed = performance.now() - start;
+  provider.dispose();
   if (api.model.state !== 'ready') throw new Error(`the model is ${api.model.state} (${api.model.lastError ?? ''}) after the refresh`);
   if (items !== PROJECTS * (1 + ENVIRONMENTS)) throw new Error(`built ${items} items, expected ${PROJECTS * (1 + ENVIRONMENTS)}`);
   return elapsed;

@@ -52,12 +52,43 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
   let configUri: vscode.Uri;
   let aviatorSession = false;
-  /** Requests before this index were made while the settings were switching (possibly not by Aviator). */
-  let mark = 0;
 
   const report = async (environment: string, version: string, status: string): Promise<void> => {
     const r = await server.api('PATCH', `/api/releases/payments/environments/${environment}/deployments`, { release_candidate_version: version, status });
     assert.equal(r.status, 200, `report ${environment} ${version} ${status}: ${JSON.stringify(r.body)}`);
+  };
+
+  /** `.flightdeck.json` naming payments' four rungs, plus these (unknown to the server). */
+  const writeProjectConfig = async (...extraEnvironments: string[]): Promise<void> => {
+    const config = defaultProjectConfig('payments', 'flightdeck-test/payments');
+    for (const name of extraEnvironments) config.projects[0]?.environments.push({ name, tier: 'staging' });
+    await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(config)));
+  };
+
+  /**
+   * Each test sets up the canary it needs: unfrozen, running these candidates one after the other (the
+   * last one live, the one before it what a rollback returns to), and the tree showing it.
+   */
+  const canaryRuns = async (...versions: string[]): Promise<void> => {
+    const unfrozen = await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: false });
+    assert.equal(unfrozen.status, 200, JSON.stringify(unfrozen.body));
+    for (const version of versions) {
+      await report('canary', version, 'in_progress');
+      await report('canary', version, 'success');
+    }
+    const live = versions.at(-1) ?? '';
+    await api.refresh.now();
+    await refreshUntil(api, `canary to show ${live}`, async () => description((await environmentItems(api, 'payments')).get('canary')?.item).startsWith(`${live} `));
+  };
+
+  /** The tree once it shows the staging-eu rung of a `.flightdeck.json` that names it. */
+  const withStagingEu = async (): Promise<Map<string, { node: EnvironmentNode; item: vscode.TreeItem }>> => {
+    await writeProjectConfig('staging-eu');
+    // The watcher re-reads the file; the next poll (or this refresh) shows the new rung.
+    return refreshUntil(api, 'the staging-eu rung', async () => {
+      const map = await environmentItems(api, 'payments');
+      return map.has('staging-eu') ? map : undefined;
+    });
   };
 
   /** Every confirmation asked, and how this tier answers it (it cannot click a modal; the UI tier does). */
@@ -75,18 +106,23 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     configUri = vscode.Uri.joinPath(folder.uri, PROJECT_CONFIG_FILE);
     await vscode.workspace.fs.delete(configUri).then(undefined, () => undefined);
 
-    // URL first, then kind: in between, a Flightdeck session may talk to the proxy; `mark` skips that.
-    await settings().update('server.url', proxy.url, vscode.ConfigurationTarget.Global);
+    // Never a Flightdeck session on the proxy, so that everything it records was sent by Aviator sessions:
+    // first the server itself (not recorded), then the kind, and only then the proxy. (Kind first, with no
+    // URL, would send the session to Aviator's own service.)
+    await settings().update('server.url', server.url, vscode.ConfigurationTarget.Global);
     await settings().update('server.kind', 'aviator', vscode.ConfigurationTarget.Global);
-    const onProxy = async () => {
+    await settings().update('server.url', proxy.url, vscode.ConfigurationTarget.Global);
+    const session = await waitFor('a session on the proxy', async () => {
       const s = await api.sessions.get().catch(() => undefined);
       return s && s.backend.baseUrl === proxy.url ? s : undefined;
-    };
-    await waitFor('a session on the proxy', onProxy);
-    aviatorSession = await waitFor('an Aviator session', async () => (await onProxy())?.backend.kind === 'aviator', 3000).catch(() => false);
-    // Give a replaced session's requests time to land before counting.
-    await new Promise((r) => setTimeout(r, 300));
-    mark = proxy.log.length;
+    });
+    aviatorSession = session.backend.kind === 'aviator';
+  });
+
+  // Every test starts with the confirmations answered yes (one that declines sets that up itself).
+  beforeEach(() => {
+    answer = () => true;
+    asked.length = 0;
   });
 
   after(async () => {
@@ -103,6 +139,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('registers flightdeck.createProjectConfig, which writes .flightdeck.json from the git remote', async function () {
+    await vscode.workspace.fs.delete(configUri).then(undefined, () => undefined);
     assert.ok((await vscode.commands.getCommands(true)).includes('flightdeck.createProjectConfig'), 'flightdeck.createProjectConfig is registered');
     const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('flightdeck.createProjectConfig', { name: 'payments', open: false });
     assert.ok(uri, 'the command returned the file it wrote');
@@ -114,9 +151,8 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('shows the configured project with what each environment runs (from Aviator\'s deployment lists)', async function () {
-    // The file the previous test wrote (written here too, so that this test stands on its own).
-    await vscode.workspace.fs.stat(configUri).then(undefined, () =>
-      vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(defaultProjectConfig('payments', 'flightdeck-test/payments')))));
+    await writeProjectConfig();
+    await canaryRuns('1.0.0-rc1');
     const items = await refreshUntil(api, 'the payments project in the tree', async () => {
       const map = await environmentItems(api, 'payments');
       return map.size === 4 ? map : undefined;
@@ -132,13 +168,16 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('promotes through the command: a create-deployment of the candidate live below', async function () {
+    await writeProjectConfig();
+    await canaryRuns('1.0.0-rc1');
+    const before = proxy.log.length;
     const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.promote', { project: 'payments', environment: 'canary' });
     const deployment = outcome.kind === 'done' ? outcome.value : undefined;
     assert.ok(deployment, `the promote returned the new deployment: ${JSON.stringify(outcome)}`);
     assert.equal(deployment.release_candidate_version, '1.1.0-rc1');
     assert.equal(deployment.from_release_candidate_version, '1.0.0-rc1');
     assert.equal(deployment.kind, 'deploy', 'Aviator records a promote as a deploy');
-    const posted = proxy.log.slice(mark).filter((r) => r.method === 'POST');
+    const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
     assert.deepEqual(posted.map((r) => r.path), ['/api/releases/payments/environments/canary/deployments']);
     assert.deepEqual(posted[0]?.body, { release_candidate_version: '1.1.0-rc1' });
     await report('canary', '1.1.0-rc1', 'in_progress');
@@ -147,6 +186,8 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('rolls back through the command with Aviator\'s rollback call', async function () {
+    await writeProjectConfig();
+    await canaryRuns('1.0.0-rc1', '1.1.0-rc1');
     const before = proxy.log.length;
     const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.rollback', { project: 'payments', environment: 'canary' });
     const deployment = outcome.kind === 'done' ? outcome.value : undefined;
@@ -164,10 +205,8 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('a frozen environment (Aviator cannot say so) refuses a plain rollback; a forced one goes through', async function () {
-    // 1.1.0-rc1 was just rolled back in canary, so no rollback returns to it (API.md endpoint 5) until it
-    // succeeds there again: it does, and the forced rollback below has 1.0.0-rc1 to return to.
-    await report('canary', '1.1.0-rc1', 'in_progress');
-    await report('canary', '1.1.0-rc1', 'success');
+    await writeProjectConfig();
+    await canaryRuns('1.0.0-rc1', '1.1.0-rc1');
     const frozen = await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: true });
     assert.equal(frozen.status, 200, JSON.stringify(frozen.body));
     try {
@@ -185,26 +224,19 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
       assert.equal(forced.kind, 'rollback');
       const posted = proxy.log.slice(before).filter((r) => r.method === 'POST');
       assert.deepEqual(posted.map((r) => (r.body as { force?: boolean }).force), [undefined, undefined, true], 'a plain attempt declined, then a plain attempt and a forced one');
+      assert.equal(forced.release_candidate_version, '1.0.0-rc1');
       // The pipeline finishes the deployment under way: a frozen environment takes that report.
       await report('canary', forced.release_candidate_version, 'in_progress');
       await report('canary', forced.release_candidate_version, 'success');
     } finally {
       await server.api('PATCH', '/api/releases/payments/environments/canary', { frozen: false });
     }
-    // Back to what the tests after this one expect canary to run: a new deployment, so after the thaw.
-    await report('canary', '1.0.0-rc1', 'in_progress');
-    await report('canary', '1.0.0-rc1', 'success');
   });
 
   it('follows edits to .flightdeck.json, and shows an environment Aviator does not know with its 404 message', async function () {
-    const config = defaultProjectConfig('payments', 'flightdeck-test/payments');
-    config.projects[0]?.environments.push({ name: 'staging-eu', tier: 'staging' });
-    await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(config)));
-    // The watcher re-reads the file; the next poll (or this refresh) shows the new rung.
-    const items = await refreshUntil(api, 'the staging-eu rung', async () => {
-      const map = await environmentItems(api, 'payments');
-      return map.has('staging-eu') ? map : undefined;
-    });
+    await writeProjectConfig();
+    await canaryRuns('1.0.0-rc1');
+    const items = await withStagingEu();
     const unknown = items.get('staging-eu');
     assert.ok(unknown);
     assert.equal(unknown.node.environment.current, null);
@@ -213,7 +245,7 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
   });
 
   it('shows that message on the tree item', async function () {
-    const items = await environmentItems(api, 'payments');
+    const items = await withStagingEu();
     const item = items.get('staging-eu')?.item;
     assert.ok(item);
     const tooltip = item.tooltip instanceof vscode.MarkdownString ? item.tooltip.value : String(item.tooltip ?? '');
@@ -221,9 +253,13 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     assert.doesNotMatch(String(item.contextValue), /can-promote|can-rollback/, 'no actions on an environment Aviator does not know');
   });
 
-  it('sent nothing but Aviator\'s five endpoints', function () {
-    const sent = proxy.log.slice(mark);
-    assert.ok(sent.length > 0);
+  it('sent nothing but Aviator\'s five endpoints', async function () {
+    // A refresh of its own, so that this test has requests to look at; the log holds the others' too.
+    await writeProjectConfig();
+    const before = proxy.log.length;
+    await api.refresh.now();
+    await waitFor('the refresh\'s requests', () => proxy.log.length > before);
+    const sent = proxy.log;
     const others = sent.filter((r) => aviatorEndpointIndex(r) < 0);
     assert.deepEqual(others.map((r) => `${r.method} ${r.path}`), [], 'no /api/releases overview, no /api/events stream, no promote endpoint');
   });

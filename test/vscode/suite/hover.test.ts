@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { FlightdeckApi } from '../../../src/extension/main';
 import type { CommitInsightsApi, CommitWatch, WatchNotification, WhereAnswer } from '../../../src/extension/hover';
-import { escapeMarkdown } from '../../../src/extension/hover/present';
+import { escapeMarkdown } from '../../../src/core/markdown';
 import { CommitHoverProvider } from '../../../src/extension/hover/provider';
 import { startRealServer, waitFor, type RealServer } from './realServer';
 
@@ -236,7 +236,7 @@ describe('Commit hover, blame and watches against a real server and repository',
     const doc = await vscode.workspace.openTextDocument({ content: `see ${sha.rounding}\n` });
     const hover = await flightdeckHover(doc.uri, new vscode.Position(0, 10));
     assert.ok(hover);
-    assert.ok(hover.value.includes('Round refunds \\*down\\* \\[see\\]\\(command:flightdeck\\.copySha\\) &lt;b&gt;x&lt;/b&gt;'), hover.value);
+    assert.ok(hover.value.includes('Round refunds \\*down\\* \\[see\\]\\(command\\:flightdeck\\.copySha\\) \\<b\\>x\\<\\/b\\>'), hover.value);
     assert.ok(hover.value.includes('Grace \\*H\\* \\[x\\]'), hover.value);
     assert.ok(!hover.value.includes('[see](command:'), 'no link comes from the subject');
   });

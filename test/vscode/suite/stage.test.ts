@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
+import { signInWithToken } from '../../../src/extension/commands';
 import type { FlightdeckApi } from '../../../src/extension/main';
 import type { StagePanelManager } from '../../../src/extension/stage';
 import { seedPayments, startRealServer, waitFor, type RealServer } from './realServer';
@@ -69,7 +70,9 @@ describe('Stage panel against a real server', function () {
     const created = await server.api<{ token: string }>('POST', '/api/tokens', { role: 'deployer', name: 'stage-deployer' });
     assert.equal(created.status, 201);
     try {
-      await vscode.commands.executeCommand('flightdeck.signIn', created.body.token);
+      // Sign In asks the user for the token (an argument is ignored): the part after the question.
+      const api = await vscode.extensions.getExtension<FlightdeckApi>('flightdeck.flightdeck')!.activate();
+      await signInWithToken(api.sessions, server.url, created.body.token);
       await waitFor('a snapshot for the deployer', () => (probe.lastSnapshot?.role === 'not_admin' ? true : undefined), 15_000);
     } finally {
       await vscode.commands.executeCommand('flightdeck.signOut');
@@ -144,17 +147,30 @@ describe('Stage panel against a real server', function () {
     const postedWhileHidden = probe.posted.length;
     const readies = probe.received.filter((m) => m.type === 'ready').length;
 
-    const patched = await server.api('PATCH', '/api/releases/payments/environments/canary/deployments', { release_candidate_version: '1.0.0-rc1', status: 'in_progress' });
-    assert.ok(patched.status < 300, JSON.stringify(patched.body));
-    await new Promise((r) => setTimeout(r, 1000));
+    // The panel hears the deployment's event (the manager's listener runs before this one) and rebuilds
+    // its snapshot for it (debounced, later than an events batch would be flushed): once both happened,
+    // anything they would have posted has been posted.
+    const api = await vscode.extensions.getExtension<FlightdeckApi>('flightdeck.flightdeck')!.activate();
+    let heard = false;
+    const listening = api.sessions.onDidReceiveEvent((event) => {
+      if (event.data.environment === 'canary' && event.data.deployment?.release_candidate_version === '1.0.0-rc1') heard = true;
+    });
+    try {
+      const patched = await server.api('PATCH', '/api/releases/payments/environments/canary/deployments', { release_candidate_version: '1.0.0-rc1', status: 'in_progress' });
+      assert.ok(patched.status < 300, JSON.stringify(patched.body));
+      await waitFor('the panel to hear the deployment', () => heard, 15_000);
+      await waitFor('the hidden panel to rebuild its snapshot', () => probe.lastSnapshot?.environment.active?.release_candidate_version === '1.0.0-rc1', 15_000);
+    } finally {
+      listening.dispose();
+    }
     assert.equal(probe.posted.length, postedWhileHidden, 'nothing is posted to a hidden panel');
 
     await vscode.commands.executeCommand('flightdeck.openStage', { project: 'payments', environment: 'canary' });
     await waitFor('a new ready from the reloaded webview', () => probe.received.filter((m) => m.type === 'ready').length > readies, 15_000);
-    const view = await waitFor('a snapshot showing the deployment that started while hidden', () => (
-      probe.lastSnapshot?.environment.active?.release_candidate_version === '1.0.0-rc1' ? probe.lastSnapshot : undefined), 15_000);
-    assert.ok(probe.posted.slice(postedWhileHidden).some((p) => p.type === 'snapshot'));
-    assert.ok(view.log.some((e) => e.data.deployment?.status === 'in_progress' && e.data.deployment.release_candidate_version === '1.0.0-rc1'),
+    await waitFor('a snapshot posted to the shown panel', () => probe.posted.slice(postedWhileHidden).some((p) => p.type === 'snapshot'), 15_000);
+    const view = probe.lastSnapshot;
+    assert.equal(view?.environment.active?.release_candidate_version, '1.0.0-rc1', 'the snapshot shows the deployment that started while hidden');
+    assert.ok(view?.log.some((e) => e.data.deployment?.status === 'in_progress' && e.data.deployment.release_candidate_version === '1.0.0-rc1'),
       'the event log kept what happened while hidden');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -5,7 +5,7 @@
 //   node test/vscode/ui/run-ui.mjs [--vsix <file>] [--scenario <name>]...
 //
 // Needs the built dist/cli.js (`node esbuild.mjs`) and code-server (install-vscode.sh). Prints
-// `UI-TIER: N passed, M failed` last; exit code 1 if anything failed.
+// `UI-TIER: N passed, M failed, 0 skipped` last (a scenario is never skipped); exit code 1 if anything failed.
 //
 // --vsix <file> runs the packaged extension as a user gets it (`npm run package` makes the file; the
 // `package` test tier runs `--scenario packaged`): code-server installs the VSIX into a fresh extensions
@@ -331,9 +331,11 @@ function makeUi(page, { scenario, server, token, packaged, workspace }) {
     async typeInNewUntitled(text) {
       await ui.palette('File: New Untitled Text File');
       await page.locator('.monaco-editor textarea').first().waitFor({ timeout: 10_000 });
-      await delay(300);
+      // Typed once the new editor has the focus; done once its last line is on screen (a hover needs it there).
+      await page.waitForFunction(() => !!document.activeElement?.closest('.monaco-editor'), null, { timeout: 10_000 });
       await page.keyboard.type(text, { delay: 5 });
-      await delay(400);
+      await page.waitForFunction((line) => [...document.querySelectorAll('.monaco-editor .view-line')]
+        .some((shown) => shown.textContent.replace(/\u00a0/g, ' ').includes(line)), text.split('\n').at(-1), { timeout: 10_000 });
     },
 
     async hoverToken(token, widget, timeoutMs = 15_000) {
@@ -564,7 +566,7 @@ async function finish() {
   for (const cleanup of cleanups.reverse()) {
     try { await cleanup(); } catch (error) { console.error(`cleanup: ${error?.message ?? error}`); }
   }
-  console.log(`UI-TIER: ${passed} passed, ${failed} failed`);
+  console.log(`UI-TIER: ${passed} passed, ${failed} failed, 0 skipped`);
   process.exit(failed > 0 ? 1 : 0);
 }
 

@@ -114,11 +114,16 @@ export default async function packaged(ui) {
     // One panel at a time: each open panel has an iframe.webview of its own. An untitled editor left by
     // an earlier scenario would ask to be saved: it is not ours to keep.
     await ui.palette('View: Close All Editors');
+    // Done when no editor is left, or when the save question is up (then answered, and done after that).
+    const closedOrAsking = () => page.waitForFunction(() => document.querySelector('.monaco-dialog-box')
+      || document.querySelectorAll('.editor-group-container .tab').length === 0, null, { timeout: 15_000 });
+    await closedOrAsking();
     const save = page.locator('.monaco-dialog-box');
-    if (await save.waitFor({ timeout: 1000 }).then(() => true, () => false)) {
+    if (await save.isVisible()) {
       await save.locator('.monaco-button', { hasText: /Don't Save/ }).click();
+      await save.waitFor({ state: 'hidden', timeout: 10_000 });
+      await closedOrAsking();
     }
-    await DELAY(300);
     await ui.palette('Flightdeck: Open Stage…');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });
@@ -182,7 +187,9 @@ export default async function packaged(ui) {
     await ui.screenshot('packaged-promote-confirm');
     await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
-    await DELAY(500);
+    // The panel's notice that the promote was cancelled comes after the command returned: had Cancel let
+    // the promote through, the server would have it by then.
+    await webview().locator('.notice.info', { hasText: /cancelled/ }).waitFor({ timeout: 15_000 });
     const after = await state();
     if (after !== before) throw new Error(`${environment} changed: ${before} → ${after}`);
   });

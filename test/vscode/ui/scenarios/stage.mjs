@@ -48,7 +48,17 @@ export default async function stage(ui) {
 
   async function closeEditors() {
     await ui.palette('View: Close All Editors');
-    await DELAY(300);
+    // Done when no editor is left, or when the save question for an untitled editor (an earlier scenario
+    // typed into one) is up: it is not ours to keep.
+    const closedOrAsking = () => page.waitForFunction(() => document.querySelector('.monaco-dialog-box')
+      || document.querySelectorAll('.editor-group-container .tab').length === 0, null, { timeout: 15_000 });
+    await closedOrAsking();
+    const save = page.locator('.monaco-dialog-box');
+    if (await save.isVisible()) {
+      await save.locator('.monaco-button', { hasText: /Don't Save/ }).click();
+      await save.waitFor({ state: 'hidden', timeout: 10_000 });
+      await closedOrAsking();
+    }
   }
 
   async function percentShown() {
