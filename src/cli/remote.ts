@@ -8,7 +8,7 @@ import { BackendError, isBackendError } from '../client/errors';
 import { openEventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
 import { availableActions, planInProject, type ActionCapabilities } from '../core/actionPlan';
-import { candidateTroubles, describeCandidateTroubles } from '../core/candidateTroubles';
+import { candidateTrouble, describeTrouble } from '../core/candidateHistory';
 import { formatAge, shortSha } from '../core/format';
 import { ladder, rungBelow } from '../core/ladder';
 import { PROJECT_CONFIG_FILE, parseProjectConfigText } from '../core/projectConfig';
@@ -174,8 +174,9 @@ export async function runPromote(argv: string[], io: CliIo): Promise<number> {
     const candidate = source?.current?.release_candidate_version;
     if (candidate !== undefined) {
       const now = io.now?.() ?? Date.now();
-      const warning = describeCandidateTroubles(candidate, candidateTroubles(await recentDeployments(backend, project), candidate, now), now);
-      if (warning) io.stderr(`Warning: ${warning}\n`);
+      for (const trouble of candidateTrouble(await recentDeployments(backend, project), candidate, now)) {
+        io.stderr(`Warning: ${describeTrouble(candidate, trouble, formatAge(trouble.at, now))}\n`);
+      }
     }
     const current = target.current?.release_candidate_version ?? null;
     const question = `Promote ${project.name}/${target.name} from ${current ?? 'nothing'} to ${candidate ?? '(what ' + (source?.name ?? 'the rung below') + ' runs)'}?`;

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment } from '../../../src/api/schemas';
 import { autoPromoteDecision, type AutoPromoteInput } from '../../../src/core/autoPromote';
-import { candidateTroubles, describeCandidateTroubles } from '../../../src/core/candidateTroubles';
 import { discreditedCandidates, discreditedReason, rollbackTarget } from '../../../src/core/rollback';
 import { compareCandidateVersions } from '../../../src/core/version';
 
@@ -94,24 +93,5 @@ describe('candidate versions', () => {
     assert.equal(compareCandidateVersions('2026.11.23-rc2', '2026.11.23-rc1'), 1);
     assert.equal(compareCandidateVersions('1.4.0-beta-rc1', '1.3.0-rc1'), undefined);
     assert.equal(compareCandidateVersions('nope', '1.3.0-rc1'), undefined);
-  });
-});
-
-describe('candidate troubles (the promote warning)', () => {
-  const now = Date.parse('2026-11-23T09:00:00.000Z');
-  it('names where a candidate failed or was rolled back in the last 24 h, newest first', () => {
-    const failed = d('1.3.1-rc1', 'failure', {
-      environment_name: 'canary', deploy_end_at: '2026-11-23T08:55:00.000Z', error_message: 'Health check failed 3 times in a row: GET … answered 500\nmore',
-    });
-    const rollback = rolledBackFrom('1.3.0-rc1', '1.3.1-rc1');
-    rollback.deploy_start_at = '2026-11-23T08:55:01.000Z';
-    const old = d('1.3.1-rc1', 'error', { environment_name: 'dogfood', deploy_end_at: '2026-11-21T08:00:00.000Z' });
-    const other = d('1.3.0-rc1', 'failure', { deploy_end_at: '2026-11-23T08:50:00.000Z' });
-    const troubles = candidateTroubles([old, failed, rollback, other, failed], '1.3.1-rc1', now);
-    assert.deepEqual(troubles.map((t) => [t.environment, t.what, t.deployment_id]), [['canary', 'rolled_back', rollback.id], ['canary', 'failed', failed.id]]);
-    assert.equal(troubles[0]?.reason, 'rolled back automatically to 1.3.0-rc1');
-    assert.equal(describeCandidateTroubles('1.3.1-rc1', troubles, now),
-      '1.3.1-rc1 was rolled back automatically to 1.3.0-rc1 in canary 4m ago; failed in canary 5m ago (Health check failed 3 times in a row: GET … answered 500).');
-    assert.equal(describeCandidateTroubles('1.3.1-rc1', [], now), undefined);
   });
 });

@@ -138,7 +138,7 @@ void describe('flightdeck client commands', () => {
     await report(server, project, 'canary', '1.0.0-rc2', 'failure', 'error rate 4.2% above 1%');
     const io = cliIo(env, true);
     assert.equal(await runPromote([project, 'canary'], io), 0, io.err);
-    assert.match(io.err, /^Warning: 1\.0\.0-rc2 failed in canary (just now|\d+s ago) \(error rate 4\.2% above 1%\)\.\n$/);
+    assert.match(io.err, /^Warning: 1\.0\.0-rc2 failed in canary (just now|\d+s ago): error rate 4\.2% above 1%\.\n$/);
     assert.match(io.questions[0] ?? '', new RegExp(`^Promote ${project}/canary from nothing to 1\\.0\\.0-rc2\\?$`));
   });
 
