@@ -189,7 +189,7 @@ export default async function packaged(ui) {
     await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
     // The panel's notice that the promote was cancelled comes after the command returned: had Cancel let
     // the promote through, the server would have it by then.
-    await webview().locator('.notice.info', { hasText: /cancelled/ }).waitFor({ timeout: 15_000 });
+    await webview().locator('.notice.warning', { hasText: /cancelled/ }).waitFor({ timeout: 15_000 });
     const after = await state();
     if (after !== before) throw new Error(`${environment} changed: ${before} → ${after}`);
   });
