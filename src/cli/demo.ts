@@ -15,7 +15,6 @@
 // while a canary deployment is watched (deploying, or up to 10 minutes after it went live) three failed
 // checks in a row fail it and roll canary back. The rollback's deploy clears the file.
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -27,7 +26,7 @@ import { createDemoRepository } from '../git/demoRepository';
 import { startServer } from '../server';
 import { optionString, parseArgs, UsageError } from './args';
 import { chooseServer } from './connection';
-import { answers, runDemoDeploy, runDemoService, selfCommand, startService, stopServices } from './demoAgent';
+import { answers, freePort, runDemoDeploy, runDemoService, selfCommand, startService, stopServices } from './demoAgent';
 import type { CliIo } from './remote';
 
 export const DEMO_PROJECT = 'payments';
@@ -237,17 +236,6 @@ async function writeRuntime(runtime: string): Promise<Record<DemoEnvironment, nu
   return ports;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the service of every environment that has a live version but does not answer. */
 async function ensureServices(runtime: string): Promise<void> {

@@ -13,6 +13,19 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 
 /** How this executable runs itself again (the same Node, its loader flags, its entry point). */
+/** A port free on loopback now, for a demo service to listen on. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 export function selfCommand(): { command: string; args: string[] } {
   const entry = process.argv[1];
   if (!entry) throw new Error('Cannot tell which file runs the flightdeck command');
