@@ -37,6 +37,8 @@ export interface FlightdeckApi {
   promotePick: { rows: string[] };
   stage: StagePanelManager;
   commits: CommitInsightsApi;
+  /** `.flightdeck.json` and `flightdeck.aviator.projects`, as the Aviator backend reads them. */
+  projectConfig: ProjectConfigSource;
   activatedAt: number;
   firstRequestAt: number | undefined;
   /** The VS Code tier cannot click a modal: it answers the confirmations here (undefined: the modal again). */
@@ -92,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
   const api: FlightdeckApi = {
-    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, commits, activatedAt, firstRequestAt: undefined,
+    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, commits, projectConfig, activatedAt, firstRequestAt: undefined,
     setConfirmer: (replacement) => confirmer.use(replacement),
   };
   api.firstRequestAt = performance.now();

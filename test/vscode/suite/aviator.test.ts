@@ -63,6 +63,11 @@ describe('Aviator backend (flightdeck.server.kind = aviator) against a real serv
     const config = defaultProjectConfig('payments', 'flightdeck-test/payments');
     for (const name of extraEnvironments) config.projects[0]?.environments.push({ name, tier: 'staging' });
     await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(projectConfigText(config)));
+    // A read the file watcher began while the file was being written may still be in flight (and saw it
+    // half-written, or gone); a reload that starts after it reads what was written.
+    await api.projectConfig.reload();
+    const read = await api.projectConfig.reload();
+    assert.deepEqual(read.projects.map((p) => p.name), ['payments'], 'the extension reads the configuration just written');
   };
 
   /**
