@@ -32,7 +32,7 @@ async function seed(dataDir: string): Promise<void> {
       repo: 'acme/service', description: 'benchmark project',
       environments: Array.from({ length: ENVIRONMENTS }, (_, position) => ({
         name: `env-${position}`, position, tier: 'production', protected: false, frozen: false, strategy: 'standard', steps: null,
-        auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null },
+        auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
       })),
     };
     for (let p = 0; p < PROJECTS; p++) {

@@ -46,7 +46,7 @@ function ladder(): ProjectSpec {
       name, position, tier: position < 2 ? 'development' : 'production', protected: false, frozen: false,
       strategy: name === 'rollout' ? 'rollout' : 'standard',
       steps: name === 'rollout' ? [{ percent: 5, soak_seconds: 60 }, { percent: 50, soak_seconds: 60 }, { percent: 100, soak_seconds: 0 }] : null,
-      auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null },
+      auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
     })),
   };
 }

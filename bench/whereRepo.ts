@@ -131,7 +131,7 @@ function deployment(project: string, environment: string, rc: string, commit: st
     id: `${project}-${environment}`, project, environment_name: environment, release_version: rc.replace(/-rc\d+$/, ''),
     release_candidate_version: rc, commit, from_release_version: null, from_release_candidate_version: null,
     status: 'success', kind: 'deploy', actor: 'bench', deploy_start_at: at, deploy_end_at: at, updated_at: at,
-    error_message: null, rollout: null,
+    error_message: null, rollout: null, approval: null, candidate_blocked: null,
   };
 }
 
@@ -147,7 +147,7 @@ export function deployedProjects(history: GeneratedHistory, random: () => number
       const rc = `${p + 1}.${WHERE_ENVIRONMENTS.length - position}.0-rc1`;
       return {
         name: envName, tier: 'production', position, strategy: 'standard', protected: false, frozen: false, steps: null,
-        auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null },
+        auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
         current: deployment(name, envName, rc, shaByMark[mark] as string), active: null,
       };
     });

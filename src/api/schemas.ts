@@ -74,6 +74,33 @@ export const DeploymentHealth = z.object({
 });
 export type DeploymentHealth = z.infer<typeof DeploymentHealth>;
 
+// ── approvals and blocked candidates (API.md endpoints 18–22) ─────────────────────────────────────
+
+/** One person's approval or rejection of a deployment awaiting approval. */
+export const ApprovalVote = z.object({
+  actor: z.string(),
+  at: Timestamp,
+  comment: z.string().nullable(),
+});
+export type ApprovalVote = z.infer<typeof ApprovalVote>;
+
+/** A deployment's approval request: how many approvals it needs, who gave them, who rejected it, until when. */
+export const Approval = z.object({
+  required: z.number().int().min(1).max(5),
+  approvals: z.array(ApprovalVote),
+  rejection: ApprovalVote.nullable(),
+  expires_at: Timestamp,
+});
+export type Approval = z.infer<typeof Approval>;
+
+/** A release candidate marked bad: nothing may carry it further up the ladder. */
+export const CandidateBlock = z.object({
+  actor: z.string(),
+  at: Timestamp,
+  reason: z.string(),
+});
+export type CandidateBlock = z.infer<typeof CandidateBlock>;
+
 export const Deployment = z.object({
   id: z.string(),
   project: z.string(),
@@ -92,6 +119,10 @@ export const Deployment = z.object({
   error_message: z.string().nullable(),
   rollout: Rollout.nullable(),
   health: DeploymentHealth.optional(),
+  /** null for a deployment that needed no approval; absent from older servers and other backends (read as null). */
+  approval: Approval.nullable().default(null),
+  /** Whether this deployment's candidate is blocked now (not when it was deployed); absent from older servers. */
+  candidate_blocked: CandidateBlock.nullable().default(null),
 });
 export type Deployment = z.infer<typeof Deployment>;
 
@@ -161,6 +192,8 @@ function environmentFields(url: z.ZodType<string>) {
     auto_promote: AutoPromote.nullable().default(null),
     health_check: healthCheckSpec(url).nullable().default(null),
     deploy: deploySpec(url).default({ type: 'none', command: null, url: null }),
+    /** How many people (other than the one who asked) approve a deploy or promote into it; 0: none. */
+    required_approvals: z.number().int().min(0).max(5).default(0),
   };
 }
 
@@ -237,6 +270,8 @@ export const Candidate = z.object({
   commit: z.string(),
   created_at: Timestamp,
   build_status: z.literal('ready'),
+  /** null unless the candidate is blocked; absent from older servers (read as null). */
+  blocked: CandidateBlock.nullable().default(null),
 });
 export type Candidate = z.infer<typeof Candidate>;
 
@@ -285,6 +320,16 @@ export const HealthVerdictBody = z.object({
   healthy: z.boolean(),
   reason: z.string().max(10_000).optional(),
 });
+/** Endpoints 19 and 20: an approval or a rejection, with an optional comment. */
+export const ApprovalBody = z.object({
+  comment: z.string().max(1000).optional(),
+});
+/** Endpoint 22: why the candidate is blocked. */
+export const BlockBody = z.object({
+  reason: z.string().trim().min(1, 'A reason is required').max(500),
+});
+export type ApprovalBody = z.infer<typeof ApprovalBody>;
+export type BlockBody = z.infer<typeof BlockBody>;
 export type CreateCandidateBody = z.infer<typeof CreateCandidateBody>;
 export type CreateDeploymentBody = z.infer<typeof CreateDeploymentBody>;
 export type PatchDeploymentBody = z.infer<typeof PatchDeploymentBody>;

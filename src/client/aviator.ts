@@ -11,6 +11,7 @@
 // in the rung below, and freshness comes from polling (capabilities.events is false).
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import {
+  type ApprovalBody, type BlockBody,
   ErrorBody,
   type Candidate, type CreateDeploymentBody, type Deployment, type Environment, type EnvironmentPatchBody,
   type Healthz, type PatchDeploymentBody, type Project, type ProjectSpecInput, type PromoteBody, type Release, type RollbackBody,
@@ -32,6 +33,8 @@ export const AVIATOR_UNSUPPORTED = {
   pauseResumeAbort: 'Aviator has no call to pause, resume or abort a deployment: use its web app or your pipeline.',
   freeze: 'Aviator has no call to freeze or unfreeze an environment: use its web app.',
   createProject: `Aviator has no call to create or change a project: create it in Aviator, then name it in ${PROJECT_CONFIG_FILE}.`,
+  approvals: 'Aviator has no approval requests: approve in its web app.',
+  block: 'Aviator has no call to block a release candidate: use its web app.',
 } as const;
 
 export type AviatorCapabilities = BackendCapabilities & {
@@ -72,6 +75,8 @@ export class AviatorBackend implements ReleaseBackend {
     pauseResumeAbort: false,
     freeze: false,
     createProject: false,
+    approvals: false,
+    block: false,
     reasons: AVIATOR_UNSUPPORTED,
   };
   readonly baseUrl: string;
@@ -172,7 +177,7 @@ export class AviatorBackend implements ReleaseBackend {
       throw error;
     }));
     for (const d of lists.flat()) {
-      note({ release_candidate_version: d.release_candidate_version, commit: d.commit, created_at: d.deploy_start_at, build_status: 'ready' });
+      note({ release_candidate_version: d.release_candidate_version, commit: d.commit, created_at: d.deploy_start_at, build_status: 'ready', blocked: null });
     }
     const releases = new Map<string, Release>();
     for (const c of candidates.values()) {
@@ -211,7 +216,7 @@ export class AviatorBackend implements ReleaseBackend {
     await this.request('POST', `/api/releases/${seg(project)}/releases/${seg(candidate)}`, body);
     const list = this.createdCandidates.get(project) ?? [];
     if (!list.some((c) => c.release_candidate_version === candidate)) {
-      list.push({ release_candidate_version: candidate, commit: body.commit.toLowerCase(), created_at: new Date(this.now()).toISOString(), build_status: 'ready' });
+      list.push({ release_candidate_version: candidate, commit: body.commit.toLowerCase(), created_at: new Date(this.now()).toISOString(), build_status: 'ready', blocked: null });
     }
     this.createdCandidates.set(project, list);
   }
@@ -301,6 +306,22 @@ export class AviatorBackend implements ReleaseBackend {
   abort(_project: string, _deploymentId: string): Promise<Deployment> {
     return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.pauseResumeAbort));
   }
+  /** Aviator has no approval requests: the inbox is empty, never an error (the Approvals view lists every backend). */
+  listApprovals(_project?: string): Promise<Deployment[]> {
+    return Promise.resolve([]);
+  }
+  approve(_project: string, _deploymentId: string, _body: ApprovalBody): Promise<Deployment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.approvals));
+  }
+  reject(_project: string, _deploymentId: string, _body: ApprovalBody): Promise<Deployment> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.approvals));
+  }
+  blockCandidate(_project: string, _candidate: string, _body: BlockBody): Promise<Release> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.block));
+  }
+  unblockCandidate(_project: string, _candidate: string): Promise<Release> {
+    return Promise.reject(new BackendError('invalid', AVIATOR_UNSUPPORTED.block));
+  }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
@@ -345,7 +366,7 @@ export class AviatorBackend implements ReleaseBackend {
       steps: null,
       auto_promote: null,
       health_check: null,
-      deploy: { type: 'none', command: null, url: null },
+      deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
       current: null,
       active: null,
     };

@@ -69,7 +69,7 @@ export function toDeployment(wire: WireDeployment, context: WireContext): Deploy
     deploy_end_at: wire.deploy_end_at ?? null,
     updated_at: wire.updated_at ?? wire.deploy_end_at ?? start,
     error_message: wire.error_message ?? null,
-    rollout: wire.rollout ?? null,
+    rollout: wire.rollout ?? null, approval: null, candidate_blocked: null,
   };
 }
 

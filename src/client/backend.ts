@@ -1,7 +1,8 @@
-// What the extension and the CLI need from a release backend. Two implementations: the Flightdeck server
-// (http.ts, the whole API) and Aviator Releases (five endpoints; projects come from configuration).
+// What the extension and the CLI need from a release backend. Three implementations: the Flightdeck server
+// (http.ts, the whole API), Aviator Releases (five endpoints; projects come from configuration) and
+// GitHub Deployments (github.ts; API.md "Other backends").
 import type {
-  Caller, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, Healthz, Project, ProjectSpecInput,
+  ApprovalBody, BlockBody, Caller, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, Healthz, Project, ProjectSpecInput,
   PromoteBody, Release, RollbackBody,
 } from '../api/schemas';
 
@@ -12,10 +13,14 @@ export interface BackendCapabilities {
   readonly pauseResumeAbort: boolean;
   readonly freeze: boolean;
   readonly createProject: boolean;
+  /** Deployments may await approval, and the caller may approve or reject them (API.md endpoints 19–21). */
+  readonly approvals: boolean;
+  /** Release candidates may be blocked and unblocked (API.md endpoint 22). */
+  readonly block: boolean;
 }
 
 export interface ReleaseBackend {
-  readonly kind: 'flightdeck' | 'aviator';
+  readonly kind: BackendKind;
   readonly baseUrl: string;
   readonly capabilities: BackendCapabilities;
   health(): Promise<Healthz>;
@@ -33,9 +38,19 @@ export interface ReleaseBackend {
   pause(project: string, deploymentId: string): Promise<Deployment>;
   resume(project: string, deploymentId: string): Promise<Deployment>;
   abort(project: string, deploymentId: string): Promise<Deployment>;
+  /** Deployments awaiting approval, oldest first (every project, or one). */
+  listApprovals(project?: string): Promise<Deployment[]>;
+  approve(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment>;
+  /** Rejects a deployment awaiting approval; its own actor rejecting it withdraws the request. */
+  reject(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment>;
+  blockCandidate(project: string, candidate: string, body: BlockBody): Promise<Release>;
+  unblockCandidate(project: string, candidate: string): Promise<Release>;
   /** The token's name and role; absent where the API has no such call (Aviator). */
   whoami?(): Promise<Caller>;
 }
+
+export const BACKEND_KINDS = ['flightdeck', 'aviator', 'github'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 export interface BackendConnection {
   baseUrl: string;

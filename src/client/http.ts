@@ -4,7 +4,7 @@ import axios, { type AxiosAdapter, type AxiosInstance, type AxiosResponse } from
 import * as z from 'zod';
 import {
   Caller, Deployment, Environment, ErrorBody, Healthz, Overview, Project, Release, TokenCreated,
-  type CreateCandidateBody, type CreateDeploymentBody, type EnvironmentPatchBody, type PatchDeploymentBody, type ProjectSpecInput,
+  type ApprovalBody, type BlockBody, type CreateCandidateBody, type CreateDeploymentBody, type EnvironmentPatchBody, type PatchDeploymentBody, type ProjectSpecInput,
   type PromoteBody, type RollbackBody, type TokenCreateBody,
 } from '../api/schemas';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
@@ -16,7 +16,7 @@ const seg = encodeURIComponent;
 export class FlightdeckHttpBackend implements ReleaseBackend {
   readonly kind = 'flightdeck' as const;
   readonly capabilities: BackendCapabilities = {
-    events: true, promote: true, pauseResumeAbort: true, freeze: true, createProject: true,
+    events: true, promote: true, pauseResumeAbort: true, freeze: true, createProject: true, approvals: true, block: true,
   };
   readonly baseUrl: string;
   private readonly http: AxiosInstance;
@@ -96,6 +96,22 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
   }
   abort(project: string, deploymentId: string): Promise<Deployment> {
     return this.request('POST', `/api/releases/${seg(project)}/deployments/${seg(deploymentId)}/abort`, Deployment, {});
+  }
+
+  listApprovals(project?: string): Promise<Deployment[]> {
+    return this.request('GET', `/api/approvals${project === undefined ? '' : `?project=${seg(project)}`}`, z.array(Deployment));
+  }
+  approve(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/deployments/${seg(deploymentId)}/approve`, Deployment, body);
+  }
+  reject(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
+    return this.request('POST', `/api/releases/${seg(project)}/deployments/${seg(deploymentId)}/reject`, Deployment, body);
+  }
+  blockCandidate(project: string, candidate: string, body: BlockBody): Promise<Release> {
+    return this.request('POST', `/api/releases/${seg(project)}/releases/${seg(candidate)}/block`, Release, body);
+  }
+  unblockCandidate(project: string, candidate: string): Promise<Release> {
+    return this.request('DELETE', `/api/releases/${seg(project)}/releases/${seg(candidate)}/block`, Release);
   }
 
   private async request<S extends z.ZodType>(method: string, url: string, schema: S, body?: unknown): Promise<z.output<S>> {

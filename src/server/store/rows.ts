@@ -68,6 +68,8 @@ export function toDeployment(row: DeploymentRow): Deployment {
     updated_at: iso(row.updated_at),
     error_message: row.error_message,
     rollout: (row.rollout ?? null) as Rollout | null,
+    approval: null,
+    candidate_blocked: null,
     ...(row.health === null || row.health === undefined ? {} : { health: row.health as DeploymentHealth }),
   };
 }
@@ -121,6 +123,7 @@ export function toEnvironmentRecord(row: EnvironmentRow): EnvironmentRecord {
       auto_promote: (row.auto_promote ?? null) as AutoPromote | null,
       health_check: (row.health_check ?? null) as HealthCheckSpec | null,
       deploy: row.deploy as DeploySpec,
+      required_approvals: 0,
     },
   };
 }
@@ -192,6 +195,7 @@ export function toCandidate(row: CandidateRow): Candidate {
     commit: row.commit,
     created_at: iso(row.created_at),
     build_status: 'ready',
+    blocked: null,
   };
 }
 

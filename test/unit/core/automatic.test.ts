@@ -15,7 +15,7 @@ function d(rc: string, status: Deployment['status'], extra: Partial<Deployment> 
     id, project: 'p', environment_name: 'canary', release_version: rc.split('-rc')[0] ?? rc, release_candidate_version: rc,
     commit: id.padStart(40, '0'), from_release_version: null, from_release_candidate_version: null, status, kind: 'deploy',
     actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z', deploy_end_at: '2026-11-23T08:01:00.000Z',
-    updated_at: '2026-11-23T08:01:00.000Z', error_message: null, rollout: null, ...extra,
+    updated_at: '2026-11-23T08:01:00.000Z', error_message: null, rollout: null, approval: null, candidate_blocked: null, ...extra,
   };
 }
 const rolledBackFrom = (rc: string, from: string, kind: Deployment['kind'] = 'auto_rollback'): Deployment =>

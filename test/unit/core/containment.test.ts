@@ -56,13 +56,13 @@ function deployment(commitName: string, rc: string, rollout: Deployment['rollout
     id: String(nextId++), project: 'payments', environment_name: 'e', release_version: rc.split('-rc')[0] ?? rc,
     release_candidate_version: rc, commit: sha(commitName), from_release_version: null, from_release_candidate_version: null,
     status: rollout ? 'in_progress' : 'success', kind: 'deploy', actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z',
-    deploy_end_at: null, updated_at: '2026-11-23T08:00:00.000Z', error_message: null, rollout,
+    deploy_end_at: null, updated_at: '2026-11-23T08:00:00.000Z', error_message: null, rollout, approval: null, candidate_blocked: null,
   };
 }
 function environment(name: string, position: number, current: Deployment | null, active: Deployment | null = null): Environment {
   return {
     name, position, tier: 'production', strategy: active?.rollout ? 'rollout' : 'standard', protected: false, frozen: false,
-    steps: null, auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, current, active,
+    steps: null, auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current, active,
   };
 }
 function project(name: string, environments: Environment[]): Project {

@@ -14,13 +14,13 @@ function deployment(project: string, rc: string, commit: string, rollout: Deploy
   return {
     id: rc, project, environment_name: 'e', release_version: rc.replace(/-rc\d+$/, ''), release_candidate_version: rc, commit,
     from_release_version: null, from_release_candidate_version: null, status: rollout ? 'in_progress' : 'success', kind: 'deploy',
-    actor: 'ci', deploy_start_at: at, deploy_end_at: null, updated_at: at, error_message: null, rollout,
+    actor: 'ci', deploy_start_at: at, deploy_end_at: null, updated_at: at, error_message: null, rollout, approval: null, candidate_blocked: null,
   };
 }
 function environment(name: string, position: number, current: Deployment | null, active: Deployment | null = null): Environment {
   return {
     name, tier: 'production', position, strategy: active ? 'rollout' : 'standard', protected: false, frozen: false, steps: null,
-    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, current, active,
+    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current, active,
   };
 }
 

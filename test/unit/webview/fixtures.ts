@@ -23,7 +23,7 @@ export function deployment(overrides: Partial<Deployment> = {}): Deployment {
     deploy_end_at: iso(T0 - 3500_000),
     updated_at: iso(T0 - 3500_000),
     error_message: null,
-    rollout: null,
+    rollout: null, approval: null, candidate_blocked: null,
     ...overrides,
   };
 }
@@ -39,7 +39,7 @@ export function environment(overrides: Partial<Environment> = {}): Environment {
     steps: null,
     auto_promote: null,
     health_check: null,
-    deploy: { type: 'none', command: null, url: null },
+    deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
     current: null,
     active: null,
     ...overrides,

@@ -18,9 +18,11 @@ export function deploymentContract(server: () => TestServer): void {
         id: undefined, project, environment_name: 'dogfood', release_version: '1.0.0', release_candidate_version: '1.0.0-rc1',
         commit: commitFor(1), from_release_version: null, from_release_candidate_version: null, status: 'pending', kind: 'deploy',
         actor: 'admin', deploy_start_at: undefined, deploy_end_at: null, updated_at: undefined, error_message: null, rollout: null,
+        approval: null, candidate_blocked: null,
       });
     const documented = ['id', 'project', 'environment_name', 'release_version', 'release_candidate_version', 'commit', 'from_release_version',
-      'from_release_candidate_version', 'status', 'kind', 'actor', 'deploy_start_at', 'deploy_end_at', 'updated_at', 'error_message', 'rollout'];
+      'from_release_candidate_version', 'status', 'kind', 'actor', 'deploy_start_at', 'deploy_end_at', 'updated_at', 'error_message', 'rollout',
+      'approval', 'candidate_blocked'];
     for (const field of documented) assert.ok(Object.hasOwn(response.body as object, field), `${field} is always present`);
     assert.equal((await environmentOf(server(), project, 'dogfood')).active?.id, deployment.id);
   });
