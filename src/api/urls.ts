@@ -24,11 +24,22 @@ export function fetchableUrlProblem(text: string): string | undefined {
 
 function isLinkLocalOrMetadata(hostname: string): boolean {
   if (METADATA_HOSTS.has(hostname.replace(/\.$/, ''))) return true;
-  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(hostname)) return true;
-  if (!hostname.startsWith('[')) return false;
-  // The parser prints IPv6 compressed and lower-case: [fe80::1], [fd00:ec2::254], [::ffff:a9fe:a9fe].
-  const address = hostname.slice(1, -1);
-  return /^fe[89ab][0-9a-f]:/.test(address) || address === 'fd00:ec2::254' || /^::ffff:a9fe:[0-9a-f]{1,4}$/.test(address);
+  // The parser prints IPv6 compressed and lower-case, in brackets: [fe80::1], [fd00:ec2::254], [::ffff:a9fe:a9fe].
+  return isRefusedAddress(hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
+}
+
+/**
+ * Whether the server refuses to connect to this IP address (as a URL's host, or as what a host name
+ * resolves to at connect time): link-local and cloud metadata addresses. Anything else (a hostname,
+ * a public or loopback address) is allowed.
+ */
+export function isRefusedAddress(address: string): boolean {
+  const text = address.toLowerCase();
+  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(text)) return true;
+  if (!text.includes(':')) return false;
+  // IPv4-mapped, compressed by a URL parser ([::ffff:a9fe:a9fe]) or dotted as a resolver may give it.
+  if (/^::ffff:a9fe:[0-9a-f]{1,4}$/.test(text) || /^::ffff:169\.254\.\d{1,3}\.\d{1,3}$/.test(text)) return true;
+  return /^fe[89ab][0-9a-f]:/.test(text) || text === 'fd00:ec2::254';
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ReleaseService } from '../service/release-service';
 import { isTerminal } from '../service/status-machine';
 import { tryEngineLock, type EngineLock, type EngineTask, type StoreWriter } from '../store';
 import { runStep, type StepOutcome } from './executors';
+import type { HostLookup } from './outbound';
 import { failAndRollBack, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounce, watchedUntil } from './operations';
 import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
 import type { EngineLog } from './log';
@@ -48,6 +49,8 @@ export interface EngineOptions {
   observer?: EngineObserver;
   /** Kept out of commands' environments and redacted from their output (default: none known). */
   secrets?: ServerSecrets;
+  /** How webhook and health-check host names resolve (default dns.lookup); tests give their own. */
+  hostLookup?: HostLookup;
 }
 
 /** A step claimed this many times without finishing (the server died each time) is given up. */
@@ -378,6 +381,7 @@ export class Engine {
       outcome = await runStep({
         env: begun.env, deployment: begun.deployment, percent: begun.percent, attempt: begun.attempt, delivery: begun.delivery,
         signal: AbortSignal.any([this.executors.signal, ended.signal]), engineClaim: this.claim, secrets: this.secrets,
+        hostLookup: this.options.hostLookup,
       });
     } catch (error) {
       outcome = { kind: 'failed', status: 'error', message: `The executor failed: ${describeError(error)}` };
@@ -391,7 +395,8 @@ export class Engine {
   }
 
   private taskRun(): TaskRun {
-    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log, secrets: this.secrets };
+    return { service: this.service, claim: this.claim, checks: this.checks.signal, log: this.log, secrets: this.secrets,
+      hostLookup: this.options.hostLookup };
   }
 
   // ── sweeps ─────────────────────────────────────────────────────────────────────────────────────

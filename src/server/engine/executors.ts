@@ -7,6 +7,7 @@ import { fetchableUrlProblem, redactUrl } from '../../api/urls';
 import type { ServerSecrets } from '../secrets';
 import type { EnvironmentRecord } from '../store';
 import { ENGINE_CLAIM_VARIABLE } from './orphans';
+import { isRedirect, sendOnce, type HostLookup } from './outbound';
 import { lastLines, runProcess } from './process';
 
 export const DEFAULT_DEPLOY_TIMEOUT_SECONDS = 900;
@@ -30,6 +31,8 @@ export interface StepCall {
   engineClaim: string;
   /** Kept out of the command's environment and out of what its failure says. */
   secrets: ServerSecrets;
+  /** How a webhook's host name is resolved (default dns.lookup); its addresses are checked either way. */
+  hostLookup?: HostLookup | undefined;
 }
 
 export type StepOutcome =
@@ -120,32 +123,37 @@ async function deliverWebhook(spec: DeploySpec, call: StepCall): Promise<StepOut
   // What the messages (error_message, read by every viewer) say about the URL.
   const shown = redactUrl(url);
   const target = withoutUserinfo(url);
+  const result = await sendOnce({
+    method: 'POST',
+    url: target.url,
+    headers: {
+      ...target.headers,
+      'content-type': 'application/json',
+      'user-agent': 'flightdeck-engine',
+      // Receivers deduplicate on this: a delivery interrupted by a crash is sent again.
+      'x-flightdeck-delivery': `${call.deployment.id}.${call.deployment.rollout?.step ?? 0}.${call.attempt}`,
+      'x-flightdeck-percent': String(call.percent),
+    },
+    body: JSON.stringify(call.deployment),
+    signal: call.signal,
+    timeoutMs: WEBHOOK_ATTEMPT_TIMEOUT_MS,
+    lookup: call.hostLookup,
+  });
   let problem: string;
-  try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: {
-        ...target.headers,
-        'content-type': 'application/json',
-        'user-agent': 'flightdeck-engine',
-        // Receivers deduplicate on this: a delivery interrupted by a crash is sent again.
-        'x-flightdeck-delivery': `${call.deployment.id}.${call.deployment.rollout?.step ?? 0}.${call.attempt}`,
-        'x-flightdeck-percent': String(call.percent),
-      },
-      body: JSON.stringify(call.deployment),
-      redirect: 'manual',
-      signal: AbortSignal.any([call.signal, AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS)]),
-    });
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return { kind: 'applied' };
-    problem = `POST ${shown} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  if (result.kind === 'answered') {
+    if (result.status >= 200 && result.status < 300) return { kind: 'applied' };
+    problem = `POST ${shown} answered ${result.status}${result.statusText ? ` ${result.statusText}` : ''}`;
+    // A redirect is not followed (its target passed no check), and asking again gets the same one.
+    if (isRedirect(result.status)) return { kind: 'failed', status: 'failure', message: `${problem} (redirects are not followed)` };
     // The receiver refuses the request itself: sending it again would not help.
-    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+    if (result.status >= 400 && result.status < 500 && result.status !== 408 && result.status !== 429) {
       return { kind: 'failed', status: 'failure', message: problem };
     }
-  } catch (error) {
-    if (call.signal.aborted) return { kind: 'interrupted' };
-    problem = `POST ${shown} failed: ${describeFetchError(error).split(target.url).join(shown)}`;
+  } else {
+    if (result.aborted) return { kind: 'interrupted' };
+    problem = `POST ${shown} failed: ${result.problem.split(target.url).join(shown)}`;
+    // Refused by our own rule: no later delivery would be allowed either.
+    if (result.refused) return { kind: 'failed', status: 'failure', message: problem };
   }
   if (call.delivery >= WEBHOOK_DELIVERIES) {
     return { kind: 'failed', status: 'failure', message: `${problem} (${call.delivery} deliveries)` };
@@ -163,14 +171,16 @@ export interface HealthResult {
 /** One health check: the URL answers 2xx, or the command exits 0, within the timeout. */
 export async function checkHealth(
   spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal, secrets: ServerSecrets,
+  hostLookup?: HostLookup,
 ): Promise<HealthResult> {
-  const result = await checkHealthAsIs(spec, env, deployment, signal, secrets);
+  const result = await checkHealthAsIs(spec, env, deployment, signal, secrets, hostLookup);
   // The error becomes the deployment's health.last_error (and error_message if it fails it).
   return result.error === null ? result : { ...result, error: secrets.redact(result.error) };
 }
 
 async function checkHealthAsIs(
   spec: HealthCheckSpec, env: EnvironmentRecord, deployment: Deployment, signal: AbortSignal, secrets: ServerSecrets,
+  hostLookup: HostLookup | undefined,
 ): Promise<HealthResult> {
   const timeoutSeconds = spec.timeout_seconds ?? DEFAULT_HEALTH_TIMEOUT_SECONDS;
   if (spec.url !== null) {
@@ -178,17 +188,19 @@ async function checkHealthAsIs(
     if (refused !== undefined) return { healthy: false, error: refused };
     const shown = redactUrl(spec.url);
     const target = withoutUserinfo(spec.url);
-    try {
-      const response = await fetch(target.url, {
-        headers: { ...target.headers, 'user-agent': 'flightdeck-health' },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutSeconds * 1000)]),
-      });
-      await response.body?.cancel().catch(() => undefined);
-      if (response.status >= 200 && response.status < 300) return { healthy: true, error: null };
-      return { healthy: false, error: `GET ${shown} answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}` };
-    } catch (error) {
-      return { healthy: false, error: `GET ${shown} failed: ${describeFetchError(error).split(target.url).join(shown)}` };
-    }
+    const result = await sendOnce({
+      method: 'GET',
+      url: target.url,
+      headers: { ...target.headers, 'user-agent': 'flightdeck-health' },
+      signal,
+      timeoutMs: timeoutSeconds * 1000,
+      lookup: hostLookup,
+    });
+    if (result.kind === 'failed') return { healthy: false, error: `GET ${shown} failed: ${result.problem.split(target.url).join(shown)}` };
+    // Healthy on 2xx only: a redirect is an answer, not followed (its target passed no check).
+    if (result.status >= 200 && result.status < 300) return { healthy: true, error: null };
+    const answered = `GET ${shown} answered ${result.status}${result.statusText ? ` ${result.statusText}` : ''}`;
+    return { healthy: false, error: isRedirect(result.status) ? `${answered} (redirects are not followed)` : answered };
   }
   const command = spec.command ?? '';
   const result = await runProcess({
@@ -223,14 +235,4 @@ function withoutUserinfo(text: string): { url: string; headers: Record<string, s
   url.username = '';
   url.password = '';
   return { url: url.toString(), headers: { authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` } };
-}
-
-function describeFetchError(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === 'TimeoutError') return 'timed out';
-    const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof Error) return (cause as NodeJS.ErrnoException).code ?? cause.message;
-    return error.message;
-  }
-  return String(error);
 }

@@ -14,6 +14,7 @@ import { ADMIN_TOKEN_ACTOR } from '../service/tokens';
 import { ENGINE_SUCCEEDED_NOTE, type EngineTask, type StoreWriter } from '../store';
 import type { EngineLog } from './log';
 import { checkHealth } from './executors';
+import type { HostLookup } from './outbound';
 import { failAndRollBack, isWatched, recordHealth, watchedUntil } from './operations';
 
 /** A deployment that cannot be promoted because its target is busy is tried again after this long. */
@@ -27,6 +28,8 @@ export interface TaskRun {
   checks: AbortSignal;
   log: EngineLog;
   secrets: ServerSecrets;
+  /** How health-check host names resolve (default dns.lookup). */
+  hostLookup?: HostLookup | undefined;
 }
 
 export async function runHealthTask(run: TaskRun, task: EngineTask): Promise<void> {
@@ -42,7 +45,7 @@ export async function runHealthTask(run: TaskRun, task: EngineTask): Promise<voi
   }
   const result = found.deployment.status === 'pending'
     ? undefined // not started yet: nothing new to check
-    : await checkHealth(spec, found.env, found.deployment, run.checks, run.secrets);
+    : await checkHealth(spec, found.env, found.deployment, run.checks, run.secrets, run.hostLookup);
   const interrupted = run.checks.aborted;
   await run.service.store.write(async (w) => {
     const at = new Date();

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import pg from 'pg';
 import type { Role } from '../../../src/api/schemas';
-import { startServer, type Engine, type LogLevel, type ReleaseService, type RunningServer } from '../../../src/server';
+import { startServer, type Engine, type LogLevel, type ReleaseService, type RunningServer, type StartServerOptions } from '../../../src/server';
 import { SCHEMA_FINGERPRINT, Store } from '../../../src/server/store';
 
 export type Backend = 'pglite' | 'postgres';
@@ -31,6 +31,8 @@ export interface TestServerOptions {
   stalledStreamMs?: number;
   logLevel?: LogLevel;
   logStream?: NodeJS.WritableStream;
+  /** The engine's tuning (e.g. how it resolves the host names it fetches). */
+  engine?: StartServerOptions['engine'];
 }
 
 export interface RequestOptions {
@@ -204,6 +206,7 @@ async function launch(
     ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
+    ...(options.engine !== undefined ? { engine: options.engine } : {}),
   });
   let tokenCount = 0;
   const server: TestServer = {
