@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { startServer } from '../src/server';
 import { createTestDatabase, postgresSkipReason } from '../test/unit/helpers/server';
 import { reportResult } from './report';
@@ -210,6 +211,37 @@ function usage(pid: number): { rssMiB: number; cpuSeconds: number } | undefined 
   }
 }
 
+/** Open file descriptors of a process (sockets included), from /proc. */
+function openFiles(pid: number): number {
+  try {
+    return fs.readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Each replica's RSS and open files: what the limits in docs/operating.md are measured from. */
+function footprint(replicas: Array<Replica | undefined>): Array<{ rssMiB: number; files: number }> {
+  return replicas.map((replica) => {
+    const pid = replica?.child.pid;
+    return pid === undefined ? { rssMiB: Number.NaN, files: Number.NaN } : { rssMiB: usage(pid)?.rssMiB ?? Number.NaN, files: openFiles(pid) };
+  });
+}
+
+/** The database's sessions by application_name (pool, LISTEN, engine lock), all replicas together. */
+async function databaseSessions(databaseUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-observer' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; count: string }>(
+      "SELECT application_name AS name, count(*) AS count FROM pg_stat_activity WHERE datname = current_database() AND application_name <> 'bench-observer' GROUP BY 1 ORDER BY 1",
+    );
+    return rows.map((r) => `${r.name || '(unnamed)'} ${r.count}`).join(', ');
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const skip = await postgresSkipReason();
   if (skip) throw new Error(`bench:scale needs PostgreSQL: ${skip}`);
@@ -259,6 +291,7 @@ async function main(): Promise<void> {
       tokens.push((JSON.parse(await must('POST', `${first.url}/api/tokens`, { role: 'viewer', name: `dev-${i}` })) as { token: string }).token);
     }
     const since = await latestEventId(first.url, adminToken);
+    const idle = footprint(replicas);
 
     // Watchers, spread over the replicas and the client processes.
     const started = performance.now();
@@ -277,6 +310,14 @@ async function main(): Promise<void> {
     });
     await withTimeout(Promise.all(connected), 120_000, 'watchers to connect');
     console.log(`${WATCHERS} watchers connected in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // Every stream open, before the writes: memory and descriptors per stream (load average beside them).
+    footprint(replicas).forEach((held, index) => {
+      const before = idle[index] ?? { rssMiB: Number.NaN, files: Number.NaN };
+      const streams = Math.ceil((WATCHERS - index) / REPLICAS);
+      console.log(`footprint, replica ${index + 1}: ${streams} streams, RSS ${before.rssMiB.toFixed(0)} → ${held.rssMiB.toFixed(0)} MiB `
+        + `(${(((held.rssMiB - before.rssMiB) * 1024) / streams).toFixed(1)} KiB per stream), open files ${before.files} → ${held.files}; `
+        + `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    });
     const broadcast = (message: ToClient): void => {
       for (const client of clients) if (client.connected) client.send(message);
     };
@@ -336,6 +377,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await restarting;
+    console.log(`database sessions after the writes (${REPLICAS} replicas): ${await databaseSessions(database.url)}`);
 
     // The reference: the event log after `since`, read back through a replay; each write's event found in it.
     const live = replicas.find((r): r is Replica => r !== undefined) as Replica;

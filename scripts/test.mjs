@@ -11,13 +11,18 @@
 // PostgreSQL, says so); exit code 1 if anything failed. Every tier runs even after a failure, so the summary
 // is complete.
 //
+// After the tiers that run servers, one more check, `logs`: no token in any of their logs or output
+// (scripts/test-logs.mjs; the tiers' servers log to FLIGHTDECK_TEST_LOG_DIR, a temp dir kept only if it
+// finds one).
+//
 // env: FLIGHTDECK_TIER_TIMEOUT_MS (per tier, default 1200000), FLIGHTDECK_UNIT_CONCURRENCY (test files
 //      run in parallel by the unit tier; default: the number of cores).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findTokensInLogs } from './test-logs.mjs';
 
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const bin = (name) => join(REPO_ROOT, 'node_modules', '.bin', name);
@@ -184,19 +189,48 @@ async function runTier(tier) {
   const seconds = (Date.now() - started) / 1000;
   const exitNote = signal ? `killed by ${signal}` : `exit code ${code}`;
   if (!tier.counts) {
-    return { name: tier.name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds, note: code === 0 ? '' : exitNote };
+    return { name: tier.name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds, note: code === 0 ? '' : exitNote, output };
   }
   const counts = tier.counts(output);
-  if (!counts) return { name: tier.name, passed: 0, failed: 1, skipped: 0, seconds, note: `no count printed (${exitNote})` };
+  if (!counts) return { name: tier.name, passed: 0, failed: 1, skipped: 0, seconds, note: `no count printed (${exitNote})`, output };
   // Counted, but the process still failed (e.g. a crash after the count): that is one more failure.
   if (code !== 0 && counts.failed === 0) {
-    return { name: tier.name, passed: counts.passed, failed: 1, skipped: counts.skipped, seconds, note: `${exitNote} after its count` };
+    return { name: tier.name, passed: counts.passed, failed: 1, skipped: counts.skipped, seconds, note: `${exitNote} after its count`, output };
   }
-  return { name: tier.name, ...counts, seconds, note: '' };
+  return { name: tier.name, ...counts, seconds, note: '', output };
+}
+
+/** Tiers whose servers' logs and output are searched for tokens afterwards. */
+const LOGGED_TIERS = new Set(['unit', 'vscode', 'ui', 'package']);
+const logDir = mkdtempSync(join(tmpdir(), 'flightdeck-test-logs-'));
+process.env.FLIGHTDECK_TEST_LOG_DIR = logDir;
+
+/** The `logs` check: no token in the run's server logs nor in the logged tiers' output. */
+function checkLogs(outputs) {
+  const started = Date.now();
+  console.log(`\n━━━ logs ${'━'.repeat(63)}`);
+  const findings = findTokensInLogs(logDir, outputs);
+  for (const finding of findings) console.error(`[test] ${finding}`);
+  const seconds = (Date.now() - started) / 1000;
+  if (findings.length > 0) {
+    console.log(`[test] logs: a token appears in a log; the logs are kept in ${logDir}`);
+    return { name: 'logs', passed: 0, failed: 1, skipped: 0, seconds, note: `${findings.length} token(s) in ${logDir}` };
+  }
+  console.log(`[test] logs: no token in ${readdirSync(logDir).length} log files nor in the tiers' output`);
+  rmSync(logDir, { recursive: true, force: true });
+  return { name: 'logs', passed: 1, failed: 0, skipped: 0, seconds, note: '' };
 }
 
 const results = [];
-for (const tier of selectTiers(process.argv.slice(2))) results.push(await runTier(tier));
+const outputs = {};
+for (const tier of selectTiers(process.argv.slice(2))) {
+  const result = await runTier(tier);
+  if (LOGGED_TIERS.has(tier.name)) outputs[`${tier.name} tier output`] = result.output ?? '';
+  delete result.output;
+  results.push(result);
+}
+if (Object.keys(outputs).length > 0) results.push(checkLogs(outputs));
+else rmSync(logDir, { recursive: true, force: true });
 
 const passed = results.reduce((sum, result) => sum + result.passed, 0);
 const failed = results.reduce((sum, result) => sum + result.failed, 0);

@@ -1,7 +1,7 @@
 // `startServer`: the release server in-process (used by `flightdeck serve`, the demo, tests and the
 // bench). Opens the store (PGlite data dir or PostgreSQL URL), migrates it, applies --config, listens.
 import * as path from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { buildApp } from './app';
 import { applyConfigFile } from './config-file';
 import { Engine, type EngineOptions } from './engine';
@@ -63,12 +63,30 @@ export interface RunningServer {
 /** Paths the logger blanks out: tokens must never reach a log. */
 const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization'];
 
+/** What a log line says of a request: fastify's own fields, with the URL redacted of secrets. */
+function loggedRequest(request: FastifyRequest, secrets: ServerSecrets): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: secrets.redact(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const logLevel = options.logLevel ?? 'info';
+  const secrets = new ServerSecrets({ adminToken: options.adminToken, databaseUrl: options.databaseUrl });
   const logger = logLevel === 'silent'
     ? false
-    : { level: logLevel, stream: options.logStream ?? process.stderr, redact: { paths: REDACTED, censor: '[redacted]' } };
+    : {
+      level: logLevel,
+      stream: options.logStream ?? process.stderr,
+      redact: { paths: REDACTED, censor: '[redacted]' },
+      // A client may put a token in the URL (`?token=…`, a path): the logged URL is redacted of it.
+      serializers: { req: (request: FastifyRequest) => loggedRequest(request, secrets) },
+    };
 
   const store = await Store.open({
     dataDir: options.databaseUrl ? undefined : path.resolve(options.dataDir ?? DEFAULT_DATA_DIR),
@@ -111,7 +129,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         databaseUrl: options.databaseUrl,
         log: app.log,
         observer: metrics.engine,
-        secrets: new ServerSecrets({ adminToken: options.adminToken, databaseUrl: options.databaseUrl }),
+        secrets,
       });
     engine?.start();
     const metricsListener = options.metricsPort === undefined ? undefined : await listenForMetrics(metrics, host, options.metricsPort);

@@ -12,6 +12,7 @@ import pg from 'pg';
 import type { Role } from '../../../src/api/schemas';
 import { startServer, type Engine, type LogLevel, type ReleaseService, type RunningServer, type StartServerOptions } from '../../../src/server';
 import { SCHEMA_FINGERPRINT, Store } from '../../../src/server/store';
+import { recordSecret, testLogStream } from './test-logs';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -190,6 +191,10 @@ async function launch(
   backend: Backend, adminToken: string, dataDir: string | undefined, databaseUrl: string | undefined,
   dispose: () => Promise<void>, options: TestServerOptions,
 ): Promise<TestServer> {
+  // In a run of scripts/test.mjs, a server without a log of the test's own logs to the run's directory,
+  // which is searched for tokens at the end (scripts/test-logs.mjs).
+  recordSecret(adminToken);
+  const runLog = options.logStream || options.logLevel ? undefined : testLogStream('server');
   const running: RunningServer = await startServer({
     host: '127.0.0.1',
     port: 0,
@@ -197,8 +202,8 @@ async function launch(
     databaseUrl,
     adminToken,
     version: '0.0.0-test',
-    logLevel: options.logLevel ?? 'silent',
-    ...(options.logStream ? { logStream: options.logStream } : {}),
+    logLevel: options.logLevel ?? (runLog ? 'debug' : 'silent'),
+    ...(options.logStream ? { logStream: options.logStream } : runLog ? { logStream: runLog } : {}),
     ...(options.configFile ? { configFile: options.configFile } : {}),
     ...(options.keepAliveMs !== undefined ? { keepAliveMs: options.keepAliveMs } : {}),
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
