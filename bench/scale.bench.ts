@@ -454,6 +454,7 @@ async function latestEventId(url: string, token: string): Promise<number> {
 async function readEventLog(url: string, token: string, since: number, atLeast: number): Promise<Array<{ id: number; deployment: string | undefined; status: string | undefined }>> {
   const controller = new AbortController();
   const response = await fetch(`${url}/api/events?project=${PROJECT}&since=${since}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (response.status !== 200) throw new Error(`reading the event log: ${response.status} ${await response.text()}`);
   const reader = response.body?.getReader();
   if (!reader) throw new Error('no event stream');
   const events: Array<{ id: number; deployment: string | undefined; status: string | undefined }> = [];

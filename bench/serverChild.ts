@@ -16,7 +16,9 @@ const STOP_GRACE_MS = 10_000;
 
 /** Starts `file` (a bench) with `--serve-child ...args` and waits for its announcement. */
 export async function startServerChild(file: string, args: readonly string[]): Promise<ServerChild> {
-  const child: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, ['--import', 'tsx', file, '--serve-child', ...args], {
+  // BENCH_SERVER_NODE_ARGS: Node options for the server alone, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+  const child: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, '--serve-child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const announced = await new Promise<string>((resolve, reject) => {

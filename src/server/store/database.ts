@@ -29,18 +29,39 @@ export interface DatabaseStats {
   listenReconnects: number;
 }
 
+/** How long holders of a Mutex may follow one another before the event loop gets a turn. */
+export const MUTEX_SLICE_MS = 4;
+
 /**
  * A FIFO lock. PGlite has one connection: a statement issued while another caller's transaction is
  * open would run inside that transaction, so every use of the connection takes this lock.
+ *
+ * PGlite answers in-process, so holders handed on by promises alone would run back to back in one
+ * turn of the event loop: a burst of queued queries (200 streams opening at once, each authenticating
+ * and reading the event window) held it for hundreds of milliseconds while /healthz waited. Once
+ * holders have followed one another for MUTEX_SLICE_MS, the next one waits for a turn.
  */
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
+  /** When the current run of holders began, in this turn of the event loop (undefined: a new turn). */
+  private sliceStartedAt: number | undefined;
 
   run<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work);
+    const result = this.tail.then(() => this.takeTurn()).then(work);
     // The next caller waits for this one to settle either way.
     this.tail = result.then(() => undefined, () => undefined);
     return result;
+  }
+
+  private async takeTurn(): Promise<void> {
+    if (this.sliceStartedAt !== undefined && performance.now() - this.sliceStartedAt >= MUTEX_SLICE_MS) {
+      // The reset below was queued first, so it has run once this resolves.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (this.sliceStartedAt === undefined) {
+      this.sliceStartedAt = performance.now();
+      setImmediate(() => { this.sliceStartedAt = undefined; });
+    }
   }
 }
 
