@@ -52,6 +52,13 @@ class ResumeCheck {
   }
 
   push(chunk: Buffer): void {
+    // A chunk too short to finish a mark begun in the carry (the HTTP parser hands over a few bytes when
+    // a read ends just after the start of the server's next write, which is where a block's first mark
+    // is): kept with the carry, or that mark would be lost and its event counted missing.
+    if (chunk.length < 32) {
+      this.carry = Buffer.concat([this.carry, chunk]);
+      return;
+    }
     // Frames whose mark began in the previous chunk's tail.
     if (this.carry.length > 0) this.scan(Buffer.concat([this.carry, chunk.subarray(0, 32)]), this.carry.length);
     const end = this.scan(chunk, chunk.length);
