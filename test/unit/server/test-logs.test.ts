@@ -44,7 +44,7 @@ void describe('no token in the logs of a test run', () => {
     const log = path.join(dir, logs[0] ?? '');
     assert.match(fs.readFileSync(log, 'utf8'), /"msg":"incoming request"/, 'request lines, at debug');
     assert.ok(fs.readFileSync(path.join(dir, `secrets-${process.pid}.txt`), 'utf8').includes(server.adminToken), 'the admin token is listed');
-    assert.deepEqual(findTokensInLogs(dir), [], fs.readFileSync(log, 'utf8').split('\n').filter((l) => /fdt_/.test(l)).join('\n'));
+    assert.deepEqual(findTokensInLogs(dir), [], fs.readFileSync(log, 'utf8').split('\n').filter((l) => /fdt_/.test(l)).map((l) => l.replace(/fdt_[\w-]{43}/g, 'fdt_…')).join('\n'));
 
     fs.appendFileSync(log, `{"msg":"oops","token":"${viewer}"}\n`);
     fs.appendFileSync(log, `{"msg":"oops","admin":"${server.adminToken}"}\n`);
