@@ -461,16 +461,25 @@ async function readEventLog(url: string, token: string, since: number, atLeast: 
   const decoder = new TextDecoder();
   let buffer = '';
   const deadline = Date.now() + 60_000;
+  // One read in flight, kept across idle moments: a read abandoned by the race would take the next chunk
+  // with it (under load, the whole replay came in that one chunk and the log read as empty).
+  const nextRead = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    const read = reader.read();
+    read.catch(() => undefined); // rejected by the abort below, once we stop reading
+    return read;
+  };
+  let reading = nextRead();
   try {
     for (;;) {
       // The replay is done when nothing more arrives for a moment and we have what we wait for.
-      const next = await Promise.race([reader.read(), new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 500))]);
+      const next = await Promise.race([reading, new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 500))]);
       if (next === 'idle') {
         if (events.length >= atLeast) return events;
         if (Date.now() > deadline) throw new Error(`the event log held ${events.length} events after ${since}, expected at least ${atLeast}`);
         continue;
       }
       if (next.done) return events;
+      reading = nextRead();
       buffer += decoder.decode(next.value, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
