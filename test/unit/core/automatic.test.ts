@@ -50,6 +50,13 @@ describe('rollback target skips discredited candidates', () => {
     assert.equal(rollbackTarget([d('1.1.0-rc1', 'error'), d('1.1.0-rc1', 'success'), d('1.0.0-rc1', 'success')])?.release_candidate_version, '1.0.0-rc1');
     assert.equal(rollbackTarget([rolledBackFrom('1.0.0-rc1', '1.1.0-rc1'), d('1.1.0-rc1', 'failure')]), undefined);
   });
+
+  it('never a blocked candidate: the search goes on to the next earlier success', () => {
+    const block = { actor: 'bob', at: '2026-11-23T09:00:00.000Z', reason: 'corrupts the cache' };
+    const history = [d('1.2.0-rc1', 'success'), d('1.1.0-rc1', 'success', { candidate_blocked: block }), d('1.0.0-rc1', 'success')];
+    assert.equal(rollbackTarget(history)?.release_candidate_version, '1.0.0-rc1');
+    assert.equal(rollbackTarget([d('1.2.0-rc1', 'failure'), d('1.1.0-rc1', 'success', { candidate_blocked: block })]), undefined);
+  });
 });
 
 describe('auto-promotion moves forward only', () => {
