@@ -135,7 +135,7 @@ describe('action plan: approvals and blocked candidates', () => {
     approval: { required: 2, approvals: [{ actor: 'bob', at: '2026-11-23T08:01:00.000Z', comment: null }], rejection: null, expires_at: '2026-11-24T08:00:00.000Z' },
     ...extra,
   });
-  const reason = (p: { available: boolean; reason?: string }) => (p.available ? 'available' : p.reason);
+  const reason = (p: { available: boolean; reason?: string }) => (p.available ? 'available' : p.reason ?? '');
 
   it('offers approve and reject of the deployment awaiting approval, with its summary', () => {
     const active = waiting();
