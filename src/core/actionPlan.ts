@@ -28,11 +28,13 @@ export interface ActionCapabilities {
   readonly pauseResumeAbort: boolean;
   readonly freeze: boolean;
   /** Deployments may await approval (API.md endpoints 19–21); absent: the backend asks for none. */
-  readonly approvals?: boolean;
+  readonly approvals?: boolean | undefined;
   /** Release candidates may be blocked (API.md endpoint 22); absent: they may not. */
-  readonly block?: boolean;
+  readonly block?: boolean | undefined;
   /** The backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), said instead of the generic ones. */
-  readonly reasons?: { readonly pauseResumeAbort?: string; readonly freeze?: string; readonly approvals?: string; readonly block?: string };
+  readonly reasons?: {
+    readonly pauseResumeAbort?: string | undefined; readonly freeze?: string | undefined; readonly approvals?: string | undefined; readonly block?: string | undefined;
+  } | undefined;
 }
 
 /** What the caller's token may do, as far as the client knows: `unknown` leaves the decision to the server. */
@@ -43,7 +45,7 @@ export interface LiveCandidate {
   candidate: string;
   commit: string;
   /** The candidate is blocked (Deployment.candidate_blocked): nothing carries it further. */
-  blocked?: CandidateBlock | null;
+  blocked?: CandidateBlock | null | undefined;
 }
 
 /** Who the signed-in token is (GET /api/whoami); absent when the client cannot ask. */
