@@ -40,6 +40,7 @@ const EVENT_ICONS: Record<ReleaseEvent['type'], string> = {
   'environment.updated': 'settings-gear',
   'project.updated': 'project',
   'release.created': 'tag',
+  'release.updated': 'circle-slash',
 };
 
 export class StageRenderer {

@@ -461,6 +461,8 @@ export function describeEvent(event: ReleaseEvent): string {
       return `Project ${event.data.project} changed`;
     case 'release.created':
       return `New release candidate in ${event.data.project}`;
+    case 'release.updated':
+      return `A release candidate in ${event.data.project} was blocked or unblocked`;
   }
 }
 

@@ -23,6 +23,8 @@ export function eventTitle(event: Pick<ReleaseEvent, 'type' | 'data'>): string {
       return 'Project changed';
     case 'release.created':
       return 'New candidate';
+    case 'release.updated':
+      return 'Candidate blocked or unblocked';
   }
 }
 

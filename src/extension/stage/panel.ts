@@ -334,6 +334,8 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
         return event.data.deployment === undefined || isTerminal(event.data.deployment);
       case 'release.created':
         return false;
+      case 'release.updated': // a candidate blocked or unblocked: the stage shows it
+        return true;
     }
   }
 

@@ -77,6 +77,9 @@ describe('auto-promotion moves forward only', () => {
     };
     assert.match(skip(input(rolledBackFrom('1.3.0-rc1', '1.3.1-rc1'), [prod('1.3.1-rc1')])), /^rollback: 1\.3\.0-rc1 is live in canary through a rollback/);
     assert.match(skip(input(d('1.3.0-rc1', 'success'), [prod('1.3.0-rc1')])), /^already_current: prod already runs 1\.3\.0-rc1/);
+    const block = { actor: 'bob', at: '2026-11-23T09:00:00.000Z', reason: 'corrupts the cache' };
+    assert.equal(skip(input(d('1.4.0-rc1', 'success', { candidate_blocked: block }), [prod('1.3.0-rc1')])),
+      'blocked: Release candidate 1.4.0-rc1 is blocked: corrupts the cache');
     assert.match(skip(input(d('1.3.0-rc1', 'success'), [prod('1.3.0-rc1', 'in_progress'), prod('1.2.0-rc1')])), /^already_active/);
     assert.match(skip(input(d('1.3.0-rc1', 'success'), [prod('1.3.1-rc1'), prod('1.3.0-rc1')])),
       /^ran_before: prod already ran 1\.3\.0-rc1 before its current 1\.3\.1-rc1 \(deploy success\): promoting it would move prod backwards/);

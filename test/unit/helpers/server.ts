@@ -31,6 +31,8 @@ export interface TestServerOptions {
   stalledStreamMs?: number;
   logLevel?: LogLevel;
   logStream?: NodeJS.WritableStream;
+  /** The service's clock (see StartServerOptions.now). */
+  now?: () => Date;
 }
 
 export interface RequestOptions {
@@ -204,6 +206,7 @@ async function launch(
     ...(options.maxStreamsPerToken !== undefined ? { maxStreamsPerToken: options.maxStreamsPerToken } : {}),
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   let tokenCount = 0;
   const server: TestServer = {
