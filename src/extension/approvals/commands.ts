@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { CandidateBlock, Deployment, Release } from '../../api/schemas';
 import { actionTitle, approvalPlans, candidatePlans, type ActionPlan, type PlanAction } from '../../core/actionPlan';
-import { approvalSummary } from '../../core/approvals';
+import { approvalSummary, awaitsApproval } from '../../core/approvals';
 import { formatAge, plural } from '../../core/format';
 import { commitSentence, PlanRefusal, refuseUnless, reportFailure, started, type ActionDeps } from '../actions';
 import type { CallerIdentity } from '../caller';
@@ -118,7 +118,8 @@ async function decide(deps: ApprovalCommandDeps, arg: unknown, action: 'approve'
   const body = comment.trim() ? { comment: comment.trim() } : {};
   const updated = await session.backend[action](deployment.project, deployment.id, body);
   deps.log.info(`${title} ${deployment.project}/${deployment.environment_name}: deployment ${deployment.id} of ${deployment.release_candidate_version} (${updated.status})`);
-  if (action === 'approve' && updated.status !== 'pending') {
+  // The last approval starts it as an unapproved deployment would have started (it may still read pending).
+  if (action === 'approve' && !awaitsApproval(updated)) {
     started(deps, updated, 'Deploying');
   } else {
     const said = action === 'approve' ? `Approved ${deployment.release_candidate_version} to ${deployment.project}/${deployment.environment_name}: ${approvalSummary(updated)}.`

@@ -14,6 +14,7 @@ import {
 import { Deployment, type Caller, type ReleaseEvent } from '../../api/schemas';
 import { describeError, isBackendError } from '../../client/errors';
 import { actionTitle } from '../../core/actionPlan';
+import { awaitsApproval } from '../../core/approvals';
 import { isTerminal } from '../../core/deploymentStatus';
 import { PollSchedule } from '../../core/freshness';
 import type { Logger } from '../log';
@@ -469,7 +470,7 @@ const COMMANDS: Readonly<Record<ActionName, string>> = {
 function doneText(action: ActionName, environment: string, deployment: Deployment | null): string {
   switch (action) {
     case 'approve':
-      return deployment && deployment.status !== 'pending' ? `Approved: ${deployment.release_candidate_version} is deploying (deployment ${deployment.id}).` : 'Approved.';
+      return deployment && !awaitsApproval(deployment) ? `Approved: ${deployment.release_candidate_version} starts (deployment ${deployment.id}).` : 'Approved.';
     case 'reject':
       return 'The request is canceled.';
     case 'block':

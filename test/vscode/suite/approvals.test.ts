@@ -102,6 +102,9 @@ describe('Approvals and blocked candidates against a real server', function () {
       return typeof treeItem?.description === 'string' && treeItem.description.includes('awaiting') ? treeItem : undefined;
     });
     assert.equal(production.description, 'nothing → 1.0.0-rc1 · awaiting approval · requested by ana');
+    const notice = await waitFor('the approval request notification', () => api.approvalNotifier.shown.find((n) => n.deploymentId === waiting.id));
+    assert.equal(notice.kind, 'request');
+    assert.equal(notice.message, 'ana asks to deploy 1.0.0-rc1 to gated/production: it waits for your approval.');
     assert.equal((production.iconPath as vscode.ThemeIcon).id, 'watch');
     assert.match(String(production.contextValue), /can-approve/);
   });
@@ -113,7 +116,7 @@ describe('Approvals and blocked candidates against a real server', function () {
     assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
     const approved = outcome.kind === 'done' ? outcome.value : undefined;
     assert.deepEqual(approved?.approval?.approvals.map((v) => [v.actor, v.comment]), [['admin', 'ship it']]);
-    assert.notEqual(approved?.status, 'pending', 'the last approval starts the deployment');
+    assert.equal(approved?.approval?.approvals.length, approved?.approval?.required, 'the last approval needed');
     const done = await waitFor('the approved deployment to succeed', async () => {
       const d = await statusOf(node.deployment.id);
       return d.status === 'success' ? d : undefined;
