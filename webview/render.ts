@@ -167,7 +167,8 @@ function buildLadder(view: StageView): HTMLElement {
     },
     h('span', { class: 'rung-name' }, rung.name, rung.frozen ? icon('lock', 'rung-lock') : null),
     h('span', { class: 'rung-candidate' }, rung.candidate ?? '—'),
-    rung.activeCandidate ? h('span', { class: 'rung-active' }, icon('sync', 'spin'), `→ ${rung.activeCandidate}`) : null));
+    rung.activeCandidate ? h('span', { class: `rung-active${rung.awaitingApproval ? ' awaiting' : ''}`, attrs: { title: rung.awaitingApproval ? 'awaiting approval' : undefined } },
+      rung.awaitingApproval ? icon('watch') : icon('sync', 'spin'), `→ ${rung.activeCandidate}`) : null));
   });
   return h('ol', { class: 'ladder', attrs: { 'aria-label': 'Promotion ladder' } }, ...items);
 }
@@ -340,7 +341,8 @@ function approvalBlock(active: Deployment, state: StageState, ctx: RenderContext
     h('dl', { class: 'facts' },
       h('dt', {}, 'Approved by'),
       h('dd', {}, votes.length === 0 ? h('span', { class: 'muted' }, 'nobody yet')
-        : h('ul', { class: 'votes' }, ...votes.map((v) => h('li', {}, icon('check'), h('strong', {}, v.actor), ' · ', age(v.at, state.now), v.comment ? `: ${v.comment}` : '')))),
+        : h('ul', { class: 'votes' }, ...votes.map((v) => h('li', {}, icon('check'), h('strong', {}, v.actor), ' · ', age(v.at, state.now),
+          v.comment ? h('span', { class: 'vote-comment' }, ` · “${v.comment}”`) : null)))),
       h('dt', {}, 'Still needed'),
       h('dd', {}, `${plural(needed, 'more approval')}, from anyone but ${active.actor}`),
       h('dt', {}, 'Expires'),

@@ -62,6 +62,8 @@ export const LadderRung = z.object({
   candidate: z.string().nullable(),
   /** The candidate being deployed there right now, if any. */
   activeCandidate: z.string().nullable(),
+  /** The active deployment waits for approval (nothing runs yet); absent from an older host. */
+  awaitingApproval: z.boolean().optional(),
   frozen: z.boolean(),
 });
 export type LadderRung = z.infer<typeof LadderRung>;

@@ -118,7 +118,9 @@ export function actionPlan(input: PlanInput): ActionPlan {
   }
   const expectedCurrent = env.current?.release_candidate_version ?? null;
   const active = env.active;
-  const activeReason = active ? no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`) : undefined;
+  const activeReason = !active ? undefined
+    : awaitsApproval(active) ? no(`${active.release_candidate_version} is waiting for approval here (${approvalSummary(active)}).`)
+      : no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`);
   // Who may: the server's own rule (core/permissions). A frozen environment's rollback is forced.
   const refusedBy = (action: EnvironmentAction) => permissionRefusal(action, env, role);
   return {

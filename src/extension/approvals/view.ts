@@ -157,7 +157,8 @@ function approvalItem(node: ApprovalNode, caller: Caller | undefined, now: numbe
   const mine = caller?.name === d.actor;
   item.iconPath = new vscode.ThemeIcon(mine ? 'account' : 'shield', new vscode.ThemeColor(node.plan.approve.available ? 'charts.yellow' : 'disabledForeground'));
   const from = d.from_release_candidate_version ?? 'nothing';
-  item.description = `${from} → ${d.release_candidate_version} · ${formatAge(d.deploy_start_at, now)}`;
+  // The candidate and who asks first (the sidebar is narrow); from → to and the approvals are in the tooltip.
+  item.description = `${d.release_candidate_version} · by ${d.actor} · ${formatAge(d.deploy_start_at, now)}`;
   const md = new vscode.MarkdownString('', true);
   md.appendMarkdown(`**${escapeMarkdown(d.project)} / ${escapeMarkdown(d.environment_name)}**: ${from === 'nothing' ? 'nothing' : markdownCode(from)} → ${markdownCode(d.release_candidate_version)}\n\n`);
   md.appendMarkdown(`$(shield) ${escapeMarkdown(approvalSummary(d))}`);

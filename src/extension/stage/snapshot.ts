@@ -6,6 +6,7 @@ import type { CommitSummary, CommitRange, StageIdentity, StageView, TokenRole } 
 import type { Caller, Deployment, ReleaseEvent } from '../../api/schemas';
 import type { ReleaseBackend } from '../../client/backend';
 import { isBackendError } from '../../client/errors';
+import { awaitsApproval } from '../../core/approvals';
 import { shortSha } from '../../core/format';
 import { findEnvironment, ladder, rungBelow } from '../../core/ladder';
 import { rollbackTarget } from '../../core/rollback';
@@ -95,6 +96,7 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
       tier: e.tier,
       candidate: e.current?.release_candidate_version ?? null,
       activeCandidate: e.active?.release_candidate_version ?? null,
+      awaitingApproval: e.active ? awaitsApproval(e.active) : false,
       frozen: e.frozen,
     })),
     below: belowEnv ? {

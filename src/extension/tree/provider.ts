@@ -211,7 +211,8 @@ function unavailableEnvironmentItem(node: EnvironmentNode, error: string): vscod
 /** `1.4.0-rc2 · 2h ago`; while deploying, what moves where comes first (the sidebar is narrow). */
 function environmentDescription(env: Environment, now: number): string {
   const current = env.current?.release_candidate_version;
-  if (env.active && awaitsApproval(env.active)) return `${current ?? 'nothing'} → ${env.active.release_candidate_version} · ${approvalSummary(env.active)}`;
+  // What waits first, then for what: the narrow sidebar cuts the end of a description.
+  if (env.active && awaitsApproval(env.active)) return `${approvalSummary(env.active)} · ${current ?? 'nothing'} → ${env.active.release_candidate_version}`;
   if (env.active) {
     const percent = activeRolloutPercent(env);
     const progress = percent !== undefined ? `${percent}%` : env.active.status.replace('_', ' ');

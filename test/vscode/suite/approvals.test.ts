@@ -92,7 +92,7 @@ describe('Approvals and blocked candidates against a real server', function () {
     const item = api.approvals.getTreeItem(node);
     assert.match(String(item.contextValue), /can-approve/);
     assert.match(String(item.contextValue), /can-reject/);
-    assert.match(String(item.description), /nothing → 1\.0\.0-rc1/);
+    assert.match(String(item.description), /^1\.0\.0-rc1 · by ana · /);
     const production = await waitFor('production awaiting approval in the tree', async () => {
       const roots = await api.provider.getChildren();
       const project = roots.find((n) => n.kind === 'project' && n.project.name === PROJECT);
@@ -101,7 +101,7 @@ describe('Approvals and blocked candidates against a real server', function () {
       const treeItem = env ? api.provider.getTreeItem(env) : undefined;
       return typeof treeItem?.description === 'string' && treeItem.description.includes('awaiting') ? treeItem : undefined;
     });
-    assert.equal(production.description, 'nothing → 1.0.0-rc1 · awaiting approval · requested by ana');
+    assert.equal(production.description, 'awaiting approval · requested by ana · nothing → 1.0.0-rc1');
     const notice = await waitFor('the approval request notification', () => api.approvalNotifier.shown.find((n) => n.deploymentId === waiting.id));
     assert.equal(notice.kind, 'request');
     assert.equal(notice.message, 'ana asks to deploy 1.0.0-rc1 to gated/production: it waits for your approval.');
