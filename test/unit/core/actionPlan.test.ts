@@ -144,7 +144,8 @@ describe('action plan: approvals and blocked candidates', () => {
     assert.equal(p.reject.available && p.reject.withdraw, false);
     assert.equal(actionTitle('reject', p), 'Reject');
     assert.deepEqual(availableActions(p).filter((a) => a === 'approve' || a === 'reject'), ['approve', 'reject']);
-    assert.equal(reason(p.promote), '1.2.0-rc1 is waiting for approval here (awaiting 1 of 2 approvals · requested by ana).', 'not "already active (pending)"');
+    const behind = plan({ current: deployment('1.0.0-rc1', 'success'), active });
+    assert.equal(reason(behind.promote), '1.2.0-rc1 is waiting for approval here (awaiting 1 of 2 approvals · requested by ana).', 'not "already active (pending)"');
   });
 
   it('refuses the request\'s own actor an approval and titles their reject Withdraw', () => {
