@@ -6,6 +6,7 @@ import {
   actionLabel, availability, deploymentTimeline, describeEvent, freshnessText, initialState, reduce, rolloutSegments, soakStatus,
   type StageInput, type StageState,
 } from '../../../webview/state';
+import { eventTitle } from '../../../src/core/eventText';
 import { deployment, environment, event, iso, live, rollout, T0, view } from './fixtures';
 
 const identity = { project: 'payments', environment: 'canary' };
@@ -318,6 +319,15 @@ describe('the stage\'s approval and block buttons (core/actionPlan with the call
     const own = stateOf(view({ environment: environment({ active: waiting }), capabilities, caller: { name: 'ana', role: 'deployer' } }));
     assert.match(availability(own).approve.reason ?? '', /Nobody approves their own change/);
     assert.equal(actionLabel(own, 'reject'), 'Withdraw');
+  });
+
+  it('names approval events as people say them in the event log', () => {
+    assert.equal(eventTitle({ type: 'deployment.created', data: { project: 'payments', environment: 'canary', deployment: waiting, at: iso(0) } }), 'Approval requested');
+    assert.equal(eventTitle({ type: 'deployment.updated', data: { project: 'payments', environment: 'canary', deployment: waiting, at: iso(0) } }), 'Approval: awaiting 1 of 2 approvals');
+    const rejected = { ...waiting, status: 'canceled' as const, approval: { ...waiting.approval!, rejection: { actor: 'bob', at: iso(0), comment: null } } };
+    assert.equal(eventTitle({ type: 'deployment.updated', data: { project: 'payments', environment: 'canary', deployment: rejected, at: iso(0) } }), 'Rejected');
+    const withdrawn = { ...rejected, approval: { ...rejected.approval, rejection: { actor: 'ana', at: iso(0), comment: null } } };
+    assert.equal(eventTitle({ type: 'deployment.updated', data: { project: 'payments', environment: 'canary', deployment: withdrawn, at: iso(0) } }), 'Withdrawn');
   });
 
   it('offers Block for the live candidate and Unblock once it is blocked, and refuses to promote a blocked source', () => {
