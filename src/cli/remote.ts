@@ -29,9 +29,9 @@ export interface CliIo {
 }
 
 /** `--server URL --kind flightdeck|aviator --projects FILE`, shared by status, promote and rollback. */
-const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
+export const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
 
-interface Connected {
+export interface Connected {
   backend: ReleaseBackend;
   /** For Flightdeck servers: how the server was chosen (Aviator: undefined). */
   choice: ServerChoice | undefined;
@@ -42,7 +42,7 @@ interface Connected {
  * then Aviator's SaaS URL), with the projects it cannot list read from `--projects FILE` (default
  * `.flightdeck.json` in the current directory). Otherwise a Flightdeck server (see connection.ts).
  */
-function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
+export function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
   const kind = optionString(args, 'kind') ?? (env.FLIGHTDECK_KIND || 'flightdeck');
   const explicitServer = optionString(args, 'server');
   if (kind === 'aviator') {
@@ -70,7 +70,7 @@ function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
 }
 
 /** Runs a client command; a refusal or an unreachable server gets a sentence on how the server was chosen. */
-async function withHints<T>(connected: Connected, work: () => Promise<T>): Promise<T> {
+export async function withHints<T>(connected: Connected, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -82,7 +82,7 @@ async function withHints<T>(connected: Connected, work: () => Promise<T>): Promi
 }
 
 /** The project, or an error that names it and the projects there are. */
-async function requireProject(backend: ReleaseBackend, name: string): Promise<Project> {
+export async function requireProject(backend: ReleaseBackend, name: string): Promise<Project> {
   try {
     return await backend.getProject(name);
   } catch (error) {
