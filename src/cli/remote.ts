@@ -8,6 +8,7 @@ import { BackendError, isBackendError } from '../client/errors';
 import { openEventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
 import { availableActions, planInProject, type ActionCapabilities } from '../core/actionPlan';
+import { approvalSummary, awaitsApproval } from '../core/approvals';
 import { candidateTrouble, describeTrouble } from '../core/candidateHistory';
 import { formatAge, shortSha } from '../core/format';
 import { ladder, rungBelow } from '../core/ladder';
@@ -130,6 +131,7 @@ function environmentRow(project: Project, env: Environment, now: number, capabil
   const flags = [env.frozen ? 'frozen' : '', env.protected ? 'protected' : ''].filter(Boolean).join(',');
   const active = env.active
     ? `→ ${env.active.release_candidate_version} ${env.active.status}${env.active.rollout ? ` ${env.active.rollout.percent}%` : ''}`
+      + (awaitsApproval(env.active) ? ` (${approvalSummary(env.active)})` : '')
     : '';
   const plan = planInProject(project, env, { capabilities, role: 'unknown' });
   const promote = plan.promote.available ? `promote ${plan.promote.candidate} from ${plan.promote.from}` : '';
@@ -149,7 +151,8 @@ function environmentRow(project: Project, env: Environment, now: number, capabil
 
 function describeDeployment(verb: string, d: Deployment): string {
   const from = d.from_release_candidate_version ?? 'nothing';
-  return `${verb} ${d.project}/${d.environment_name}: ${from} → ${d.release_candidate_version} (deployment ${d.id}, ${d.status})\n`;
+  const waiting = awaitsApproval(d) ? `: ${approvalSummary(d)} (flightdeck approvals)` : '';
+  return `${verb} ${d.project}/${d.environment_name}: ${from} → ${d.release_candidate_version} (deployment ${d.id}, ${d.status}${waiting})\n`;
 }
 
 /** Recent deployments of every environment of the project: what the 24-hour warning reads. */

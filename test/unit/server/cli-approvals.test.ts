@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { Deployment, Release } from '../../../src/api/schemas';
 import { runApprovals, runApprove, runBlock, runReject, runUnblock } from '../../../src/cli/approvals';
 import { UsageError } from '../../../src/cli/args';
-import type { CliIo } from '../../../src/cli/remote';
+import { runStatus, type CliIo } from '../../../src/cli/remote';
 import { COMMAND_USAGE, helpFor } from '../../../src/cli/usage';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { createProject, deploymentsPath, standardLadder, uniqueName } from './contract/fixtures';
@@ -57,6 +57,9 @@ void describe('flightdeck approvals, approve, reject, block, unblock', () => {
     const table = io('bob');
     assert.equal(await runApprovals([], table), 0, table.err);
     assert.match(table.out, new RegExp(`^#${d.id}\\s+${project}/production\\s+nothing → 1\\.0\\.0-rc1\\s+awaiting approval · requested by ${people.ana.name}\\s+asked just now\\s+expires in 2[34] h`, 'm'));
+    const status = io('bob');
+    assert.equal(await runStatus([project], status), 0);
+    assert.match(status.out, new RegExp(`production .*→ 1\\.0\\.0-rc1 pending \\(awaiting approval · requested by ${people.ana.name}\\)`));
     const json = io('bob');
     assert.equal(await runApprovals(['--project', project, '--json'], json), 0);
     assert.deepEqual(z.array(Deployment).parse(JSON.parse(json.out)).map((x) => x.id), [d.id]);
