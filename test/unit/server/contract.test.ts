@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import { postgresSkipReason, startTestServer, type Backend, type TestServer } from '../helpers/server';
 import { accessContract } from './contract/access';
-import { approvalClockContract, approvalContract } from './contract/approvals';
+import { approvalClockContract, approvalContract, approvalCrashContract } from './contract/approvals';
 import { deploymentContract } from './contract/deployments';
 import { projectContract } from './contract/projects';
 import { releaseContract } from './contract/releases';
@@ -42,6 +42,7 @@ function defineSuite(backend: Backend): void {
         return clocked;
       }, (ms) => { clockOffset = ms; });
     });
+    void describe('approvals across kill -9', () => approvalCrashContract(backend));
   });
 }
 

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { Deployment, Overview, Release, type EnvironmentSpecInput, type Role } from '../../../../src/api/schemas';
 import { APPROVAL_EXPIRED, APPROVAL_TTL_MS } from '../../../../src/core/approvals';
 import { commandDeploy, engineTask, quietLook, readCalls, tempDir, waitFor, waitForStatus, writeDeployScript } from '../../engine/helpers';
-import type { TestServer } from '../../helpers/server';
+import { createTestDatabase, freshPgliteDataDir, startTestServer, type Backend, type TestServer } from '../../helpers/server';
+import { spawnServe, type ChildServer } from '../child-server';
 import { assertError, createProject, deploySuccessfully, deploymentsPath, environmentOf, report, uniqueName } from './fixtures';
 
 const Deployments = z.array(Deployment);
@@ -324,5 +325,71 @@ export function approvalClockContract(server: () => TestServer, setClockOffset: 
     const still = Deployment.parse((await server().request('GET', `/api/releases/${project}/deployments/${waiting.id}`)).body);
     assert.equal(still.status, 'pending');
     assert.ok((await inbox(server(), project)).some((x) => x.id === waiting.id));
+  });
+}
+
+/**
+ * Durability: an approval recorded is never lost, and a restart never starts an unapproved deployment.
+ * A `flightdeck serve` process is killed (-9) with one approval of two recorded; a new server on the
+ * same storage shows it, runs nothing until the second approval, then runs the command once.
+ */
+export function approvalCrashContract(backend: Backend): void {
+  void it('an approval survives kill -9; the restarted server starts nothing until the last approval', async () => {
+    const dir = tempDir('flightdeck-approvals-crash-');
+    const script = writeDeployScript(dir);
+    const log = path.join(dir, 'deploy.log');
+    const database = backend === 'postgres' ? await createTestDatabase() : undefined;
+    const dataDir = backend === 'pglite' ? await freshPgliteDataDir() : undefined;
+    const storage = database ? ['--database-url', database.url] : ['--data-dir', dataDir ?? ''];
+    const admin = `admin-${randomBytes(8).toString('hex')}`;
+    let child: ChildServer | undefined;
+    let restarted: TestServer | undefined;
+    try {
+      child = await spawnServe(['--port', '0', ...storage, '--log-level', 'warn'], { FLIGHTDECK_ADMIN_TOKEN: admin });
+      const first = child;
+      const call = async (method: string, pathname: string, body: unknown, token = admin): Promise<{ status: number; body: unknown }> => {
+        const response = await fetch(`${first.url}${pathname}`, {
+          method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+        });
+        return { status: response.status, body: await response.json() as unknown };
+      };
+      const project = uniqueName('crash');
+      assert.equal((await call('PUT', `/api/releases/${project}`, {
+        repo: 'acme/gate', environments: gatedEnvironments(2, { deploy: commandDeploy(script, log) }),
+      })).status, 201);
+      assert.equal((await call('POST', `/api/releases/${project}/releases/1.0.0-rc1`, { commit: 'a'.repeat(40) })).status, 201);
+      const tokens: Record<string, string> = {};
+      for (const name of ['ana', 'bob']) tokens[name] = ((await call('POST', '/api/tokens', { role: 'deployer', name })).body as { token: string }).token;
+      const requested = await call('POST', deployPath(project, 'production'), { release_candidate_version: '1.0.0-rc1' }, tokens.ana);
+      assert.equal(requested.status, 201, JSON.stringify(requested.body));
+      const id = Deployment.parse(requested.body).id;
+      const approved = await call('POST', approvalPath(project, id, 'approve'), { comment: 'first' }, tokens.bob);
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      child.process.kill('SIGKILL');
+      await child.exited;
+
+      restarted = await startTestServer({ backend, ...(database ? { databaseUrl: database.url } : { dataDir: dataDir ?? '' }) });
+      const survived = Deployment.parse((await restarted.request('GET', `/api/releases/${project}/deployments/${id}`)).body);
+      assert.equal(survived.status, 'pending');
+      assert.deepEqual(survived.approval?.approvals.map((v) => [v.actor, v.comment]), [['bob', 'first']]);
+      await quietLook(restarted);
+      assert.deepEqual(readCalls(log), [], 'the restart started nothing');
+      assert.equal(await engineTask(restarted, id, 'deploy'), undefined);
+
+      const last = await restarted.request('POST', approvalPath(project, id, 'approve'), {});
+      assert.equal(last.status, 200, JSON.stringify(last.body));
+      const done = await waitForStatus(restarted, project, id, ['success', 'failure', 'error']);
+      assert.equal(done.status, 'success', done.error_message ?? '');
+      assert.deepEqual(readCalls(log).map((c) => c.id), [id], 'the command ran once');
+    } finally {
+      if (child && child.process.exitCode === null && child.process.signalCode === null) {
+        child.process.kill('SIGKILL');
+        await child.exited;
+      }
+      if (restarted) await restarted.stop();
+      await database?.drop();
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
