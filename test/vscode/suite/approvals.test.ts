@@ -37,6 +37,8 @@ describe('Approvals and blocked candidates against a real server', function () {
   let server: RealServer;
   let api: FlightdeckApi;
   let ana: string;
+  /** The admin's own request, withdrawn: nothing about it is announced. */
+  let withdrawnId = '';
 
   /** Ana (a deployer) promotes dogfood's candidate into production, which needs one approval. */
   async function anaPromotes(): Promise<Deployment> {
@@ -159,6 +161,19 @@ describe('Approvals and blocked candidates against a real server', function () {
     const withdrawn = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.withdraw', { ...node, comment: 'wrong candidate' });
     assert.equal(withdrawn.kind, 'done', JSON.stringify(withdrawn));
     assert.equal(withdrawn.kind === 'done' ? withdrawn.value.status : '', 'canceled');
+    withdrawnId = own.body.id;
+  });
+
+  it('tells the requester that their request was rejected, with the reviewer\'s comment', async () => {
+    const own = await server.api<Deployment>('POST', `/api/releases/${PROJECT}/environments/production/promote`, { from_environment: 'dogfood' });
+    assert.equal(own.status, 201, JSON.stringify(own.body));
+    const rejected = await as(server, ana, 'POST', `/api/releases/${PROJECT}/deployments/${own.body.id}/reject`, { comment: 'not on a Friday' });
+    assert.equal(rejected.status, 200, JSON.stringify(rejected.body));
+    const notice = await waitFor('the rejection notification', () => api.approvalNotifier.shown.find((n) => n.deploymentId === own.body.id));
+    assert.equal(notice.kind, 'rejected');
+    assert.equal(notice.message, 'Your deployment of 1.2.0-rc1 to gated/production was rejected by ana: not on a Friday');
+    // Events arrive in order: the withdrawal's came before this rejection's, and announced nothing.
+    assert.equal(api.approvalNotifier.shown.some((n) => n.deploymentId === withdrawnId), false, 'neither one\'s own request nor its withdrawal is news');
   });
 
   it('shows a blocked candidate with its own icon and the reason in the tooltip', async () => {
