@@ -45,6 +45,8 @@ export class ApprovalsView implements vscode.TreeDataProvider<ApprovalRow>, vsco
   /** The last list, oldest first; undefined before the first answer. */
   nodes: ApprovalNode[] | undefined;
   error: string | undefined;
+  /** Why this backend has no approvals at all, when it has none. */
+  unsupported: string | undefined;
   caller: Caller | undefined;
   /** How many the signed-in caller may approve (the badge); for the tests. */
   waitingForCaller = 0;
@@ -93,6 +95,9 @@ export class ApprovalsView implements vscode.TreeDataProvider<ApprovalRow>, vsco
       this.caller = caller;
       this.error = undefined;
       const capabilities = session.backend.capabilities;
+      // A backend without approvals (Aviator) says so in its own words rather than "nothing waits".
+      this.unsupported = capabilities.approvals ? undefined
+        : ('reasons' in capabilities ? (capabilities.reasons as { approvals?: string }).approvals : undefined) ?? 'This server does not ask for approvals.';
       this.nodes = waiting.map((deployment) => {
         const protectedEnvironment = this.environmentOf(deployment)?.protected ?? false;
         return {
@@ -131,7 +136,7 @@ export class ApprovalsView implements vscode.TreeDataProvider<ApprovalRow>, vsco
     if (row) return [];
     if (this.error && !this.nodes) return [{ kind: 'message', id: 'approvals/error', label: `Cannot list approvals: ${this.error}` }];
     if (!this.nodes) return [];
-    if (this.nodes.length === 0) return [{ kind: 'message', id: 'approvals/none', label: 'No deployment is waiting for approval.' }];
+    if (this.nodes.length === 0) return [{ kind: 'message', id: 'approvals/none', label: this.unsupported ?? 'No deployment is waiting for approval.' }];
     return this.nodes;
   }
 
@@ -139,7 +144,8 @@ export class ApprovalsView implements vscode.TreeDataProvider<ApprovalRow>, vsco
     if (row.kind === 'message') {
       const item = new vscode.TreeItem(row.label, vscode.TreeItemCollapsibleState.None);
       item.id = row.id;
-      item.iconPath = new vscode.ThemeIcon(row.id === 'approvals/error' ? 'error' : 'check-all');
+      item.iconPath = new vscode.ThemeIcon(row.id === 'approvals/error' ? 'error' : this.unsupported ? 'info' : 'check-all');
+      item.tooltip = row.label;
       return item;
     }
     return approvalItem(row, this.caller, Date.now());
