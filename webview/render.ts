@@ -107,6 +107,15 @@ export class StageRenderer {
   }
 }
 
+/**
+ * What the cards' block and approval buttons depend on, as primitive values: every snapshot parses into
+ * new objects, and a card rebuilt for nothing loses the element under the pointer or the focus.
+ */
+function actionDeps(s: StageState): readonly unknown[] {
+  const v = s.view;
+  return [s.pending, s.unavailable, v?.caller?.name, v?.caller?.role, v?.role, v?.capabilities.approvals, v?.capabilities.block, v?.environment.protected];
+}
+
 function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
 }
@@ -266,9 +275,9 @@ function card(id: string, title: string, state: StageState, ctx: RenderContext, 
 
 const CARDS: Section[] = [
   // The live and active cards hold the block and approval buttons: their availability depends on who the
-  // caller is, what the backend can do and which requests are pending.
-  { id: 'live', deps: (s) => [s.view?.environment.current, s.view?.environment.active, s.view?.environment.health_check, s.view?.environment.auto_promote, s.view?.ladder, s.collapsed, s.pending, s.view?.caller, s.view?.capabilities, s.unavailable], build: buildLive },
-  { id: 'active', deps: (s) => [s.view?.environment.active, s.view?.environment.health_check, s.view?.history, s.log, s.collapsed, s.pending, s.view?.caller, s.view?.capabilities, s.view?.environment.protected, s.unavailable], build: buildActive },
+  // caller is, what the backend can do and which requests are pending (actionDeps).
+  { id: 'live', deps: (s) => [s.view?.environment.current, s.view?.environment.active, s.view?.environment.health_check, s.view?.environment.auto_promote, s.view?.ladder, s.collapsed, ...actionDeps(s)], build: buildLive },
+  { id: 'active', deps: (s) => [s.view?.environment.active, s.view?.environment.health_check, s.view?.history, s.log, s.collapsed, ...actionDeps(s)], build: buildActive },
   { id: 'promote', deps: (s) => [s.view?.promoteCommits, s.view?.below, s.view?.environment.current, s.collapsed], build: buildPromote },
   { id: 'rollback', deps: (s) => [s.view?.rollbackCommits, s.view?.rollbackTarget, s.view?.environment.current, s.collapsed], build: buildRollback },
   { id: 'log', deps: (s) => [s.log, s.view?.history, s.collapsed], build: buildLog },

@@ -81,7 +81,7 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
     rollbackCommits = {
       state: 'none',
       reason: environment.active
-        ? `A rollback would cancel the deployment of ${environment.active.release_candidate_version} in progress and keep ${current.release_candidate_version}: it removes nothing that is live.`
+        ? `A rollback would cancel the deployment of ${environment.active.release_candidate_version} ${awaitsApproval(environment.active) ? 'awaiting approval' : 'in progress'} and keep ${current.release_candidate_version}: it removes nothing that is live.`
         : `A rollback would redeploy ${current.release_candidate_version}, which is live now (the newest deployment did not succeed).`,
     };
   } else rollbackCommits = await commitRange(repos, target.commit, current.commit, inputs.rangeCache);

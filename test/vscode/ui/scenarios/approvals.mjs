@@ -1,15 +1,15 @@
-// Approvals in the real workbench: ana (a deployer) asks to promote into a production that needs two
-// approvals, bob gives the first; the tree shows production waiting ("awaiting 1 of 2 approvals ·
+// Approvals in the real workbench: ana (a deployer) asks to promote the demo's rollout into production,
+// which needs an approval from someone else; the tree shows production waiting ("awaiting approval ·
 // requested by ana"), the Approvals view lists the request with a badge on the Flightdeck container, and
-// the stage shows who approved and who is still needed. Approve… is then clicked in the stage: the comment
-// box and VS Code's modal are answered, and the server records the signed-in admin's approval.
-// Its own project (`gated`, another repository), so the other scenarios' `payments` stays as it was.
+// the stage shows who is still needed and when the request expires. Reject… is then clicked in the stage:
+// the comment box and VS Code's modal are answered, and the server cancels the request, so production is
+// left as the other scenarios expect it (one project, `payments`, whose production runs what it ran).
 
 const DELAY = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const PROJECT = 'gated';
 
 export default async function approvals(ui) {
   const { page } = ui;
+  const PROJECT = ui.project;
   const webview = () => page.frameLocator('iframe.webview').frameLocator('#active-frame');
   /** A request with another person's token. */
   const as = async (token, method, route, body) => {
@@ -23,31 +23,33 @@ export default async function approvals(ui) {
     return text ? JSON.parse(text) : undefined;
   };
   let request;
+  let ana;
 
-  if (!await ui.check('ana asks to promote into production, which needs two approvals; bob gives one', async () => {
-    await ui.api('PUT', `/api/releases/${PROJECT}`, {
-      repo: 'flightdeck-test/gated',
-      description: 'Approvals (UI test data)',
-      environments: [
-        { name: 'dogfood', tier: 'development', position: 0, strategy: 'dogfood' },
-        { name: 'production', tier: 'production', position: 1, strategy: 'standard', required_approvals: 2 },
-      ],
-    });
-    for (const rc of ['2.0.0-rc1', '2.1.0-rc1']) {
-      await ui.api('POST', `/api/releases/${PROJECT}/releases/${rc}`, { commit: rc.replace(/\D/g, '').padEnd(40, 'd') });
+  if (!await ui.check('ana asks to promote rollout into production, which needs an approval', async () => {
+    await ui.openViewContainer('Flightdeck');
+    await ui.waitForTreeRow('Releases', PROJECT, 60_000);
+    const project = await ui.api('GET', `/api/releases/${PROJECT}`);
+    const production = project.environments.find((e) => e.name === 'production');
+    const rollout = project.environments.find((e) => e.name === 'rollout');
+    if (!production?.required_approvals) throw new Error('the demo\'s production requires no approval');
+    if (production.active) throw new Error(`production is busy with ${production.active.release_candidate_version}`);
+    if (!rollout?.current) throw new Error('rollout runs nothing');
+    // The demo may leave production on rollout's candidate: the pipeline then reports it back on an
+    // earlier one (reports are never gated), as the stage scenario does.
+    if (rollout.current.release_candidate_version === production.current?.release_candidate_version) {
+      for (const status of ['in_progress', 'success']) {
+        await ui.api('PATCH', `/api/releases/${PROJECT}/environments/production/deployments`, { release_candidate_version: '1.1.0-rc2', status });
+      }
     }
-    await ui.api('PATCH', `/api/releases/${PROJECT}/environments/production/deployments`, { release_candidate_version: '2.0.0-rc1', status: 'success' });
-    await ui.api('PATCH', `/api/releases/${PROJECT}/environments/dogfood/deployments`, { release_candidate_version: '2.1.0-rc1', status: 'success' });
-    const suffix = Date.now().toString(36);
-    const ana = await ui.api('POST', '/api/tokens', { role: 'deployer', name: `ana-${suffix}` });
-    const bob = await ui.api('POST', '/api/tokens', { role: 'deployer', name: `bob-${suffix}` });
-    request = await as(ana.token, 'POST', `/api/releases/${PROJECT}/environments/production/promote`, { from_environment: 'dogfood' });
-    await as(bob.token, 'POST', `/api/releases/${PROJECT}/deployments/${request.id}/approve`, { comment: 'read the diff' });
+    const token = await ui.api('POST', '/api/tokens', { role: 'deployer', name: `ana-${Date.now().toString(36)}` });
+    ana = token.name;
+    request = await as(token.token, 'POST', `/api/releases/${PROJECT}/environments/production/promote`, { from_environment: 'rollout' });
+    ui.log(`request ${request.id}: ${request.from_release_candidate_version} → ${request.release_candidate_version}`);
   })) return;
 
   await ui.check('the tree shows production waiting for approval', async () => {
     await ui.openViewContainer('Flightdeck');
-    const rows = await ui.waitForTreeRow('Releases', 'awaiting 1 of 2 approvals', 60_000);
+    const rows = await ui.waitForTreeRow('Releases', `awaiting approval · requested by ${ana}`, 60_000);
     ui.log(`rows: ${JSON.stringify(rows)}`);
     // The theme picker is ready once the workbench is: after the extension's view has data.
     await ui.setTheme('Default Dark Modern');
@@ -71,7 +73,7 @@ export default async function approvals(ui) {
     await webview().locator('.approval').waitFor({ timeout: 30_000 });
     const text = (await webview().locator('.approval').innerText()).replace(/\s+/g, ' ');
     ui.log(`stage: ${text}`);
-    for (const part of ['awaiting 1 of 2 approvals', 'read the diff', 'Still needed', 'Expires']) {
+    for (const part of [`awaiting approval · requested by ${ana}`, 'nobody yet', 'Still needed', 'Expires']) {
       if (!text.includes(part)) throw new Error(`the approval block lacks "${part}": ${text}`);
     }
     await page.mouse.move(1, 1);
@@ -79,33 +81,31 @@ export default async function approvals(ui) {
     await ui.screenshot('approvals-stage');
   });
 
-  await ui.check('Approve… in the stage asks for a comment and confirms in the modal; the server records it', async () => {
-    await webview().locator('.action-approve vscode-button, .action-approve button').first().click();
+  await ui.check('Reject… in the stage asks for a comment and confirms in the modal; the server cancels the request', async () => {
+    await webview().locator('.action-reject vscode-button').first().click();
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 15_000 });
-    await input.fill('second pair of eyes');
+    await input.fill('not during the demo');
     await page.keyboard.press('Enter');
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     const said = (await dialog.innerText()).replace(/\s+/g, ' ');
     ui.log(`modal: ${said}`);
-    for (const part of [PROJECT, 'production', '2.0.0-rc1 → 2.1.0-rc1', 'last approval needed']) {
+    for (const part of [PROJECT, 'production', `${request.from_release_candidate_version} → ${request.release_candidate_version}`, `requested by ${ana}`, 'nothing is deployed']) {
       if (!said.includes(part)) throw new Error(`the modal lacks "${part}": ${said}`);
     }
-    await dialog.locator('.monaco-button', { hasText: /^Approve$/ }).click();
+    await dialog.locator('.monaco-button', { hasText: /^Reject$/ }).click();
     const deadline = Date.now() + 15_000;
     for (;;) {
       const d = await ui.api('GET', `/api/releases/${PROJECT}/deployments/${request.id}`);
-      if (d.approval?.approvals.length === 2) {
-        ui.log(`approvals: ${d.approval.approvals.map((v) => `${v.actor}: ${v.comment}`).join('; ')}`);
+      if (d.status === 'canceled') {
+        ui.log(`canceled: ${d.error_message}`);
+        if (!/not during the demo/.test(d.error_message ?? '')) throw new Error(`the rejection says "${d.error_message}"`);
         break;
       }
-      if (Date.now() > deadline) throw new Error(`the server has ${d.approval?.approvals.length ?? 0} approvals`);
+      if (Date.now() > deadline) throw new Error(`the request is ${d.status}`);
       await DELAY(250);
     }
-    // The pipeline reports it done, so production is not left busy.
-    for (const status of ['in_progress', 'success']) {
-      await ui.api('PATCH', `/api/releases/${PROJECT}/environments/production/deployments`, { release_candidate_version: '2.1.0-rc1', status });
-    }
+    await ui.waitForTreeRow('Approvals', 'No deployment is waiting for approval', 15_000);
   });
 }
