@@ -83,6 +83,9 @@ async function resolveWaiting(deps: ApprovalCommandDeps, arg: unknown, title: st
 }
 
 async function decide(deps: ApprovalCommandDeps, arg: unknown, action: 'approve' | 'reject'): Promise<CommandOutcome<Deployment>> {
+  // A backend without approvals says why before anything is picked (the plan's reason, Aviator's words).
+  const capabilities = (await deps.sessions.get()).backend.capabilities;
+  if (!capabilities.approvals) refuseUnless(approvalPlans(null, { protected: false }, capabilities)[action]);
   const deployment = await resolveWaiting(deps, arg, action === 'approve' ? 'Flightdeck: Approve' : 'Flightdeck: Reject');
   if (!deployment) return cancelled;
   const session = await deps.sessions.get();
@@ -181,6 +184,8 @@ async function resolveCandidate(deps: ApprovalCommandDeps, arg: unknown, title: 
 }
 
 async function block(deps: ApprovalCommandDeps, arg: unknown): Promise<CommandOutcome<Release>> {
+  const capabilities = (await deps.sessions.get()).backend.capabilities;
+  if (!capabilities.block) refuseUnless(candidatePlans(null, capabilities).block);
   const target = await resolveCandidate(deps, arg, 'Flightdeck: Block Candidate', false);
   if (!target) return cancelled;
   const session = await deps.sessions.get();
@@ -202,6 +207,8 @@ async function block(deps: ApprovalCommandDeps, arg: unknown): Promise<CommandOu
 }
 
 async function unblock(deps: ApprovalCommandDeps, arg: unknown): Promise<CommandOutcome<Release>> {
+  const capabilities = (await deps.sessions.get()).backend.capabilities;
+  if (!capabilities.block) refuseUnless(candidatePlans(null, capabilities).unblock);
   const target = await resolveCandidate(deps, arg, 'Flightdeck: Unblock Candidate', true);
   if (!target) return cancelled;
   const session = await deps.sessions.get();
