@@ -20,7 +20,7 @@ const ALL_ROOMS = ROOMS.map((r) => r.room);
 /** What the webview bundle may import from src/: platform-free modules only (no Node, no vscode). */
 const WEBVIEW_MAY_IMPORT = ['api/protocol', 'api/schemas', 'core/format', 'core/freshness', 'core/actionPlan', 'core/deploymentStatus',
   // Pure wording shared with the tree and the output channel:
-  'core/health', 'core/promotion', 'core/eventText'];
+  'core/health', 'core/promotion', 'core/eventText', 'core/approvals'];
 
 function roomBlock({ room, mayImport }) {
   const forbidden = ALL_ROOMS.filter((other) => other !== room && !mayImport.includes(other));

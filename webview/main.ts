@@ -45,12 +45,14 @@ registerComponents();
 const root = document.getElementById('root') ?? document.body;
 const renderer = new StageRenderer(root, {
   post,
-  requestAction(action: ActionName, deploymentId?: string) {
+  requestAction(action: ActionName, subject?: string) {
     requestCounter += 1;
     const requestId = `${Date.now().toString(36)}-${requestCounter}`;
     dispatch({ type: 'actionRequested', requestId, action });
-    if (action === 'pause' || action === 'resume' || action === 'abort') {
-      if (deploymentId) post({ type: action, requestId, deploymentId });
+    if (action === 'pause' || action === 'resume' || action === 'abort' || action === 'approve' || action === 'reject') {
+      if (subject) post({ type: action, requestId, deploymentId: subject });
+    } else if (action === 'block' || action === 'unblock') {
+      if (subject) post({ type: action, requestId, candidate: subject });
     } else {
       post({ type: action, requestId });
     }

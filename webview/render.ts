@@ -6,6 +6,7 @@ import type { ActionName, CommitSummary, CommitRange, StageView, WebviewToHost }
 import type { Deployment, ReleaseEvent } from '../src/api/schemas';
 import { badge, button, link, spinner, tag } from './components';
 import { h, icon, type Child } from './dom';
+import { approvalsStillNeeded, approvalSummary, awaitsApproval } from '../src/core/approvals';
 import { isTerminal } from '../src/core/deploymentStatus';
 import { formatAge, formatDateTime, formatDuration, humanize, plural, shortSha } from '../src/core/format';
 import { healthLine, secondsAgo, summarizeHealth, type HealthSummary } from '../src/core/health';
@@ -18,7 +19,8 @@ import {
 
 export interface RenderContext {
   post(message: WebviewToHost): void;
-  requestAction(action: ActionName, deploymentId?: string): void;
+  /** `subject`: the deployment (pause, resume, abort, approve, reject) or the candidate (block, unblock) it acts on. */
+  requestAction(action: ActionName, subject?: string): void;
   toggleSection(section: string): void;
   dismissNotice(id: string): void;
 }
@@ -38,6 +40,7 @@ const EVENT_ICONS: Record<ReleaseEvent['type'], string> = {
   'environment.updated': 'settings-gear',
   'project.updated': 'project',
   'release.created': 'tag',
+  'release.updated': 'circle-slash',
 };
 
 export class StageRenderer {
@@ -104,6 +107,15 @@ export class StageRenderer {
   }
 }
 
+/**
+ * What the cards' block and approval buttons depend on, as primitive values: every snapshot parses into
+ * new objects, and a card rebuilt for nothing loses the element under the pointer or the focus.
+ */
+function actionDeps(s: StageState): readonly unknown[] {
+  const v = s.view;
+  return [s.pending, s.unavailable, v?.caller?.name, v?.caller?.role, v?.role, v?.capabilities.approvals, v?.capabilities.block, v?.environment.protected];
+}
+
 function sameDeps(a: readonly unknown[], b: readonly unknown[]): boolean {
   return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
 }
@@ -164,7 +176,8 @@ function buildLadder(view: StageView): HTMLElement {
     },
     h('span', { class: 'rung-name' }, rung.name, rung.frozen ? icon('lock', 'rung-lock') : null),
     h('span', { class: 'rung-candidate' }, rung.candidate ?? '—'),
-    rung.activeCandidate ? h('span', { class: 'rung-active' }, icon('sync', 'spin'), `→ ${rung.activeCandidate}`) : null));
+    rung.activeCandidate ? h('span', { class: `rung-active${rung.awaitingApproval ? ' awaiting' : ''}`, attrs: { title: rung.awaitingApproval ? 'awaiting approval' : undefined } },
+      rung.awaitingApproval ? icon('watch') : icon('sync', 'spin'), `→ ${rung.activeCandidate}`) : null));
   });
   return h('ol', { class: 'ladder', attrs: { 'aria-label': 'Promotion ladder' } }, ...items);
 }
@@ -261,8 +274,10 @@ function card(id: string, title: string, state: StageState, ctx: RenderContext, 
 }
 
 const CARDS: Section[] = [
-  { id: 'live', deps: (s) => [s.view?.environment.current, s.view?.environment.active, s.view?.environment.health_check, s.view?.environment.auto_promote, s.view?.ladder, s.collapsed], build: buildLive },
-  { id: 'active', deps: (s) => [s.view?.environment.active, s.view?.environment.health_check, s.view?.history, s.log, s.collapsed], build: buildActive },
+  // The live and active cards hold the block and approval buttons: their availability depends on who the
+  // caller is, what the backend can do and which requests are pending (actionDeps).
+  { id: 'live', deps: (s) => [s.view?.environment.current, s.view?.environment.active, s.view?.environment.health_check, s.view?.environment.auto_promote, s.view?.ladder, s.collapsed, ...actionDeps(s)], build: buildLive },
+  { id: 'active', deps: (s) => [s.view?.environment.active, s.view?.environment.health_check, s.view?.history, s.log, s.collapsed, ...actionDeps(s)], build: buildActive },
   { id: 'promote', deps: (s) => [s.view?.promoteCommits, s.view?.below, s.view?.environment.current, s.collapsed], build: buildPromote },
   { id: 'rollback', deps: (s) => [s.view?.rollbackCommits, s.view?.rollbackTarget, s.view?.environment.current, s.collapsed], build: buildRollback },
   { id: 'log', deps: (s) => [s.log, s.view?.history, s.collapsed], build: buildLog },
@@ -288,16 +303,62 @@ function buildLive(state: StageState, ctx: RenderContext): HTMLElement {
   return card('live', 'Live now', state, ctx, () => {
     if (!current) return [h('p', { class: 'empty' }, `Nothing is live in ${state.view?.environment.name ?? 'this environment'} yet.`)];
     return [
-      h('div', { class: 'live-candidate' }, current.release_candidate_version),
+      h('div', { class: 'live-head' }, h('span', { class: 'live-candidate' }, current.release_candidate_version), blockedTag(current)),
       h('dl', { class: 'facts' },
+        ...blockedFacts(current, state.now),
         h('dt', {}, 'Commit'), h('dd', {}, commitLink(current.commit, ctx, 'live-commit')),
         h('dt', {}, 'Deployed'), h('dd', {}, `${humanize(current.kind)} by `, h('strong', {}, current.actor), ' · ', age(current.deploy_end_at ?? current.deploy_start_at, state.now)),
         current.from_release_candidate_version ? h('dt', {}, 'Replaced') : null,
         current.from_release_candidate_version ? h('dd', {}, h('span', { class: 'version' }, current.from_release_candidate_version)) : null,
         ...healthFacts(state),
         ...autoPromoteFacts(state)),
+      candidateActions(state, ctx, current.release_candidate_version),
     ];
   });
+}
+
+/** "blocked" beside a candidate wherever it is shown, with the reason as its title. */
+function blockedTag(d: Deployment): HTMLElement | null {
+  return d.candidate_blocked ? tag('blocked', 'error', `Blocked by ${d.candidate_blocked.actor}: ${d.candidate_blocked.reason}`) : null;
+}
+
+function blockedFacts(d: Deployment, now: number): Child[] {
+  const block = d.candidate_blocked;
+  if (!block) return [];
+  return [h('dt', {}, 'Blocked'), h('dd', { class: 'blocked-reason' }, icon('circle-slash'), h('strong', {}, block.actor), ' · ', age(block.at, now), `: ${block.reason}`)];
+}
+
+/** Block… or Unblock for the live candidate (core/actionPlan decides which, and says why not). */
+function candidateActions(state: StageState, ctx: RenderContext, candidate: string): HTMLElement {
+  const can = availability(state);
+  const action: ActionName = can.unblock.enabled ? 'unblock' : 'block';
+  const label = action === 'block' ? `${actionLabel(state, 'block')}…` : actionLabel(state, 'unblock');
+  return actionGroup(action, label, action === 'block' ? 'circle-slash' : 'pass', 'secondary', can[action],
+    action === 'block' ? 'stops it moving further up the ladder' : null, () => ctx.requestAction(action, candidate));
+}
+
+/** Who approved, who is still needed, until when; Approve and Reject (Withdraw for the caller's own request). */
+function approvalBlock(active: Deployment, state: StageState, ctx: RenderContext): HTMLElement | null {
+  const approval = active.approval;
+  if (!approval || !awaitsApproval(active)) return null;
+  const can = availability(state);
+  const needed = approvalsStillNeeded(approval);
+  const votes = approval.approvals;
+  const expiresIn = (Date.parse(approval.expires_at) - state.now) / 1000;
+  return h('div', { class: 'approval', attrs: { role: 'group', 'aria-label': 'Approval' } },
+    h('p', { class: 'approval-summary' }, icon('watch'), approvalSummary(active)),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Approved by'),
+      h('dd', {}, votes.length === 0 ? h('span', { class: 'muted' }, 'nobody yet')
+        : h('ul', { class: 'votes' }, ...votes.map((v) => h('li', {}, icon('check'), h('strong', {}, v.actor), ' · ', age(v.at, state.now),
+          v.comment ? h('span', { class: 'vote-comment' }, ` · “${v.comment}”`) : null)))),
+      h('dt', {}, 'Still needed'),
+      h('dd', {}, `${plural(needed, 'more approval')}, from anyone but ${active.actor}`),
+      h('dt', {}, 'Expires'),
+      h('dd', { attrs: { title: formatDateTime(approval.expires_at) } }, expiresIn > 0 ? `in ${formatDuration(expiresIn)}` : 'now', ` (${formatDateTime(approval.expires_at)})`)),
+    h('div', { class: 'approval-actions' },
+      actionGroup('approve', `${actionLabel(state, 'approve')}…`, 'check', 'primary', can.approve, null, () => ctx.requestAction('approve', active.id)),
+      actionGroup('reject', `${actionLabel(state, 'reject')}…`, 'close', 'secondary', can.reject, null, () => ctx.requestAction('reject', active.id))));
 }
 
 /** "Health: failing 2/3 · last check 12 s ago" for the live deployment (while nothing else deploys). */
@@ -341,7 +402,8 @@ function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
   const view = state.view;
   const active = view?.environment.active ?? null;
   const lastFailed = !active ? view?.history.find((d) => isTerminal(d)) : undefined;
-  const title = active ? 'Deployment in progress' : 'Deployment';
+  const waiting = active !== null && awaitsApproval(active);
+  const title = waiting ? 'Awaiting approval' : active ? 'Deployment in progress' : 'Deployment';
   return card('active', title, state, ctx, () => {
     const health = view?.environment.health_check ?? null;
     const summary = view ? summarizeHealth(view.environment, state.now) : null;
@@ -363,11 +425,17 @@ function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
     const items: Child[] = [
       h('div', { class: 'active-head' },
         h('span', { class: 'active-candidate' }, active.release_candidate_version),
-        statusTag(active.status),
+        waiting ? tag('awaiting approval', 'warning') : statusTag(active.status),
+        blockedTag(active),
         active.rollout?.paused ? tag('paused', 'warning') : null),
       h('p', { class: 'active-meta' }, `${humanize(active.kind)} by `, h('strong', {}, active.actor), ' · started ', age(active.deploy_start_at, state.now), ' · ', commitLink(active.commit, ctx, 'active-commit'),
         active.from_release_candidate_version ? ` · replaces ${active.from_release_candidate_version}` : ''),
     ];
+    if (waiting) {
+      // Nothing runs until it is approved: the approval is the whole story, health and rollout come after.
+      items.push(approvalBlock(active, state, ctx));
+      return items;
+    }
     if (active.rollout) items.push(...rolloutBlock(active, state.now));
     items.push(liveHealth, configLine);
     const timeline = deploymentTimeline(state.log, active.id);
@@ -378,7 +446,7 @@ function buildActive(state: StageState, ctx: RenderContext): HTMLElement {
           h('span', {}, entry.text)))));
     }
     return items;
-  }, { titleExtra: active ? spinner('Deploying') : null });
+  }, { titleExtra: active && !waiting ? spinner('Deploying') : null });
 }
 
 function rolloutBlock(active: Deployment, now: number): Child[] {
@@ -492,7 +560,7 @@ function buildHistory(state: StageState, ctx: RenderContext): HTMLElement {
     const body = h('tbody', {}, ...history.map((d) => {
       const took = d.deploy_end_at ? (Date.parse(d.deploy_end_at) - Date.parse(d.deploy_start_at)) / 1000 : null;
       return h('tr', { class: d.id === state.view?.environment.current?.id ? 'is-current' : '' },
-        h('td', {}, h('span', { class: 'candidate' }, d.release_candidate_version), d.id === state.view?.environment.current?.id ? tag('live', 'ok') : null),
+        h('td', {}, h('span', { class: 'candidate' }, d.release_candidate_version), d.id === state.view?.environment.current?.id ? tag('live', 'ok') : null, blockedTag(d)),
         h('td', {}, humanize(d.kind)),
         h('td', { attrs: { title: d.error_message ?? undefined } }, statusTag(d.status)),
         h('td', {}, d.actor),

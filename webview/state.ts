@@ -278,6 +278,7 @@ export function planOf(view: StageView): ActionPlan {
     project: view.project.name,
     environment: view.environment,
     source: view.below ? { name: view.below.name, current: view.below.current } : null,
+    caller: view.caller ?? undefined,
     rollbackTarget: view.rollbackTarget ? { release_candidate_version: view.rollbackTarget.candidate, commit: view.rollbackTarget.commit } : null,
     capabilities: view.capabilities,
     role: view.role,
@@ -289,7 +290,10 @@ export function availability(state: StageState): Availabilities {
   const view = state.view;
   if (!view || state.unavailable !== null) {
     const reason = no(state.unavailable ?? 'Loading…');
-    return { promote: reason, rollback: reason, pause: reason, resume: reason, abort: reason, freeze: reason, unfreeze: reason };
+    return {
+      promote: reason, rollback: reason, pause: reason, resume: reason, abort: reason, freeze: reason, unfreeze: reason,
+      approve: reason, reject: reason, block: reason, unblock: reason,
+    };
   }
   const plan = planOf(view);
   const of = (action: ActionName): Availability => {
@@ -301,6 +305,7 @@ export function availability(state: StageState): Availabilities {
   return {
     promote: of('promote'), rollback: of('rollback'), pause: of('pause'), resume: of('resume'), abort: of('abort'),
     freeze: of('freeze'), unfreeze: of('unfreeze'),
+    approve: of('approve'), reject: of('reject'), block: of('block'), unblock: of('unblock'),
   };
 }
 
@@ -456,6 +461,8 @@ export function describeEvent(event: ReleaseEvent): string {
       return `Project ${event.data.project} changed`;
     case 'release.created':
       return `New release candidate in ${event.data.project}`;
+    case 'release.updated':
+      return `A release candidate in ${event.data.project} was blocked or unblocked`;
   }
 }
 

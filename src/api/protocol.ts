@@ -8,7 +8,7 @@
 // `snapshot`, then `events` batches, `freshness` changes and `actionResult`s, and a new `snapshot`
 // whenever derived data (commit lists, rollback target, ladder) may have changed.
 import * as z from 'zod';
-import { Deployment, Environment, ReleaseEvent, Strategy, Tier } from './schemas';
+import { CandidateBlock, Caller, Deployment, Environment, ReleaseEvent, Strategy, Tier } from './schemas';
 
 /** Bumped when a message changes shape incompatibly; a webview from an older bundle is answered with a reload. */
 export const STAGE_PROTOCOL_VERSION = 2;
@@ -62,6 +62,8 @@ export const LadderRung = z.object({
   candidate: z.string().nullable(),
   /** The candidate being deployed there right now, if any. */
   activeCandidate: z.string().nullable(),
+  /** The active deployment waits for approval (nothing runs yet); absent from an older host. */
+  awaitingApproval: z.boolean().optional(),
   frozen: z.boolean(),
 });
 export type LadderRung = z.infer<typeof LadderRung>;
@@ -70,6 +72,8 @@ export const CandidateRef = z.object({
   environment: z.string().nullable(),
   candidate: z.string(),
   commit: z.string(),
+  /** The candidate is blocked (nothing may carry it further); absent from an older host. */
+  blocked: CandidateBlock.nullable().optional(),
 });
 export type CandidateRef = z.infer<typeof CandidateRef>;
 
@@ -81,6 +85,17 @@ export const StageCapabilities = z.object({
   promote: z.boolean(),
   pauseResumeAbort: z.boolean(),
   freeze: z.boolean(),
+  /** Deployments may await approval (API.md endpoints 19–21); absent from an older host. */
+  approvals: z.boolean().optional(),
+  /** Candidates may be blocked (endpoint 22); absent from an older host. */
+  block: z.boolean().optional(),
+  /** The backend's own words for what it lacks (Aviator's), said beside the disabled button. */
+  reasons: z.object({
+    pauseResumeAbort: z.string().max(500).optional(),
+    freeze: z.string().max(500).optional(),
+    approvals: z.string().max(500).optional(),
+    block: z.string().max(500).optional(),
+  }).optional(),
 });
 export type StageCapabilities = z.infer<typeof StageCapabilities>;
 
@@ -101,6 +116,8 @@ export const StageView = z.object({
   log: z.array(ReleaseEvent).max(200),
   capabilities: StageCapabilities,
   role: TokenRole,
+  /** Who the token is (GET /api/whoami), null when the backend cannot say: an own request's reject is a withdrawal. */
+  caller: Caller.nullable().optional(),
   /**
    * The newest event id the host had seen when it began building this view: events after it may not be
    * reflected yet, so the webview re-applies those it already has.
@@ -125,7 +142,7 @@ export const Freshness = z.object({
 });
 export type Freshness = z.infer<typeof Freshness>;
 
-export const ACTION_NAMES = ['promote', 'rollback', 'pause', 'resume', 'abort', 'freeze', 'unfreeze'] as const;
+export const ACTION_NAMES = ['promote', 'rollback', 'pause', 'resume', 'abort', 'freeze', 'unfreeze', 'approve', 'reject', 'block', 'unblock'] as const;
 export const ActionName = z.enum(ACTION_NAMES);
 export type ActionName = z.infer<typeof ActionName>;
 
@@ -167,6 +184,15 @@ const EnvironmentAction = (name: 'promote' | 'rollback' | 'freeze' | 'unfreeze')
   z.object({ type: z.literal(name), requestId: RequestId });
 const DeploymentAction = (name: 'pause' | 'resume' | 'abort') =>
   z.object({ type: z.literal(name), requestId: RequestId, deploymentId: z.string().min(1).max(64) });
+/**
+ * Approve or reject (withdraw) the deployment awaiting approval. `comment`, when the webview sends one,
+ * replaces the host's input box; the modal confirmation is asked either way.
+ */
+const ApprovalAction = (name: 'approve' | 'reject') =>
+  z.object({ type: z.literal(name), requestId: RequestId, deploymentId: z.string().min(1).max(64), comment: z.string().max(2000).optional() });
+/** Block or unblock a candidate; `reason` (block only), when sent, replaces the host's input box. */
+const CandidateAction = (name: 'block' | 'unblock') =>
+  z.object({ type: z.literal(name), requestId: RequestId, candidate: z.string().min(1).max(200), reason: z.string().min(1).max(500).optional() });
 const OpenCommitMessage = z.object({ type: z.literal('openCommit'), sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/) });
 const OpenPullRequestMessage = z.object({ type: z.literal('openPullRequest'), number: z.number().int().min(1).max(1e9) });
 const RefreshMessage = z.object({ type: z.literal('refresh') });
@@ -177,6 +203,7 @@ export const WebviewToHost = z.discriminatedUnion('type', [
   ReadyMessage,
   EnvironmentAction('promote'), EnvironmentAction('rollback'), EnvironmentAction('freeze'), EnvironmentAction('unfreeze'),
   DeploymentAction('pause'), DeploymentAction('resume'), DeploymentAction('abort'),
+  ApprovalAction('approve'), ApprovalAction('reject'), CandidateAction('block'), CandidateAction('unblock'),
   OpenCommitMessage, OpenPullRequestMessage, RefreshMessage, WebviewErrorMessage,
 ]);
 export type WebviewToHost = z.infer<typeof WebviewToHost>;

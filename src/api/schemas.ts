@@ -365,6 +365,8 @@ export const ErrorBody = z.object({
   error: z.string(),
   current: z.string().nullable().optional(),
   issues: z.array(z.unknown()).optional(),
+  /** A refused blocked candidate's block (deploy, promote, explicit rollback, the start of an approved deployment). */
+  blocked: CandidateBlock.optional(),
 }).passthrough();
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -373,6 +375,8 @@ export type Healthz = z.infer<typeof Healthz>;
 
 export const EVENT_TYPES = [
   'deployment.created', 'deployment.updated', 'environment.updated', 'project.updated', 'release.created',
+  /** A candidate blocked or unblocked (endpoint 22). */
+  'release.updated',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;

@@ -11,6 +11,9 @@
 // Beside the data dir it leaves `<data dir>.cli-token`, a deployer token the CLI uses for the embedded
 // server it finds serving this data dir (see src/client/embeddedState.ts).
 //
+// Production requires one approval (`required_approvals: 1`): a promote there waits until another
+// token approves it, e.g. `flightdeck approve payments ID` with the demo's CLI token.
+//
 // To show an automatic rollback: `touch <demo dir>/break-canary` makes the canary service unhealthy;
 // while a canary deployment is watched (deploying, or up to 10 minutes after it went live) three failed
 // checks in a row fail it and roll canary back. The rollback's deploy clears the file.
@@ -65,7 +68,9 @@ export function demoLadder(runtime: string, ports: Readonly<Record<DemoEnvironme
       env('dogfood', 0, { strategy: 'dogfood' }),
       env('canary', 1, { strategy: 'canary', ...(final ? { auto_promote: { to: 'rollout', after_seconds: DEMO_CANARY_AUTO_PROMOTE_SECONDS } } : {}) }),
       env('rollout', 2, { strategy: 'rollout', steps: final ? DEMO_ROLLOUT_STEPS : DEMO_ROLLOUT_STEPS.map((s) => ({ ...s, soak_seconds: 0 })) }),
-      env('production', 3, {}),
+      // A second person approves what goes to production: the extension signs in to the embedded server as
+      // its admin, the CLI as the demo's deployer token (demo-cli), so either approves what the other asked.
+      env('production', 3, final ? { required_approvals: 1 } : {}),
     ],
   };
 }

@@ -21,6 +21,11 @@ Usage:
   flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--yes] [--json] [--kind aviator [--projects FILE]]
   flightdeck watch PROJECT [ENV] [--since ID] [--json]
   flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
+  flightdeck approvals [--project PROJECT] [--json]              deployments awaiting approval, oldest first
+  flightdeck approve PROJECT DEPLOYMENT_ID [--comment TEXT] [--json]
+  flightdeck reject PROJECT DEPLOYMENT_ID [--comment TEXT] [--json]
+  flightdeck block PROJECT RC --reason TEXT [--json]             nothing carries RC further until unblocked
+  flightdeck unblock PROJECT RC [--json]
 
 Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then a running embedded server,
 then http://127.0.0.1:7700) with the token in $FLIGHTDECK_TOKEN (or the demo's); COMMAND --help says more.
@@ -73,6 +78,16 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./remote')).runRollback(rest, io);
     case 'watch':
       return (await import('./remote')).runWatch(rest, io);
+    case 'approvals':
+      return (await import('./approvals')).runApprovals(rest, io);
+    case 'approve':
+      return (await import('./approvals')).runApprove(rest, io);
+    case 'reject':
+      return (await import('./approvals')).runReject(rest, io);
+    case 'block':
+      return (await import('./approvals')).runBlock(rest, io);
+    case 'unblock':
+      return (await import('./approvals')).runUnblock(rest, io);
     case 'where': {
       const { runWhere } = await import('./where');
       // The HTTP client loads while where's first git processes run; awaited only when the server is asked.

@@ -8,6 +8,7 @@ import { BackendError, isBackendError } from '../client/errors';
 import { openEventStream } from '../client/events';
 import { FlightdeckHttpBackend } from '../client/http';
 import { availableActions, planInProject, type ActionCapabilities } from '../core/actionPlan';
+import { approvalSummary, awaitsApproval } from '../core/approvals';
 import { candidateTrouble, describeTrouble } from '../core/candidateHistory';
 import { formatAge, shortSha } from '../core/format';
 import { ladder, rungBelow } from '../core/ladder';
@@ -29,9 +30,9 @@ export interface CliIo {
 }
 
 /** `--server URL --kind flightdeck|aviator --projects FILE`, shared by status, promote and rollback. */
-const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
+export const BACKEND_OPTIONS = ['server', 'kind', 'projects'] as const;
 
-interface Connected {
+export interface Connected {
   backend: ReleaseBackend;
   /** For Flightdeck servers: how the server was chosen (Aviator: undefined). */
   choice: ServerChoice | undefined;
@@ -42,7 +43,7 @@ interface Connected {
  * then Aviator's SaaS URL), with the projects it cannot list read from `--projects FILE` (default
  * `.flightdeck.json` in the current directory). Otherwise a Flightdeck server (see connection.ts).
  */
-function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
+export function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
   const kind = optionString(args, 'kind') ?? (env.FLIGHTDECK_KIND || 'flightdeck');
   const explicitServer = optionString(args, 'server');
   if (kind === 'aviator') {
@@ -70,7 +71,7 @@ function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
 }
 
 /** Runs a client command; a refusal or an unreachable server gets a sentence on how the server was chosen. */
-async function withHints<T>(connected: Connected, work: () => Promise<T>): Promise<T> {
+export async function withHints<T>(connected: Connected, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -82,7 +83,7 @@ async function withHints<T>(connected: Connected, work: () => Promise<T>): Promi
 }
 
 /** The project, or an error that names it and the projects there are. */
-async function requireProject(backend: ReleaseBackend, name: string): Promise<Project> {
+export async function requireProject(backend: ReleaseBackend, name: string): Promise<Project> {
   try {
     return await backend.getProject(name);
   } catch (error) {
@@ -130,6 +131,7 @@ function environmentRow(project: Project, env: Environment, now: number, capabil
   const flags = [env.frozen ? 'frozen' : '', env.protected ? 'protected' : ''].filter(Boolean).join(',');
   const active = env.active
     ? `→ ${env.active.release_candidate_version} ${env.active.status}${env.active.rollout ? ` ${env.active.rollout.percent}%` : ''}`
+      + (awaitsApproval(env.active) ? ` (${approvalSummary(env.active)})` : '')
     : '';
   const plan = planInProject(project, env, { capabilities, role: 'unknown' });
   const promote = plan.promote.available ? `promote ${plan.promote.candidate} from ${plan.promote.from}` : '';
@@ -149,7 +151,8 @@ function environmentRow(project: Project, env: Environment, now: number, capabil
 
 function describeDeployment(verb: string, d: Deployment): string {
   const from = d.from_release_candidate_version ?? 'nothing';
-  return `${verb} ${d.project}/${d.environment_name}: ${from} → ${d.release_candidate_version} (deployment ${d.id}, ${d.status})\n`;
+  const waiting = awaitsApproval(d) ? `: ${approvalSummary(d)} (flightdeck approvals)` : '';
+  return `${verb} ${d.project}/${d.environment_name}: ${from} → ${d.release_candidate_version} (deployment ${d.id}, ${d.status}${waiting})\n`;
 }
 
 /** Recent deployments of every environment of the project: what the 24-hour warning reads. */

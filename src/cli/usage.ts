@@ -41,6 +41,31 @@ ${SERVER_NOTE}`,
 
 Streams the project's events until interrupted, resuming across dropped connections.
 ${SERVER_NOTE}`,
+  approvals: `usage: flightdeck approvals [--project PROJECT] [--json] [--server URL]
+
+Every deployment awaiting approval (of PROJECT, with --project), oldest first: who asked, how many
+approvals it still needs, when it expires. --json prints the Deployments.
+${SERVER_NOTE}`,
+  approve: `usage: flightdeck approve PROJECT DEPLOYMENT_ID [--comment TEXT] [--json] [--server URL]
+
+Approves a deployment awaiting approval (see flightdeck approvals). Nobody approves their own request, and
+each token name approves once; a protected environment takes approvals from admins only. The last
+approval needed starts the deployment.
+${SERVER_NOTE}`,
+  reject: `usage: flightdeck reject PROJECT DEPLOYMENT_ID [--comment TEXT] [--json] [--server URL]
+
+Rejects a deployment awaiting approval: it ends canceled, "Rejected by NAME: TEXT". The one who asked
+may reject (withdraw) their own request.
+${SERVER_NOTE}`,
+  block: `usage: flightdeck block PROJECT RC --reason TEXT [--json] [--server URL]
+
+Marks a release candidate bad: deploys, promotes and rollbacks to it are refused, the default rollback
+and auto-promotion pass it over, until "flightdeck unblock". Running deployments are not touched.
+${SERVER_NOTE}`,
+  unblock: `usage: flightdeck unblock PROJECT RC [--json] [--server URL]
+
+Lifts a candidate's block (see flightdeck block).
+${SERVER_NOTE}`,
   where: `usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
 
 Which environments run COMMIT (by git ancestry). COMMIT is any revision git resolves.

@@ -8,13 +8,18 @@
 // promotes), and a rollback is how a bad release is undone during one. The plan marks it `force`, the
 // action is titled "Force Rollback", and the confirmation says the freeze is passed. The server allows
 // the same (`force: true`, API.md endpoint 5), so clients and server agree. See docs/architecture.md.
-import type { Deployment, Environment, Project } from '../api/schemas';
+//
+// Approvals and blocked candidates (API.md endpoints 19–22): who may approve, reject or withdraw is
+// core/approvals' rule, asked here with the signed-in caller when the client knows it; without a caller
+// the server decides. A reject by the request's own actor is a withdrawal, titled "Withdraw".
+import type { CandidateBlock, Caller, Deployment, Environment, Project } from '../api/schemas';
+import { approvalRefusal, approvalSummary, awaitsApproval, blockedCandidateMessage, rejectionRefusal } from './approvals';
 import { humanize } from './format';
 import { findEnvironment, rungBelow } from './ladder';
 import { environmentPermission, type EnvironmentAction } from './permissions';
 import type { RollbackTarget } from './rollback';
 
-export const PLAN_ACTIONS = ['promote', 'rollback', 'deploy', 'freeze', 'unfreeze', 'pause', 'resume', 'abort', 'approve'] as const;
+export const PLAN_ACTIONS = ['promote', 'rollback', 'deploy', 'freeze', 'unfreeze', 'pause', 'resume', 'abort', 'approve', 'reject', 'block', 'unblock'] as const;
 export type PlanAction = (typeof PLAN_ACTIONS)[number];
 
 /** What the backend can do at all (ReleaseBackend's capabilities and the stage view's satisfy this). */
@@ -22,10 +27,14 @@ export interface ActionCapabilities {
   readonly promote: boolean;
   readonly pauseResumeAbort: boolean;
   readonly freeze: boolean;
-  /** Approvals (API.md endpoints 18–22); absent: the backend asks for none. */
-  readonly approve?: boolean;
+  /** Deployments may await approval (API.md endpoints 19–21); absent: the backend asks for none. */
+  readonly approvals?: boolean | undefined;
+  /** Release candidates may be blocked (API.md endpoint 22); absent: they may not. */
+  readonly block?: boolean | undefined;
   /** The backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), said instead of the generic ones. */
-  readonly reasons?: { readonly pauseResumeAbort?: string; readonly freeze?: string };
+  readonly reasons?: {
+    readonly pauseResumeAbort?: string | undefined; readonly freeze?: string | undefined; readonly approvals?: string | undefined; readonly block?: string | undefined;
+  } | undefined;
 }
 
 /** What the caller's token may do, as far as the client knows: `unknown` leaves the decision to the server. */
@@ -35,7 +44,12 @@ export type CallerRole = 'admin' | 'not_admin' | 'unknown';
 export interface LiveCandidate {
   candidate: string;
   commit: string;
+  /** The candidate is blocked (Deployment.candidate_blocked): nothing carries it further. */
+  blocked?: CandidateBlock | null | undefined;
 }
+
+/** Who the signed-in token is (GET /api/whoami); absent when the client cannot ask. */
+export type PlanCaller = Pick<Caller, 'name' | 'role'>;
 
 export interface PlanInput {
   project: string;
@@ -50,6 +64,8 @@ export interface PlanInput {
   rollbackTarget?: RollbackTarget | null;
   capabilities: ActionCapabilities;
   role: CallerRole;
+  /** The signed-in caller, when known: approvals are refused to a request's own actor, and its reject is a withdrawal. */
+  caller?: PlanCaller | undefined;
 }
 
 export type Unavailable = { available: false; reason: string };
@@ -68,6 +84,11 @@ export type RollbackPlan = Unavailable | Available<{
 export type DeployPlan = Unavailable | Available<{ expectedCurrent: string | null }>;
 export type TogglePlan = Unavailable | Available<object>;
 export type DeploymentControlPlan = Unavailable | Available<{ deploymentId: string; candidate: string }>;
+export type ApprovePlan = Unavailable | Available<{ deploymentId: string; candidate: string; deployment: Deployment; summary: string }>;
+/** `withdraw`: the caller is the request's own actor, so the reject withdraws it (titled "Withdraw"). */
+export type RejectPlan = Unavailable | Available<{ deploymentId: string; candidate: string; deployment: Deployment; withdraw: boolean }>;
+export type BlockPlan = Unavailable | Available<{ candidate: string }>;
+export type UnblockPlan = Unavailable | Available<{ candidate: string; block: CandidateBlock }>;
 
 export interface ActionPlan {
   promote: PromotePlan;
@@ -78,7 +99,10 @@ export interface ActionPlan {
   pause: DeploymentControlPlan;
   resume: DeploymentControlPlan;
   abort: DeploymentControlPlan;
-  approve: DeploymentControlPlan;
+  approve: ApprovePlan;
+  reject: RejectPlan;
+  block: BlockPlan;
+  unblock: UnblockPlan;
 }
 
 const no = (reason: string): Unavailable => ({ available: false, reason });
@@ -87,11 +111,16 @@ export function actionPlan(input: PlanInput): ActionPlan {
   const { environment: env, capabilities, role } = input;
   if (env.error) {
     const reason = no(env.error);
-    return { promote: reason, rollback: reason, deploy: reason, freeze: reason, unfreeze: reason, pause: reason, resume: reason, abort: reason, approve: reason };
+    return {
+      promote: reason, rollback: reason, deploy: reason, freeze: reason, unfreeze: reason, pause: reason, resume: reason, abort: reason,
+      approve: reason, reject: reason, block: reason, unblock: reason,
+    };
   }
   const expectedCurrent = env.current?.release_candidate_version ?? null;
   const active = env.active;
-  const activeReason = active ? no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`) : undefined;
+  const activeReason = !active ? undefined
+    : awaitsApproval(active) ? no(`${active.release_candidate_version} is waiting for approval here (${approvalSummary(active)}).`)
+      : no(`A deployment is already active (${active.release_candidate_version}, ${humanize(active.status)}).`);
   // Who may: the server's own rule (core/permissions). A frozen environment's rollback is forced.
   const refusedBy = (action: EnvironmentAction) => permissionRefusal(action, env, role);
   return {
@@ -101,7 +130,8 @@ export function actionPlan(input: PlanInput): ActionPlan {
       : activeReason ?? refusedBy('deploy') ?? { available: true, expectedCurrent },
     ...freezePlans(env.frozen, capabilities, role),
     ...rolloutPlans(active, capabilities, refusedBy),
-    approve: approvePlan(active, capabilities),
+    ...approvalPlans(active, env, capabilities, input.caller),
+    ...candidatePlans(env.current ? { candidate: env.current.release_candidate_version, blocked: env.current.candidate_blocked } : null, capabilities, env.name),
   };
 }
 
@@ -122,7 +152,7 @@ function permissionRefusal(action: EnvironmentAction, env: PlanInput['environmen
 export function planInProject(
   project: Pick<Project, 'name' | 'environments'>,
   environment: PlanInput['environment'],
-  context: Pick<PlanInput, 'capabilities' | 'role' | 'rollbackTarget'> & { from?: string | undefined },
+  context: Pick<PlanInput, 'capabilities' | 'role' | 'rollbackTarget' | 'caller'> & { from?: string | undefined },
 ): ActionPlan {
   const source = context.from !== undefined ? findEnvironment(project, context.from) : rungBelow(project, environment.name);
   const live = source?.current;
@@ -131,10 +161,11 @@ export function planInProject(
     project: project.name,
     environment,
     // A chosen source that does not exist is a rung with nothing live: the reason names it.
-    source: named !== undefined ? { name: named, current: live ? { candidate: live.release_candidate_version, commit: live.commit } : null } : null,
+    source: named !== undefined ? { name: named, current: live ? { candidate: live.release_candidate_version, commit: live.commit, blocked: live.candidate_blocked } : null } : null,
     ...(context.rollbackTarget !== undefined ? { rollbackTarget: context.rollbackTarget } : {}),
     capabilities: context.capabilities,
     role: context.role,
+    caller: context.caller,
   });
 }
 
@@ -146,6 +177,7 @@ function promotePlan(input: PlanInput, expectedCurrent: string | null, blocked: 
   if (!source.current) return no(`Nothing is live in ${source.name} yet.`);
   const { candidate, commit } = source.current;
   if (expectedCurrent === candidate) return no(`Nothing to promote: ${env.name} already runs ${candidate}.`);
+  if (source.current.blocked) return no(blockedCandidateMessage(candidate, source.current.blocked));
   if (env.frozen) return no(`${env.name} is frozen: unfreeze it to promote.`);
   if (blocked) return blocked;
   return { available: true, from: source.name, candidate, commit, expectedCurrent };
@@ -184,20 +216,56 @@ function rolloutPlans(
   };
 }
 
-function approvePlan(active: Deployment | null, capabilities: ActionCapabilities): DeploymentControlPlan {
-  if (!capabilities.approve) return no('This server does not ask for approvals.');
-  if (!active || active.status !== 'pending') return no('No deployment is waiting for approval.');
-  return { available: true, deploymentId: active.id, candidate: active.release_candidate_version };
+/**
+ * Approve and reject (or withdraw) a deployment awaiting approval: the environment's active one, or any
+ * deployment of the Approvals view with its environment. core/approvals decides for a known caller.
+ */
+export function approvalPlans(
+  deployment: Deployment | null, environment: { protected: boolean }, capabilities: ActionCapabilities, caller?: PlanCaller,
+): Pick<ActionPlan, 'approve' | 'reject'> {
+  const refused = !capabilities.approvals ? no(capabilities.reasons?.approvals ?? 'This server does not ask for approvals.')
+    : !deployment || !awaitsApproval(deployment) ? no('No deployment is waiting for approval.') : undefined;
+  if (refused || !deployment) return { approve: refused ?? no('No deployment is waiting for approval.'), reject: refused ?? no('No deployment is waiting for approval.') };
+  const target = { deploymentId: deployment.id, candidate: deployment.release_candidate_version, deployment };
+  const approveRefusal = caller ? approvalRefusal(deployment, caller, environment) : undefined;
+  const rejectRefusal = caller ? rejectionRefusal(deployment, caller, environment) : undefined;
+  return {
+    approve: approveRefusal ? no(sentence(approveRefusal)) : { available: true, ...target, summary: approvalSummary(deployment) },
+    reject: rejectRefusal ? no(sentence(rejectRefusal)) : { available: true, ...target, withdraw: caller?.name === deployment.actor },
+  };
+}
+
+/**
+ * Block or unblock a candidate: the one an environment runs (its plan), or one named in the stage, the
+ * hover or the palette. `blocked` is the candidate's block as the backend last said (null: not blocked).
+ */
+export function candidatePlans(
+  candidate: { candidate: string; blocked: CandidateBlock | null } | null, capabilities: ActionCapabilities, environment?: string,
+): Pick<ActionPlan, 'block' | 'unblock'> {
+  const refused = !capabilities.block ? no(capabilities.reasons?.block ?? 'This server cannot block release candidates.')
+    : !candidate ? no(environment ? `Nothing is live in ${environment} to block.` : 'No release candidate to block.') : undefined;
+  if (refused || !candidate) return { block: refused ?? no('No release candidate to block.'), unblock: refused ?? no('No release candidate to block.') };
+  const name = candidate.candidate;
+  return {
+    block: candidate.blocked ? no(`${blockedCandidateMessage(name, candidate.blocked).replace(/\.?$/, '.')}`) : { available: true, candidate: name },
+    unblock: candidate.blocked ? { available: true, candidate: name, block: candidate.blocked } : no(`${name} is not blocked.`),
+  };
+}
+
+/** core/approvals' reasons as sentences. */
+function sentence(reason: string): string {
+  return /[.!?]$/.test(reason) ? reason : `${reason}.`;
 }
 
 const ACTION_TITLES: Readonly<Record<PlanAction, string>> = {
   promote: 'Promote', rollback: 'Rollback', deploy: 'Deploy', freeze: 'Freeze', unfreeze: 'Unfreeze',
-  pause: 'Pause', resume: 'Resume', abort: 'Abort', approve: 'Approve',
+  pause: 'Pause', resume: 'Resume', abort: 'Abort', approve: 'Approve', reject: 'Reject', block: 'Block', unblock: 'Unblock',
 };
 
 /** The action's title for buttons, modals and messages: "Force Rollback" when the plan forces it. */
 export function actionTitle(action: PlanAction, plan?: ActionPlan): string {
   if (action === 'rollback' && plan?.rollback.available && plan.rollback.force) return 'Force Rollback';
+  if (action === 'reject' && plan?.reject.available && plan.reject.withdraw) return 'Withdraw';
   return ACTION_TITLES[action];
 }
 

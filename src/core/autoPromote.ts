@@ -1,8 +1,9 @@
 // When the engine may carry a successful deployment up the ladder by itself (API.md, `auto_promote`):
-// forward only, never a rollback, never into an environment that already moved past the candidate, and
+// forward only, never a rollback, never a blocked candidate, never into an environment that already moved past the candidate, and
 // into a protected environment only what the engine verified or an admin vouched for. Pure: the server
 // decides with it, and clients can say why an auto-promotion did not happen.
 import type { Deployment } from '../api/schemas';
+import { blockedCandidateMessage } from './approvals';
 import { compareCandidateVersions } from './version';
 
 /**
@@ -13,7 +14,7 @@ import { compareCandidateVersions } from './version';
 export type SuccessProvenance = 'engine' | 'admin' | 'reported';
 
 export type AutoPromoteSkip =
-  | 'rollback' | 'not_current' | 'already_current' | 'already_active' | 'ran_before' | 'target_ahead' | 'unverified';
+  | 'rollback' | 'blocked' | 'not_current' | 'already_current' | 'already_active' | 'ran_before' | 'target_ahead' | 'unverified';
 
 export interface AutoPromoteInput {
   /** The successful deployment the source environment runs. */
@@ -36,6 +37,8 @@ export function autoPromoteDecision(input: AutoPromoteInput): AutoPromoteDecisio
   if (source.kind === 'rollback' || source.kind === 'auto_rollback') {
     return skip('rollback', `${candidate} is live in ${source.environment_name} through a rollback, which is never promoted by itself`);
   }
+  // candidate_blocked is the block as it stands when the engine decides, not when the source deployed.
+  if (source.candidate_blocked) return skip('blocked', blockedCandidateMessage(candidate, source.candidate_blocked));
   if (source.status !== 'success') return skip('not_current', `${candidate} is ${source.status} in ${source.environment_name}, not live`);
   const current = targetHistory.find((d) => d.status === 'success');
   const active = targetHistory.find((d) => !TERMINAL.has(d.status));

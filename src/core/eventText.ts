@@ -1,6 +1,7 @@
 // Event names as people say them ("Health check failing", "Automatic rollback"), not the wire's
 // `deployment.updated`: for the stage's event log and the output channel. Pure and platform-free.
 import type { Deployment, ReleaseEvent } from '../api/schemas';
+import { approvalSummary, awaitsApproval } from './approvals';
 import { humanize } from './format';
 
 const STARTED: Record<Deployment['kind'], string> = {
@@ -14,7 +15,8 @@ export function eventTitle(event: Pick<ReleaseEvent, 'type' | 'data'>): string {
   const d = event.data.deployment;
   switch (event.type) {
     case 'deployment.created':
-      return d ? STARTED[d.kind] : 'Deployment started';
+      // A request that waits for people has not started anything yet.
+      return d ? (d.approval ? 'Approval requested' : STARTED[d.kind]) : 'Deployment started';
     case 'deployment.updated':
       return d ? deploymentTitle(d) : 'Deployment changed';
     case 'environment.updated':
@@ -23,10 +25,14 @@ export function eventTitle(event: Pick<ReleaseEvent, 'type' | 'data'>): string {
       return 'Project changed';
     case 'release.created':
       return 'New candidate';
+    case 'release.updated':
+      return 'Candidate blocked or unblocked';
   }
 }
 
 function deploymentTitle(d: Deployment): string {
+  if (d.approval && d.status === 'pending') return awaitsApproval(d) ? `Approval: ${approvalSummary(d).split(' · ')[0]}` : 'Approved';
+  if (d.approval?.rejection && d.status === 'canceled') return d.approval.rejection.actor === d.actor ? 'Withdrawn' : 'Rejected';
   const rollback = d.kind === 'rollback' || d.kind === 'auto_rollback';
   switch (d.status) {
     case 'success':

@@ -20,14 +20,16 @@ const ROLLBACK_KINDS: ReadonlySet<Deployment['kind']> = new Set(['rollback', 'au
  * successful deployment whose candidate differs from it. Otherwise (it failed, errored, was canceled or
  * is still running): the environment's current candidate, i.e. the newest success. Either way, a
  * candidate that was discredited there (see discreditedCandidates) is passed over and the search goes on
- * to the next earlier success: a rollback never returns to what just failed. Undefined: nothing to roll
+ * to the next earlier success: a rollback never returns to what just failed. Blocked candidates are passed over too. Undefined: nothing to roll
  * back to.
  */
 export function rollbackTarget(deployments: readonly Deployment[]): RollbackTarget | undefined {
   const newest = deployments[0];
   if (!newest) return undefined;
   const discredited = discreditedCandidates(deployments);
-  const eligible = (d: Deployment): boolean => d.status === 'success' && !discredited.has(d.release_candidate_version);
+  // A blocked candidate (candidate_blocked is its block as it stands now) is never returned to by default.
+  const eligible = (d: Deployment): boolean =>
+    d.status === 'success' && !discredited.has(d.release_candidate_version) && (d.candidate_blocked ?? null) === null;
   const found = newest.status === 'success'
     ? deployments.find((d) => d !== newest && d.release_candidate_version !== newest.release_candidate_version && eligible(d))
     : deployments.find(eligible);

@@ -47,9 +47,9 @@ function choices(arg: unknown): ActionChoices {
 }
 
 /** The action plan (core/actionPlan) said no: the reason is the whole answer. */
-class PlanRefusal extends Error {}
+export class PlanRefusal extends Error {}
 
-function refuseUnless<T extends { available: boolean }>(planned: T | { available: false; reason: string }): asserts planned is Extract<T, { available: true }> {
+export function refuseUnless<T extends { available: boolean }>(planned: T | { available: false; reason: string }): asserts planned is Extract<T, { available: true }> {
   if (!planned.available) throw new PlanRefusal((planned as { reason: string }).reason);
 }
 
@@ -80,7 +80,8 @@ async function planFor(deps: ActionDeps, target: EnvironmentTarget, extra: { fro
   return { plan, session };
 }
 
-async function commitSentence(deps: ActionDeps, from: string | undefined, to: string): Promise<string> {
+/** "This adds 3 commits.": the confirmation's line about what the change brings (empty when unknown). */
+export async function commitSentence(deps: ActionDeps, from: string | undefined, to: string): Promise<string> {
   if (!from || !deps.commits) return '';
   try {
     const counted = await deps.commits.count(from, to);
@@ -253,14 +254,15 @@ async function rolloutControl(deps: ActionDeps, arg: unknown, action: 'pause' | 
   return { kind: 'done', value: deployment };
 }
 
-function started(deps: ActionDeps, deployment: Deployment, verb: string): void {
+/** A deployment the user started: announced at its end, refreshed now, followed in a progress notification. */
+export function started(deps: ActionDeps, deployment: Deployment, verb: string): void {
   deps.notifier?.started(deployment);
   void deps.refresh.afterAction();
   void followDeployment(deps, deployment, verb);
 }
 
 /** Says why in a notification, and returns the outcome: the plan's or the server's refusal, or a failure. */
-async function reportFailure(deps: ActionDeps, title: string, error: unknown): Promise<CommandOutcome<never>> {
+export async function reportFailure(deps: ActionDeps, title: string, error: unknown): Promise<CommandOutcome<never>> {
   if (error instanceof PlanRefusal) {
     void vscode.window.showInformationMessage(`${title}: ${error.message}`);
     return refused(error.message);

@@ -90,3 +90,19 @@ export function readInsightSettings(): InsightSettings {
 export function affectsInsightSettings(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration('flightdeck.blame') || event.affectsConfiguration('flightdeck.hover');
 }
+
+/** `flightdeck.notifications.*`: which approval notifications are shown. */
+export interface ApprovalNotificationSettings {
+  /** A deployment starts waiting for an approval the user may give. */
+  requests: boolean;
+  /** A request of the user's is approved, rejected or expires. */
+  decisions: boolean;
+}
+
+export function readApprovalNotificationSettings(): ApprovalNotificationSettings {
+  const config = vscode.workspace.getConfiguration('flightdeck');
+  return {
+    requests: config.get<boolean>('notifications.approvalRequests', true) !== false,
+    decisions: config.get<boolean>('notifications.approvalDecisions', true) !== false,
+  };
+}

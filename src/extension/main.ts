@@ -2,6 +2,10 @@
 // VS Code. Activation does no network I/O itself; the first refresh is started and not awaited.
 import * as vscode from 'vscode';
 import { registerActionCommands } from './actions';
+import { registerApprovalCommands } from './approvals/commands';
+import { ApprovalNotifier } from './approvals/notify';
+import { ApprovalsView } from './approvals/view';
+import { CallerIdentity } from './caller';
 import { ProjectConfigSource, registerAviator } from './aviator';
 import { registerConnectionCommands, registerCopyCommands } from './commands';
 import { affectsConnection, readConfig, readLogLevel } from './config';
@@ -36,6 +40,9 @@ export interface FlightdeckApi {
   /** The rows of the last Promote… pick. */
   promotePick: { rows: string[] };
   stage: StagePanelManager;
+  /** The Approvals view: the inbox, its badge and the caller it counts for. */
+  approvals: ApprovalsView;
+  approvalNotifier: ApprovalNotifier;
   commits: CommitInsightsApi;
   /** `.flightdeck.json` and `flightdeck.aviator.projects`, as the Aviator backend reads them. */
   projectConfig: ProjectConfigSource;
@@ -56,7 +63,8 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const sessions = new SessionManager(context.secrets, context.globalState, embedded, log, projectConfig);
   const model = new ReleaseTreeModel(sessions);
   const workspace = new WorkspaceRepositories(log, context.globalStorageUri);
-  const provider = new ReleaseTreeProvider(model, workspace.commitCounter());
+  const identity = new CallerIdentity(sessions);
+  const provider = new ReleaseTreeProvider(model, workspace.commitCounter(), Date.now, () => identity.peek());
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
   const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds, log);
   const ages = new AgeTicker(view as vscode.TreeView<unknown>, provider);
@@ -65,12 +73,16 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   const notifier = new LoudNotifier(sessions, model, workspace, log);
   context.subscriptions.push(notifier);
   const confirmer = new ConfirmerSlot();
+  const approvals = new ApprovalsView(sessions, model, identity);
+  const approvalNotifier = new ApprovalNotifier(sessions, model, identity, log);
+  context.subscriptions.push(approvals, approvalNotifier);
   context.subscriptions.push(
     workspace,
     statusBar,
     ...registerConnectionCommands({ log, sessions, refresh }),
     ...registerCopyCommands(),
     ...registerActionCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter(), notifier }),
+    ...registerApprovalCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter(), notifier, identity, approvals }),
     registerCreateProject({ sessions, workspace, refresh }),
     registerAbout({ context, sessions }),
     ...registerAviator({
@@ -94,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
   const api: FlightdeckApi = {
-    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, commits, projectConfig, activatedAt, firstRequestAt: undefined,
+    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, approvals, approvalNotifier, commits, projectConfig, activatedAt, firstRequestAt: undefined,
     setConfirmer: (replacement) => confirmer.use(replacement),
   };
   api.firstRequestAt = performance.now();

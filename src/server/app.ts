@@ -11,6 +11,7 @@ import {
 import { registerJsonBodyParser } from './http/json-body';
 import { RouteRegistry } from './http/route';
 import { registerEngineRoutes } from './engine/routes';
+import { registerApprovalRoutes } from './routes/approvals';
 import { registerDeploymentRoutes } from './routes/deployments';
 import { registerEventRoutes, registerMetaRoutes } from './routes/meta';
 import { registerProjectRoutes } from './routes/projects';
@@ -107,5 +108,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerEventRoutes(routes, hub);
   registerTokenRoutes(routes, options.service);
   registerEngineRoutes(routes, options.service);
+  registerApprovalRoutes(routes, options.service);
   return app;
 }

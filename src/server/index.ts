@@ -42,6 +42,11 @@ export interface StartServerOptions {
   stalledStreamMs?: number;
   /** The progressive-delivery engine's tuning, or false for none (a store prepared while no server runs). */
   engine?: Omit<EngineOptions, 'databaseUrl' | 'log' | 'observer' | 'secrets'> | false;
+  /**
+   * The service's clock (timestamps, approval deadlines); default the real one. Tests set it back to
+   * make an approval request that expired long ago, without waiting 24 hours.
+   */
+  now?: () => Date;
   /** Also serve GET /metrics without a token on this port of `host` (0 picks one); off by default. */
   metricsPort?: number | undefined;
 }
@@ -98,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = new ServerMetrics(store);
   const service = new ReleaseService(store, {
     adminToken: options.adminToken,
+    ...(options.now ? { now: options.now } : {}),
     onListenerError: (error) => log?.error({ err: error }, 'an event listener failed'),
   });
   try {

@@ -1,7 +1,7 @@
 // What the commit hover, the current-line annotation and the quick pick say about a commit, as text.
 // Pure (no `vscode`): everything here is decided from the containment answer and the model's projects,
 // so the VS Code tier only has to check the wiring.
-import type { Project } from '../../api/schemas';
+import type { CandidateBlock, Project } from '../../api/schemas';
 import type { Containment, ProjectPresence } from '../../core/containment';
 import { formatAge, plural, shortSha } from '../../core/format';
 import { ladder } from '../../core/ladder';
@@ -15,6 +15,7 @@ export const HOVER_COMMANDS = [
   'flightdeck.copySha',
   'flightdeck.fetchCommit',
   'flightdeck.signIn',
+  'flightdeck.unblockCandidate',
 ] as const;
 export type HoverCommand = (typeof HOVER_COMMANDS)[number];
 
@@ -36,6 +37,8 @@ export interface EnvironmentRow {
   since: string | null;
   /** The deployment under way that contains the commit. */
   incoming: { version: string; percent: number | null; paused: boolean } | null;
+  /** The live candidate is blocked (nothing may carry it further): the reason is shown beside it. */
+  blocked?: CandidateBlock | null;
 }
 
 export interface ProjectRows {
@@ -82,6 +85,7 @@ export function projectRows(
       commit: env.commit,
       since: current ? current.deploy_end_at ?? current.deploy_start_at : null,
       incoming: state === 'live' ? null : incoming,
+      blocked: current?.release_candidate_version === env.release_candidate_version ? current?.candidate_blocked ?? null : null,
     };
   });
   return { project: presence.project, rows, target: project ? defaultWatchTarget(project) : rows[rows.length - 1]?.environment };
@@ -133,7 +137,10 @@ function rowMarkdown(project: string, row: EnvironmentRow, unknown: UnknownReaso
       text = 'nothing deployed';
       break;
   }
-  return `${MARK[row.state]} ${name} — ${text}`;
+  const blocked = row.blocked && row.version
+    ? ` · $(circle-slash) blocked: ${escapeMarkdown(row.blocked.reason)} · ${link('Unblock', 'flightdeck.unblockCandidate', { project, candidate: row.version }, `Unblock ${row.version} (asks first)`)}`
+    : '';
+  return `${MARK[row.state]} ${name} — ${text}${blocked}`;
 }
 
 export type DeploymentState =

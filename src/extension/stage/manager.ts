@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
 import { STAGE_VIEW_TYPE, StageIdentity, type TokenRole } from '../../api/protocol';
+import type { Caller } from '../../api/schemas';
 import type { Logger } from '../log';
 import type { ActiveSession, SessionManager } from '../session';
 import { StagePanel, stageKey, type StagePanelProbe } from './panel';
@@ -20,7 +21,7 @@ export interface StageManagerDeps {
 
 export class StagePanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, StagePanel>();
-  private readonly roles = new WeakMap<ActiveSession, Promise<TokenRole>>();
+  private readonly roles = new WeakMap<ActiveSession, Promise<TokenIdentity>>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: StageManagerDeps) {
@@ -80,7 +81,7 @@ export class StagePanelManager implements vscode.Disposable {
       sessions: this.deps.sessions,
       log: this.deps.log,
       repositories: this.deps.repositories,
-      roleOf: (session) => this.roleOf(session),
+      identityOf: (session) => this.identityOf(session),
     });
     this.panels.set(panel.key, panel);
     panel.onDidDispose(() => {
@@ -114,8 +115,8 @@ export class StagePanelManager implements vscode.Disposable {
 
   // ── what the token may do ───────────────────────────────────────────────────────────────────────
 
-  /** Whether the session's token is an admin (protected environments and freezing need one); once per session. */
-  private roleOf(session: ActiveSession): Promise<TokenRole> {
+  /** Who the session's token is, and whether an admin (protected environments and freezing need one); once per session. */
+  private identityOf(session: ActiveSession): Promise<TokenIdentity> {
     let role = this.roles.get(session);
     if (!role) {
       role = probeRole(session);
@@ -131,13 +132,19 @@ export class StagePanelManager implements vscode.Disposable {
   }
 }
 
-async function probeRole(session: ActiveSession): Promise<TokenRole> {
-  if (session.embedded) return 'admin';
-  if (!session.backend.whoami || !session.token) return 'unknown';
+export interface TokenIdentity {
+  role: TokenRole;
+  caller: Caller | undefined;
+}
+
+async function probeRole(session: ActiveSession): Promise<TokenIdentity> {
+  let caller: Caller | undefined;
   try {
-    return (await session.backend.whoami()).role === 'admin' ? 'admin' : 'not_admin';
+    caller = session.backend.whoami && (session.token || session.embedded) ? await session.backend.whoami() : undefined;
   } catch {
     // A server older than GET /api/whoami, or none: the buttons stay enabled and the server decides.
-    return 'unknown';
+    caller = undefined;
   }
+  if (session.embedded) return { role: 'admin', caller };
+  return { role: caller ? (caller.role === 'admin' ? 'admin' : 'not_admin') : 'unknown', caller };
 }

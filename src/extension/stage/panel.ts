@@ -11,9 +11,10 @@ import {
   type ActionName, type ActionOutcome, type ActionRequest, type ActionResultMessage, type CommitRange, type Freshness,
   type StageIdentity, type StageView, type StreamStatus,
 } from '../../api/protocol';
-import { Deployment, type ReleaseEvent } from '../../api/schemas';
+import { Deployment, type Caller, type ReleaseEvent } from '../../api/schemas';
 import { describeError, isBackendError } from '../../client/errors';
 import { actionTitle } from '../../core/actionPlan';
+import { awaitsApproval } from '../../core/approvals';
 import { isTerminal } from '../../core/deploymentStatus';
 import { PollSchedule } from '../../core/freshness';
 import type { Logger } from '../log';
@@ -38,7 +39,7 @@ export interface StagePanelDeps {
   sessions: SessionManager;
   log: Logger;
   repositories: RepositoryProvider | undefined;
-  roleOf(session: ActiveSession): Promise<'admin' | 'not_admin' | 'unknown'>;
+  identityOf(session: ActiveSession): Promise<{ role: 'admin' | 'not_admin' | 'unknown'; caller: Caller | undefined }>;
 }
 
 /** What the VS Code tests read to see the panel work (through the extension's exported API). */
@@ -207,11 +208,21 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
         return;
       }
       args = { project, deploymentId: message.deploymentId };
+    } else if (message.type === 'approve' || message.type === 'reject') {
+      const active = this.lastSnapshot?.environment.active;
+      if (!active || active.id !== message.deploymentId) {
+        this.postActionResult(message.requestId, message.type, 'refused', `Deployment ${message.deploymentId} no longer waits for approval in ${environment}.`, null);
+        void this.refreshNow();
+        return;
+      }
+      args = { project, deploymentId: message.deploymentId, ...(message.comment !== undefined ? { comment: message.comment } : {}) };
+    } else if (message.type === 'block' || message.type === 'unblock') {
+      args = { project, candidate: message.candidate, ...(message.type === 'block' && message.reason !== undefined ? { reason: message.reason } : {}) };
     } else {
       args = { project, environment };
     }
     this.polls.markAction();
-    const command = `flightdeck.${message.type}`;
+    const command = `flightdeck.${COMMANDS[message.type]}`;
     this.deps.log.info(`Stage ${this.key}: ${message.type} requested from the panel`);
     // The same palette command, with its confirmation; its typed outcome says what became of it.
     let outcome: CommandOutcome;
@@ -324,6 +335,8 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
         return event.data.deployment === undefined || isTerminal(event.data.deployment);
       case 'release.created':
         return false;
+      case 'release.updated': // a candidate blocked or unblocked: the stage shows it
+        return true;
     }
   }
 
@@ -359,11 +372,12 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
     const cursor = this.lastEventId;
     try {
       const session = await this.deps.sessions.get();
-      const role = await this.deps.roleOf(session);
+      const { role, caller } = await this.deps.identityOf(session);
       const view = await buildStageView(this.identity, {
         backend: session.backend,
         repositories: this.deps.repositories,
         role,
+        caller,
         log: this.eventLog,
         rangeCache: this.rangeCache,
         eventCursor: cursor,
@@ -447,8 +461,22 @@ function record<T>(list: T[], item: T): void {
   if (list.length > MAX_RECORDED) list.splice(0, list.length - MAX_RECORDED);
 }
 
+/** The command each panel action runs: the palette's own. */
+const COMMANDS: Readonly<Record<ActionName, string>> = {
+  promote: 'promote', rollback: 'rollback', pause: 'pause', resume: 'resume', abort: 'abort', freeze: 'freeze', unfreeze: 'unfreeze',
+  approve: 'approve', reject: 'reject', block: 'blockCandidate', unblock: 'unblockCandidate',
+};
+
 function doneText(action: ActionName, environment: string, deployment: Deployment | null): string {
   switch (action) {
+    case 'approve':
+      return deployment && !awaitsApproval(deployment) ? `Approved: ${deployment.release_candidate_version} starts (deployment ${deployment.id}).` : 'Approved.';
+    case 'reject':
+      return 'The request is canceled.';
+    case 'block':
+      return 'The candidate is blocked.';
+    case 'unblock':
+      return 'The candidate is unblocked.';
     case 'freeze':
       return `${environment} is frozen.`;
     case 'unfreeze':

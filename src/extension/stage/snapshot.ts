@@ -3,9 +3,10 @@
 // (core/rollback, the same rule the server applies) and the commit lists a promote or rollback would
 // bring or remove. Free of vscode so it can be reasoned about (and tested) on its own.
 import type { CommitSummary, CommitRange, StageIdentity, StageView, TokenRole } from '../../api/protocol';
-import type { Deployment, ReleaseEvent } from '../../api/schemas';
+import type { Caller, Deployment, ReleaseEvent } from '../../api/schemas';
 import type { ReleaseBackend } from '../../client/backend';
 import { isBackendError } from '../../client/errors';
+import { awaitsApproval } from '../../core/approvals';
 import { shortSha } from '../../core/format';
 import { findEnvironment, ladder, rungBelow } from '../../core/ladder';
 import { rollbackTarget } from '../../core/rollback';
@@ -38,6 +39,8 @@ export interface SnapshotInputs {
   backend: ReleaseBackend;
   repositories: RepositoryProvider | undefined;
   role: TokenRole;
+  /** Who the token is, when the backend says (GET /api/whoami). */
+  caller?: Caller | undefined;
   log: readonly ReleaseEvent[];
   /** Commit ranges never change for a pair of commits: cached by the panel across snapshots. */
   rangeCache: Map<string, CommitRange>;
@@ -78,7 +81,7 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
     rollbackCommits = {
       state: 'none',
       reason: environment.active
-        ? `A rollback would cancel the deployment of ${environment.active.release_candidate_version} in progress and keep ${current.release_candidate_version}: it removes nothing that is live.`
+        ? `A rollback would cancel the deployment of ${environment.active.release_candidate_version} ${awaitsApproval(environment.active) ? 'awaiting approval' : 'in progress'} and keep ${current.release_candidate_version}: it removes nothing that is live.`
         : `A rollback would redeploy ${current.release_candidate_version}, which is live now (the newest deployment did not succeed).`,
     };
   } else rollbackCommits = await commitRange(repos, target.commit, current.commit, inputs.rangeCache);
@@ -93,13 +96,14 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
       tier: e.tier,
       candidate: e.current?.release_candidate_version ?? null,
       activeCandidate: e.active?.release_candidate_version ?? null,
+      awaitingApproval: e.active ? awaitsApproval(e.active) : false,
       frozen: e.frozen,
     })),
     below: belowEnv ? {
       name: belowEnv.name,
-      current: belowCurrent ? { environment: belowEnv.name, candidate: belowCurrent.release_candidate_version, commit: belowCurrent.commit } : null,
+      current: belowCurrent ? { environment: belowEnv.name, candidate: belowCurrent.release_candidate_version, commit: belowCurrent.commit, blocked: belowCurrent.candidate_blocked } : null,
     } : null,
-    rollbackTarget: target ? { environment: null, candidate: target.release_candidate_version, commit: target.commit } : null,
+    rollbackTarget: target ? { environment: null, candidate: target.release_candidate_version, commit: target.commit, blocked: null } : null,
     promoteCommits,
     rollbackCommits,
     history: history.slice(0, HISTORY_SHOWN),
@@ -109,8 +113,12 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
       promote: backend.capabilities.promote,
       pauseResumeAbort: backend.capabilities.pauseResumeAbort,
       freeze: backend.capabilities.freeze,
+      approvals: backend.capabilities.approvals,
+      block: backend.capabilities.block,
+      ...('reasons' in backend.capabilities ? { reasons: reasonsOf(backend.capabilities.reasons) } : {}),
     },
     role: inputs.role,
+    caller: inputs.caller ?? null,
     eventCursor: inputs.eventCursor,
     builtAt: (inputs.now ?? Date.now)(),
   };
@@ -174,4 +182,13 @@ async function commitRange(repos: RepositoryChooser, from: string | null, to: st
 
 function message(error: unknown): string {
   return describeError(error);
+}
+
+/** A backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), as the protocol carries them. */
+function reasonsOf(reasons: unknown): NonNullable<StageView['capabilities']['reasons']> {
+  const text = (key: string) => {
+    const value = typeof reasons === 'object' && reasons !== null ? (reasons as Record<string, unknown>)[key] : undefined;
+    return typeof value === 'string' ? { [key]: value.slice(0, 500) } : {};
+  };
+  return { ...text('pauseResumeAbort'), ...text('freeze'), ...text('approvals'), ...text('block') };
 }

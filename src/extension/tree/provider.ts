@@ -1,9 +1,10 @@
 // Turns model nodes into tree items: labels, descriptions, themed status icons, markdown tooltips and
 // the contextValue that decides which actions the menus offer on each node.
 import * as vscode from 'vscode';
-import type { Deployment, Environment } from '../../api/schemas';
+import type { Caller, Deployment, Environment } from '../../api/schemas';
+import { approvalSummary, awaitsApproval } from '../../core/approvals';
 import { formatAge, humanize, shortSha } from '../../core/format';
-import { availableActions, planInProject, type ActionCapabilities } from '../../core/actionPlan';
+import { availableActions, candidatePlans, planInProject, type ActionCapabilities, type ActionPlan } from '../../core/actionPlan';
 import { isRollbackKind } from '../../core/deploymentStatus';
 import { healthLine, summarizeHealth } from '../../core/health';
 import { activeRolloutPercent, environmentState, rungAbove, type EnvironmentState } from '../../core/ladder';
@@ -44,6 +45,8 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     private readonly model: ReleaseTreeModel,
     private readonly commits?: CommitCounter,
     private readonly now: () => number = Date.now,
+    /** The signed-in caller when known (CallerIdentity.peek): the own request's reject is a withdrawal. */
+    private readonly caller: () => Caller | undefined = () => undefined,
   ) {
     this.onDidChangeTreeData = this.changeEmitter.event;
     this.modelSubscription = model.onDidChange((nodes) => this.changeEmitter.fire(nodes));
@@ -154,7 +157,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     const item = new vscode.TreeItem(env.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = node.id;
     const state = environmentState(env);
-    item.iconPath = stateIcon(state, env);
+    item.iconPath = env.active && awaitsApproval(env.active) ? AWAITING_ICON : env.current?.candidate_blocked && !env.active ? BLOCKED_ICON : stateIcon(state, env);
     const ahead = this.commitsAhead(node);
     const health = summarizeHealth(env, this.now());
     // Failing checks show before the rollback they lead to: a warning icon and the count in the row.
@@ -168,7 +171,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     item.tooltip = environmentTooltip(node, state, this.now());
     const above = rungAbove(node.project, env.name);
     if (ahead && above) item.tooltip.appendMarkdown(`$(git-commit) ${ahead === 1 ? '1 commit' : `${ahead} commits`} ahead of ${escapeMarkdown(above.name)}\n\n`);
-    item.contextValue = environmentContext(node, this.model.capabilities);
+    item.contextValue = environmentContext(node, this.model.capabilities, this.caller());
     item.command = { command: 'flightdeck.openStage', title: 'Open Stage', arguments: [{ project: node.project.name, environment: env.name }] };
     item.accessibilityInformation = { label: `${env.name}: ${item.description || 'nothing deployed'}` };
     return item;
@@ -182,9 +185,10 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     // so a success is not spelled out.
     const status = d.status === 'success' ? '' : ` · ${d.status.replace('_', ' ')}`;
     item.description = `${treeAge(d.deploy_start_at, this.now())} · ${d.kind.replace('_', ' ')}${status} · ${d.actor}`;
-    item.iconPath = deploymentIcon(d);
+    item.iconPath = d.candidate_blocked ? BLOCKED_ICON : deploymentIcon(d);
     item.tooltip = deploymentTooltip(d, this.now());
-    item.contextValue = 'flightdeck.deployment';
+    const candidate = candidatePlans({ candidate: d.release_candidate_version, blocked: d.candidate_blocked }, this.model.capabilities);
+    item.contextValue = ['flightdeck.deployment', ...(['block', 'unblock'] as const).filter((a) => candidate[a].available).map((a) => `can-${a}`)].join(' ');
     return item;
   }
 }
@@ -207,6 +211,8 @@ function unavailableEnvironmentItem(node: EnvironmentNode, error: string): vscod
 /** `1.4.0-rc2 · 2h ago`; while deploying, what moves where comes first (the sidebar is narrow). */
 function environmentDescription(env: Environment, now: number): string {
   const current = env.current?.release_candidate_version;
+  // What waits first, then for what: the narrow sidebar cuts the end of a description.
+  if (env.active && awaitsApproval(env.active)) return `${approvalSummary(env.active)} · ${current ?? 'nothing'} → ${env.active.release_candidate_version}`;
   if (env.active) {
     const percent = activeRolloutPercent(env);
     const progress = percent !== undefined ? `${percent}%` : env.active.status.replace('_', ' ');
@@ -214,22 +220,32 @@ function environmentDescription(env: Environment, now: number): string {
   }
   if (!env.current) return env.frozen ? 'nothing deployed · frozen' : 'nothing deployed';
   const age = treeAge(env.current.deploy_end_at ?? env.current.deploy_start_at, now);
-  return `${current} · ${age}${env.frozen ? ' · frozen' : ''}`;
+  return `${current} · ${age}${env.current.candidate_blocked ? ' · blocked' : ''}${env.frozen ? ' · frozen' : ''}`;
 }
+
+/** A deployment waiting for people, not for the machine: its own icon, apart from a pending report's clock. */
+const AWAITING_ICON = new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.yellow'));
+/** A blocked candidate (nothing may carry it further): the same icon wherever it is shown. */
+const BLOCKED_ICON = new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('problemsErrorIcon.foreground'));
 
 /**
  * The flags package.json's menus match: one `can-<action>` per action the plan allows (core/actionPlan,
  * the rule the palette and the stage panel follow too), then state words (frozen, deployed, rolling). The
  * tree does not know the token's role: the server decides, and the command says why when it refuses.
  */
-function environmentContext(node: EnvironmentNode, capabilities: ActionCapabilities): string {
+function environmentContext(node: EnvironmentNode, capabilities: ActionCapabilities, caller: Caller | undefined): string {
   const env = node.environment;
-  const plan = planInProject(node.project, env, { capabilities, role: 'unknown' });
-  const flags = ['flightdeck.environment', ...availableActions(plan).map((action) => `can-${action}`)];
+  const plan = planInProject(node.project, env, { capabilities, role: 'unknown', caller });
+  const flags = ['flightdeck.environment', ...availableActions(plan).map((action) => `can-${contextAction(action, plan)}`)];
   flags.push(env.frozen ? 'frozen' : 'unfrozen');
   if (env.current) flags.push('deployed');
   if (env.active?.rollout) flags.push(env.active.rollout.paused ? 'paused' : 'rolling');
   return flags.join(' ');
+}
+
+/** A reject of the caller's own request is offered as Withdraw (its own menu entry). */
+function contextAction(action: ReturnType<typeof availableActions>[number], plan: ActionPlan): string {
+  return action === 'reject' && plan.reject.available && plan.reject.withdraw ? 'withdraw' : action;
 }
 
 function stateIcon(state: EnvironmentState, env: Environment): vscode.ThemeIcon {
@@ -278,7 +294,7 @@ function environmentTooltip(node: EnvironmentNode, state: EnvironmentState, now:
   md.appendMarkdown('\n\n');
   if (env.current) md.appendMarkdown(deploymentLines(env.current, now, 'Live'));
   else md.appendMarkdown('Nothing deployed yet.\n\n');
-  if (env.active) md.appendMarkdown(deploymentLines(env.active, now, 'Deploying'));
+  if (env.active) md.appendMarkdown(deploymentLines(env.active, now, awaitsApproval(env.active) ? 'Awaiting approval' : 'Deploying'));
   const health = summarizeHealth(env, now);
   if (health.tone !== 'none') {
     const icon = health.tone === 'failing' ? '$(error)' : health.tone === 'healthy' ? '$(pass)' : '$(pulse)';
@@ -304,5 +320,12 @@ function deploymentLines(d: Deployment, now: number, title: string): string {
   ];
   if (d.rollout) lines.push(`Rollout: step ${d.rollout.step + 1} of ${d.rollout.steps.length}, ${d.rollout.percent}%${d.rollout.paused ? ', paused' : ''}`);
   if (d.error_message) lines.push(`$(error) ${escapeMarkdownLines(d.error_message)}`);
+  if (d.approval && awaitsApproval(d)) {
+    lines.push(`$(watch) ${escapeMarkdown(approvalSummary(d))} · expires ${escapeMarkdown(new Date(d.approval.expires_at).toLocaleString())}`);
+    for (const vote of d.approval.approvals) lines.push(`$(check) approved by ${escapeMarkdown(vote.actor)}${vote.comment ? `: ${escapeMarkdown(vote.comment)}` : ''}`);
+  }
+  if (d.candidate_blocked) {
+    lines.push(`$(circle-slash) ${markdownCode(d.release_candidate_version)} is blocked by ${escapeMarkdown(d.candidate_blocked.actor)}: ${escapeMarkdownLines(d.candidate_blocked.reason)}`);
+  }
   return lines.join('  \n') + '\n\n';
 }

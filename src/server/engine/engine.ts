@@ -15,6 +15,7 @@ import { failAndRollBack, rollBackAfter, afterSuccess, stepsOf, updateAndAnnounc
 import { ENGINE_CLAIM_VARIABLE, processesWithEnvironment, stopProcesses } from './orphans';
 import type { EngineLog } from './log';
 import { QuietLookWaiters, type QuietLookWait } from './looks';
+import { runApprovalTask } from './approvals';
 import { runHealthTask, runPromoteTask, type TaskRun } from './runners';
 import { applyStepsInBatch, beginStep, finishStep, type BeginResult } from './steps';
 import { describeError } from '../../core/errors';
@@ -367,6 +368,9 @@ export class Engine {
         return;
       case 'promote':
         this.track(runPromoteTask(this.taskRun(), task));
+        return;
+      case 'approval':
+        this.track(runApprovalTask(this.taskRun(), task));
         return;
     }
   }

@@ -3,6 +3,7 @@
 // automatically, what follows a success, and the API's pause / resume / abort / health verdict
 // (endpoints 13 and 14), which any server sharing the database may perform.
 import type { Deployment, DeploymentHealth, DeploymentStatus, HealthVerdictBody, Rollout, RolloutStep } from '../../api/schemas';
+import { awaitsApproval } from '../../core/approvals';
 import { ApiError, DEPLOYMENT_NOT_FOUND, PROJECT_NOT_FOUND } from '../errors';
 import { checkPermission } from '../service/deployments';
 import type { Principal } from '../service/principal';
@@ -221,6 +222,10 @@ export function abort(service: ReleaseService, principal: Principal, project: st
       throw new ApiError(409, `Deployment ${deployment.id} is ${deployment.status}: only an active deployment can be aborted`, { status: deployment.status });
     }
     checkPermission({ principal }, env, 'abort');
+    // Nothing of it ran: there is nothing to roll back, and the way to stop it is endpoint 20.
+    if (awaitsApproval(deployment)) {
+      throw new ApiError(409, `Deployment ${deployment.id} is awaiting approval: reject (or withdraw) it instead`, { status: deployment.status });
+    }
     const where = deployment.rollout
       ? ` at step ${deployment.rollout.step + 1} of ${deployment.rollout.steps.length} (${deployment.rollout.percent}% live)`
       : '';

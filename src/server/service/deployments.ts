@@ -4,6 +4,7 @@
 import type {
   CreateDeploymentBody, Deployment, DeploymentKind, PatchDeploymentBody, PromoteBody, Rollout, RollbackBody,
 } from '../../api/schemas';
+import { blockedCandidateMessage, needsApproval, newApproval } from '../../core/approvals';
 import { expectedCurrentConflict } from '../../core/expectedCurrent';
 import { environmentPermission, type ActionCircumstances, type EnvironmentAction } from '../../core/permissions';
 import { ROLLBACK_HISTORY, rollbackTarget } from '../../core/rollback';
@@ -89,6 +90,7 @@ export async function rollback(
   const explicit = body.to_release_candidate_version === undefined
     ? undefined
     : await requireCandidate(ctx, env, body.to_release_candidate_version);
+  if (explicit) refuseBlocked(explicit);
 
   for (const active of await ctx.writer.activeDeployments(env.id)) {
     await updateDeployment(ctx, env, active, {
@@ -130,6 +132,13 @@ async function requireCandidate(ctx: OperationContext, env: EnvironmentRecord, v
   return candidate;
 }
 
+/** A blocked candidate goes no further (deploy, promote, an explicit rollback): 409 with the block. */
+export function refuseBlocked(candidate: CandidateRecord): void {
+  if (candidate.blocked !== null) {
+    throw new ApiError(409, blockedCandidateMessage(candidate.version, candidate.blocked), { blocked: candidate.blocked });
+  }
+}
+
 /** The protected / frozen rule (core/permissions), as the API's 403 or 400. */
 export function checkPermission(
   ctx: Pick<OperationContext, 'principal'>, env: EnvironmentRecord, action: EnvironmentAction, circumstances: ActionCircumstances = {},
@@ -151,16 +160,24 @@ async function startDeployment(
   expectedCurrent: string | null | undefined,
 ): Promise<Deployment> {
   checkPermission(ctx, env, kind === 'promote' ? 'promote' : 'deploy');
+  refuseBlocked(candidate);
   const { current, active } = await ctx.writer.deploymentState(env, { active: true });
   checkExpectedCurrent(expectedCurrent, current);
   if (active) {
     throw new ApiError(409, `A deployment is already active in ${env.spec.name}`, { active: active.id, current: current?.release_candidate_version ?? null });
   }
+  const approval = needsApproval(kind, env.spec.required_approvals) ? newApproval(env.spec.required_approvals, ctx.at.getTime()) : null;
   const deployment = await ctx.writer.insertDeployment({
     projectId: env.projectId, environmentId: env.id, candidate, from: current, status: 'pending', kind,
-    actor: ctx.principal.name, at: ctx.at, errorMessage: null, rollout: initialRollout(env),
+    actor: ctx.principal.name, at: ctx.at, errorMessage: null, rollout: initialRollout(env), approval,
   });
   ctx.writer.recordEvent('deployment.created', env.project, env.spec.name, ctx.at, deployment);
+  if (approval !== null) {
+    // Nothing runs yet: the Nth approval schedules the start (service/approvals.ts); until then the
+    // engine only holds its expiry, committed with the deployment.
+    await ctx.writer.engine.insertTask(deployment.id, 'approval', { state: 'scheduled', dueAt: new Date(approval.expires_at) }, ctx.at);
+    return deployment;
+  }
   // The engine's cue, committed with the deployment: run its executor / walk its rollout (src/server/engine).
   await ctx.writer.engine.scheduleStart(deployment, env, ctx.at);
   return deployment;

@@ -3,11 +3,12 @@
 // then, the overview cache is invalidated, the events reach live subscribers, and deployment
 // listeners (the engine's hook) hear about created and updated deployments.
 import type {
-  CreateCandidateBody, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, PageQuery,
+  ApprovalBody, BlockBody, CreateCandidateBody, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, PageQuery,
   PatchDeploymentBody, Project, ProjectSpec, PromoteBody, Release, RollbackBody,
 } from '../../api/schemas';
 import { ApiError, DEPLOYMENT_NOT_FOUND, ENVIRONMENT_NOT_FOUND, PROJECT_NOT_FOUND } from '../errors';
 import type { CommittedEvent, EnvironmentRecord, Store } from '../store';
+import * as approvals from './approvals';
 import * as deployments from './deployments';
 import { EventBus } from './event-bus';
 import { EventTail } from './event-tail';
@@ -190,5 +191,29 @@ export class ReleaseService {
 
   promote(principal: Principal, project: string, environment: string, body: PromoteBody): Promise<Deployment> {
     return this.store.write((writer) => deployments.promote({ writer, principal, at: this.now() }, project, environment, body));
+  }
+
+  // ── approvals and blocked candidates (endpoints 19–22) ─────────────────────────────────────────
+
+  approve(principal: Principal, project: string, id: string, body: ApprovalBody): Promise<Deployment> {
+    return this.store.write((writer) => approvals.approve({ writer, principal, at: this.now() }, project, id, body));
+  }
+
+  reject(principal: Principal, project: string, id: string, body: ApprovalBody): Promise<Deployment> {
+    return this.store.write((writer) => approvals.reject({ writer, principal, at: this.now() }, project, id, body));
+  }
+
+  awaitingApproval(project: string | undefined): Promise<Deployment[]> {
+    return this.store.read((reader) => approvals.awaitingApproval(reader, project));
+  }
+
+  blockCandidate(principal: Principal, project: string, version: string, body: BlockBody): Promise<Release> {
+    const at = this.now();
+    const block = { actor: principal.name, at: at.toISOString(), reason: body.reason };
+    return this.store.write((writer) => approvals.setCandidateBlock(writer, at, project, version, block));
+  }
+
+  unblockCandidate(project: string, version: string): Promise<Release> {
+    return this.store.write((writer) => approvals.setCandidateBlock(writer, this.now(), project, version, null));
   }
 }

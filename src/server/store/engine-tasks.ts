@@ -10,7 +10,8 @@ import {
   type EnvironmentRow,
 } from './rows';
 
-export type EngineTaskKind = 'deploy' | 'health' | 'promote';
+/** `approval`: a deployment awaiting approval, due when its request expires (service/approvals.ts). */
+export type EngineTaskKind = 'deploy' | 'health' | 'promote' | 'approval';
 /**
  * scheduled: due at `dueAt` · running: claimed by an engine (`claim`), its executor call recorded as
  * started · paused: a paused rollout's wait (`remainingMs` left) · waiting: delivered, waiting for the
@@ -248,14 +249,15 @@ export class EngineStatements {
 
   /**
    * Non-terminal deployments unchanged since `before` that the engine is not holding (no deploy task
-   * scheduled, running or paused): stuck, as Aviator calls it.
+   * scheduled, running or paused, no approval awaited): stuck, as Aviator calls it.
    */
   async stuckDeployments(before: Date, limit: number): Promise<string[]> {
     const rows = await this.sql.query<{ id: string }>(
       `SELECT d.id::text AS id FROM deployments d
        WHERE d.status NOT IN (${TERMINAL_SQL}) AND d.updated_at < $1
-         AND NOT EXISTS (SELECT 1 FROM engine_tasks t WHERE t.deployment_id = d.id AND t.kind = 'deploy'
-           AND t.state IN ('scheduled', 'running', 'paused'))
+         AND NOT EXISTS (SELECT 1 FROM engine_tasks t WHERE t.deployment_id = d.id
+           AND ((t.kind = 'deploy' AND t.state IN ('scheduled', 'running', 'paused'))
+             OR (t.kind = 'approval' AND t.state IN ('scheduled', 'running'))))
        ORDER BY d.id LIMIT $2`, [before, limit]);
     return rows.map((row) => row.id);
   }

@@ -143,6 +143,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE candidates ALTER COLUMN rc TYPE numeric;
     `,
   },
+  {
+    version: 4,
+    name: 'approvals and blocked candidates',
+    sql: `
+      -- How many people approve a deploy or promote into the environment (API.md endpoints 19-21).
+      ALTER TABLE environments ADD COLUMN required_approvals integer NOT NULL DEFAULT 0
+        CHECK (required_approvals BETWEEN 0 AND 5);
+      -- A deployment's approval request as the API shows it ({required, approvals, rejection, expires_at}),
+      -- null for one that needed none. Recorded in the transaction of each vote, so none is ever lost.
+      ALTER TABLE deployments ADD COLUMN approval jsonb;
+      CREATE INDEX deployments_awaiting_approval ON deployments (id) WHERE status = 'pending' AND approval IS NOT NULL;
+      -- A blocked candidate ({actor, at, reason}, endpoint 22), null when not blocked.
+      ALTER TABLE candidates ADD COLUMN blocked jsonb;
+      -- The engine's approval task: due when the request expires.
+      ALTER TABLE engine_tasks DROP CONSTRAINT engine_tasks_kind_check;
+      ALTER TABLE engine_tasks ADD CONSTRAINT engine_tasks_kind_check CHECK (kind IN ('deploy', 'health', 'promote', 'approval'));
+    `,
+  },
 ];
 
 /** Changes whenever the migration list does (tests key their pre-migrated template data dirs on it). */

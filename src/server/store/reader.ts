@@ -191,6 +191,15 @@ export class StoreReader {
     return (await this.deploymentsWhere('d.project_id = $1 AND d.id = $2', [projectId, deploymentId]))[0];
   }
 
+  /**
+   * Pending deployments with an approval request (of one project, when given), oldest first: the inbox
+   * of endpoint 21 before core/approvals' awaitsApproval leaves out the complete and rejected ones.
+   */
+  async pendingApprovals(projectId: string | undefined): Promise<Deployment[]> {
+    return this.deploymentsWhere(`d.status = 'pending' AND d.approval IS NOT NULL AND ($1::bigint IS NULL OR d.project_id = $1)`,
+      [projectId ?? null], 'ORDER BY d.id');
+  }
+
   async countDeployments(environmentId: string): Promise<number> {
     const rows = await this.sql.query<{ count: number }>(
       'SELECT count(*)::int AS count FROM deployments WHERE environment_id = $1', [environmentId]);

@@ -1,7 +1,7 @@
 // Row shapes as the SQL below selects them, and their mapping to the API objects of src/api/schemas.
 // The columns are constrained by the schema (CHECKs, NOT NULLs), so the mapping trusts their types.
 import type {
-  AutoPromote, Candidate, DeploySpec, Deployment, DeploymentHealth, DeploymentKind, DeploymentStatus, EnvironmentSpec,
+  Approval, AutoPromote, Candidate, CandidateBlock, DeploySpec, Deployment, DeploymentHealth, DeploymentKind, DeploymentStatus, EnvironmentSpec,
   HealthCheckSpec, Release, Role, Rollout, RolloutStep, Strategy, Tier,
 } from '../../api/schemas';
 
@@ -22,7 +22,8 @@ export function deploymentColumns(projectName: string, environmentName: string):
   d.id::text AS id, ${projectName} AS project, ${environmentName} AS environment_name, d.environment_id::text AS environment_id,
   d.release_version, d.release_candidate_version, d.commit_sha AS commit,
   d.from_release_version, d.from_release_candidate_version, d.status, d.kind, d.actor,
-  d.deploy_start_at, d.deploy_end_at, d.updated_at, d.error_message, d.rollout, d.health`;
+  d.deploy_start_at, d.deploy_end_at, d.updated_at, d.error_message, d.rollout, d.health, d.approval,
+  (SELECT c.blocked FROM candidates c WHERE c.id = d.candidate_id) AS candidate_blocked`;
 }
 
 /** Every query that returns deployments selects exactly these, with `d`, `e`, `p` in scope. */
@@ -48,6 +49,10 @@ export interface DeploymentRow {
   rollout: unknown;
   /** The engine's health record (migration 2); null until something was checked. */
   health: unknown;
+  /** The approval request (migration 4); null when none was needed. */
+  approval: unknown;
+  /** The candidate's block as it stands now (a subquery on candidates); null when not blocked. */
+  candidate_blocked: unknown;
 }
 
 export function toDeployment(row: DeploymentRow): Deployment {
@@ -68,8 +73,8 @@ export function toDeployment(row: DeploymentRow): Deployment {
     updated_at: iso(row.updated_at),
     error_message: row.error_message,
     rollout: (row.rollout ?? null) as Rollout | null,
-    approval: null,
-    candidate_blocked: null,
+    approval: (row.approval ?? null) as Approval | null,
+    candidate_blocked: (row.candidate_blocked ?? null) as CandidateBlock | null,
     ...(row.health === null || row.health === undefined ? {} : { health: row.health as DeploymentHealth }),
   };
 }
@@ -77,7 +82,7 @@ export function toDeployment(row: DeploymentRow): Deployment {
 export const ENVIRONMENT_COLUMNS = `
   e.id::text AS id, e.project_id::text AS project_id, p.name AS project, p.config_dir,
   e.name, e.tier, e.position, e.strategy, e.protected, e.frozen,
-  e.steps, e.auto_promote, e.health_check, e.deploy`;
+  e.steps, e.auto_promote, e.health_check, e.deploy, e.required_approvals`;
 
 export interface EnvironmentRow {
   id: string;
@@ -94,6 +99,7 @@ export interface EnvironmentRow {
   auto_promote: unknown;
   health_check: unknown;
   deploy: unknown;
+  required_approvals: number;
 }
 
 /** An environment as stored: its spec (exactly what PUT accepted) plus the keys the engine needs. */
@@ -123,7 +129,7 @@ export function toEnvironmentRecord(row: EnvironmentRow): EnvironmentRecord {
       auto_promote: (row.auto_promote ?? null) as AutoPromote | null,
       health_check: (row.health_check ?? null) as HealthCheckSpec | null,
       deploy: row.deploy as DeploySpec,
-      required_approvals: 0,
+      required_approvals: row.required_approvals,
     },
   };
 }
@@ -166,10 +172,11 @@ export interface CandidateRow {
   release_candidate_version: string;
   commit: string;
   created_at: DbTimestamp;
+  blocked: unknown;
 }
 
 export const CANDIDATE_COLUMNS = `c.id::text AS id, c.release_id::text AS release_id, r.release_version,
-  c.release_candidate_version, c.commit_sha AS commit, c.created_at`;
+  c.release_candidate_version, c.commit_sha AS commit, c.created_at, c.blocked`;
 
 export interface CandidateRecord {
   id: string;
@@ -177,6 +184,7 @@ export interface CandidateRecord {
   releaseVersion: string;
   version: string;
   commit: string;
+  blocked: CandidateBlock | null;
 }
 
 export function toCandidateRecord(row: CandidateRow): CandidateRecord {
@@ -186,6 +194,7 @@ export function toCandidateRecord(row: CandidateRow): CandidateRecord {
     releaseVersion: row.release_version,
     version: row.release_candidate_version,
     commit: row.commit,
+    blocked: (row.blocked ?? null) as CandidateBlock | null,
   };
 }
 
@@ -195,7 +204,7 @@ export function toCandidate(row: CandidateRow): Candidate {
     commit: row.commit,
     created_at: iso(row.created_at),
     build_status: 'ready',
-    blocked: null,
+    blocked: (row.blocked ?? null) as CandidateBlock | null,
   };
 }
 

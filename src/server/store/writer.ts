@@ -1,15 +1,15 @@
 // Statements that change state, run inside one transaction (Store.write). Locks are taken here,
 // through the `lock…` methods, so the service can serialise work on one environment or project.
 import {
-  TERMINAL_STATUSES, type Deployment, type DeploymentKind, type DeploymentStatus, type EnvironmentSpec, type EventType,
+  TERMINAL_STATUSES, type Approval, type CandidateBlock, type Deployment, type DeploymentKind, type DeploymentStatus, type EnvironmentSpec, type EventType,
   type Role, type Rollout,
 } from '../../api/schemas';
 import type { SqlClient } from './database';
 import { EngineStatements } from './engine-tasks';
 import { StoreReader, type StoredEvent } from './reader';
 import {
-  DEPLOYMENT_COLUMNS, ENVIRONMENT_COLUMNS, PROJECT_COLUMNS, toDeployment, toEnvironmentRecord, toProjectRecord,
-  toTokenRecord, type CandidateRecord, type DeploymentRow, type EnvironmentRecord, type EnvironmentRow,
+  CANDIDATE_COLUMNS, DEPLOYMENT_COLUMNS, ENVIRONMENT_COLUMNS, PROJECT_COLUMNS, toCandidateRecord, toDeployment, toEnvironmentRecord,
+  toProjectRecord, toTokenRecord, type CandidateRecord, type CandidateRow, type DeploymentRow, type EnvironmentRecord, type EnvironmentRow,
   type ProjectRecord, type ProjectRow, type TokenRecord, type TokenRow,
 } from './rows';
 
@@ -44,6 +44,8 @@ export interface NewDeployment {
   at: Date;
   errorMessage: string | null;
   rollout: Rollout | null;
+  /** The approval request of a deploy or promote that waits for approval; absent: none. */
+  approval?: Approval | null;
 }
 
 /** The fields of a deployment `updateDeployment` changes (absent: unchanged). */
@@ -53,6 +55,7 @@ export interface DeploymentFieldUpdate {
   errorMessage?: string | null;
   endAt?: Date | null;
   rollout?: Rollout | null;
+  approval?: Approval | null;
 }
 
 export interface ProjectFields {
@@ -121,9 +124,9 @@ export class StoreWriter extends StoreReader {
     project: string, environment: string, candidateVersion: string,
   ): Promise<{ environment: EnvironmentRecord; candidate: CandidateRecord | undefined } | undefined> {
     const rows = await this.sql.query<EnvironmentRow & { candidate_id: string | null; candidate_release_id: string | null;
-      candidate_release_version: string | null; candidate_commit: string | null }>(
+      candidate_release_version: string | null; candidate_commit: string | null; candidate_blocked: CandidateBlock | null }>(
       `SELECT ${ENVIRONMENT_COLUMNS}, c.id::text AS candidate_id, c.release_id::text AS candidate_release_id,
-         r.release_version AS candidate_release_version, c.commit_sha AS candidate_commit
+         r.release_version AS candidate_release_version, c.commit_sha AS candidate_commit, c.blocked AS candidate_blocked
        FROM environments e JOIN projects p ON p.id = e.project_id
        LEFT JOIN candidates c ON c.project_id = p.id AND c.release_candidate_version = $3
        LEFT JOIN releases r ON r.id = c.release_id
@@ -131,7 +134,8 @@ export class StoreWriter extends StoreReader {
     const row = rows[0];
     if (!row) return undefined;
     const candidate = row.candidate_id !== null && row.candidate_release_id !== null && row.candidate_release_version !== null && row.candidate_commit !== null
-      ? { id: row.candidate_id, releaseId: row.candidate_release_id, releaseVersion: row.candidate_release_version, version: candidateVersion, commit: row.candidate_commit }
+      ? { id: row.candidate_id, releaseId: row.candidate_release_id, releaseVersion: row.candidate_release_version, version: candidateVersion, commit: row.candidate_commit,
+        blocked: row.candidate_blocked ?? null }
       : undefined;
     return { environment: toEnvironmentRecord(row), candidate };
   }
@@ -184,17 +188,20 @@ export class StoreWriter extends StoreReader {
   async insertEnvironment(projectId: string, spec: EnvironmentSpec, at: Date): Promise<void> {
     await this.sql.query(
       `INSERT INTO environments (project_id, name, tier, position, strategy, protected, frozen, steps, auto_promote,
-         health_check, deploy, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12, $12)`,
-      [projectId, spec.name, spec.tier, spec.position, spec.strategy, spec.protected, spec.frozen, ...specJson(spec), at]);
+         health_check, deploy, created_at, updated_at, required_approvals)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb, $11::jsonb, $12, $12, $13)`,
+      [projectId, spec.name, spec.tier, spec.position, spec.strategy, spec.protected, spec.frozen, ...specJson(spec), at,
+        spec.required_approvals]);
   }
 
   async updateEnvironment(environmentId: string, spec: EnvironmentSpec, at: Date): Promise<void> {
     await this.sql.query(
       `UPDATE environments SET tier = $2, position = $3, strategy = $4, protected = $5, frozen = $6,
-         steps = $7::jsonb, auto_promote = $8::jsonb, health_check = $9::jsonb, deploy = $10::jsonb, updated_at = $11
+         steps = $7::jsonb, auto_promote = $8::jsonb, health_check = $9::jsonb, deploy = $10::jsonb, updated_at = $11,
+         required_approvals = $12
        WHERE id = $1`,
-      [environmentId, spec.tier, spec.position, spec.strategy, spec.protected, spec.frozen, ...specJson(spec), at]);
+      [environmentId, spec.tier, spec.position, spec.strategy, spec.protected, spec.frozen, ...specJson(spec), at,
+        spec.required_approvals]);
   }
 
   /** Deletes an environment and, with it, its deployments. */
@@ -233,6 +240,20 @@ export class StoreWriter extends StoreReader {
     return rows.length > 0;
   }
 
+  /** A candidate of a project, its row locked until commit (block / unblock). */
+  async lockCandidate(projectId: string, version: string): Promise<CandidateRecord | undefined> {
+    const rows = await this.sql.query<CandidateRow>(
+      `SELECT ${CANDIDATE_COLUMNS} FROM candidates c JOIN releases r ON r.id = c.release_id
+       WHERE c.project_id = $1 AND c.release_candidate_version = $2 FOR UPDATE OF c`, [projectId, version]);
+    return rows[0] && toCandidateRecord(rows[0]);
+  }
+
+  /** Blocks (a block) or unblocks (null) a candidate. */
+  async setCandidateBlock(candidateId: string, block: CandidateBlock | null): Promise<void> {
+    await this.sql.query('UPDATE candidates SET blocked = $2::jsonb WHERE id = $1',
+      [candidateId, block === null ? null : JSON.stringify(block)]);
+  }
+
   // ── deployments ────────────────────────────────────────────────────────────────────────────────
 
   async insertDeployment(input: NewDeployment): Promise<Deployment> {
@@ -241,15 +262,16 @@ export class StoreWriter extends StoreReader {
       `WITH d AS (
          INSERT INTO deployments (project_id, environment_id, candidate_id, release_version, release_candidate_version,
            commit_sha, from_release_version, from_release_candidate_version, status, kind, actor, deploy_start_at,
-           deploy_end_at, updated_at, error_message, rollout)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15::jsonb)
+           deploy_end_at, updated_at, error_message, rollout, approval)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $12, $14, $15::jsonb, $16::jsonb)
          RETURNING *
        )
        SELECT ${DEPLOYMENT_COLUMNS} FROM d JOIN environments e ON e.id = d.environment_id JOIN projects p ON p.id = d.project_id`,
       [input.projectId, input.environmentId, input.candidate.id, input.candidate.releaseVersion, input.candidate.version,
         input.candidate.commit, input.from?.release_version ?? null, input.from?.release_candidate_version ?? null,
         input.status, input.kind, input.actor, input.at, terminal ? input.at : null, input.errorMessage,
-        input.rollout === null ? null : JSON.stringify(input.rollout)]);
+        input.rollout === null ? null : JSON.stringify(input.rollout),
+        input.approval === undefined || input.approval === null ? null : JSON.stringify(input.approval)]);
     if (!rows[0]) throw new Error('The deployment insert returned no row');
     return toDeployment(rows[0]);
   }
@@ -295,6 +317,7 @@ export class StoreWriter extends StoreReader {
            error_message = CASE WHEN $3::boolean THEN $4 ELSE error_message END,
            deploy_end_at = CASE WHEN $5::boolean THEN $6::timestamptz ELSE deploy_end_at END,
            rollout = CASE WHEN $7::boolean THEN $8::jsonb ELSE rollout END,
+           approval = CASE WHEN $10::boolean THEN $11::jsonb ELSE approval END,
            updated_at = $9
          WHERE id = $1 RETURNING *
        )
@@ -303,7 +326,7 @@ export class StoreWriter extends StoreReader {
         change.errorMessage !== undefined, change.errorMessage ?? null,
         change.endAt !== undefined, change.endAt ?? null,
         change.rollout !== undefined, change.rollout == null ? null : JSON.stringify(change.rollout),
-        at]);
+        at, change.approval !== undefined, change.approval == null ? null : JSON.stringify(change.approval)]);
     if (!rows[0]) throw new Error(`Deployment ${deploymentId} vanished during its update`);
     return toDeployment(rows[0]);
   }

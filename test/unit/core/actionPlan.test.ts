@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
-import { actionPlan, actionTitle, availableActions, planInProject, type ActionCapabilities, type PlanInput } from '../../../src/core/actionPlan';
+import { actionPlan, actionTitle, approvalPlans, availableActions, candidatePlans, planInProject, type ActionCapabilities, type PlanInput } from '../../../src/core/actionPlan';
+import { AVIATOR_UNSUPPORTED } from '../../../src/client/aviator';
 import { isRollbackKind, isTerminal } from '../../../src/core/deploymentStatus';
 import { expectedCurrentConflict } from '../../../src/core/expectedCurrent';
 
@@ -22,7 +23,7 @@ function environment(name: string, position: number, extra: Partial<Environment>
   };
 }
 
-const FLIGHTDECK: ActionCapabilities = { promote: true, pauseResumeAbort: true, freeze: true };
+const FLIGHTDECK: ActionCapabilities = { promote: true, pauseResumeAbort: true, freeze: true, approvals: true, block: true };
 const AVIATOR: ActionCapabilities = { promote: true, pauseResumeAbort: false, freeze: false };
 
 function plan(environmentExtra: Partial<Environment>, rest: Partial<PlanInput> = {}) {
@@ -125,6 +126,80 @@ describe('action plan', () => {
     assert.equal(named.promote.available && named.promote.candidate, '1.2.0-rc1');
     const missing = planInProject(project, production, { capabilities: FLIGHTDECK, role: 'unknown', from: 'staging' });
     assert.match(missing.promote.available ? '' : missing.promote.reason, /Nothing is live in staging/);
+  });
+});
+
+describe('action plan: approvals and blocked candidates', () => {
+  const waiting = (extra: Partial<Deployment> = {}) => deployment('1.2.0-rc1', 'pending', {
+    actor: 'ana', kind: 'promote', from_release_candidate_version: '1.1.0-rc1',
+    approval: { required: 2, approvals: [{ actor: 'bob', at: '2026-11-23T08:01:00.000Z', comment: null }], rejection: null, expires_at: '2026-11-24T08:00:00.000Z' },
+    ...extra,
+  });
+  const reason = (p: { available: boolean; reason?: string }) => (p.available ? 'available' : p.reason ?? '');
+
+  it('offers approve and reject of the deployment awaiting approval, with its summary', () => {
+    const active = waiting();
+    const p = plan({ current: deployment('1.1.0-rc1', 'success'), active }, { caller: { name: 'carol', role: 'deployer' } });
+    assert.deepEqual(p.approve, { available: true, deploymentId: active.id, candidate: '1.2.0-rc1', deployment: active, summary: 'awaiting 1 of 2 approvals · requested by ana' });
+    assert.equal(p.reject.available && p.reject.withdraw, false);
+    assert.equal(actionTitle('reject', p), 'Reject');
+    assert.deepEqual(availableActions(p).filter((a) => a === 'approve' || a === 'reject'), ['approve', 'reject']);
+    const behind = plan({ current: deployment('1.0.0-rc1', 'success'), active });
+    assert.equal(reason(behind.promote), '1.2.0-rc1 is waiting for approval here (awaiting 1 of 2 approvals · requested by ana).', 'not "already active (pending)"');
+  });
+
+  it('refuses the request\'s own actor an approval and titles their reject Withdraw', () => {
+    const p = plan({ active: waiting() }, { caller: { name: 'ana', role: 'deployer' } });
+    assert.match(reason(p.approve), /Nobody approves their own change: deployment \d+ was requested by ana\.$/);
+    assert.equal(p.reject.available && p.reject.withdraw, true);
+    assert.equal(actionTitle('reject', p), 'Withdraw');
+  });
+
+  it('says core/approvals\' reasons: a second approval, a viewer, a protected environment', () => {
+    assert.match(reason(plan({ active: waiting() }, { caller: { name: 'bob', role: 'deployer' } }).approve), /bob has already approved/);
+    assert.match(reason(plan({ active: waiting() }, { caller: { name: 'carol', role: 'viewer' } }).approve), /Only a deployer or an admin/);
+    const guarded = plan({ active: waiting(), protected: true }, { caller: { name: 'carol', role: 'deployer' } });
+    assert.match(reason(guarded.approve), /protected: only an admin may approve/);
+    assert.equal(plan({ active: waiting(), protected: true }, { caller: { name: 'carol', role: 'admin' } }).approve.available, true);
+    assert.equal(guarded.reject.available, false, 'a deployer may not reject in a protected environment');
+    assert.equal(plan({ active: waiting(), protected: true }, { caller: { name: 'ana', role: 'deployer' } }).reject.available, true, 'but may withdraw their own request');
+    assert.equal(plan({ active: waiting() }).approve.available, true, 'an unknown caller leaves the decision to the server');
+  });
+
+  it('has nothing to approve without a deployment awaiting approval, and says the backend\'s reason when it has no approvals', () => {
+    assert.match(reason(plan({}).approve), /No deployment is waiting for approval/);
+    assert.match(reason(plan({ active: deployment('1.2.0-rc1', 'in_progress') }).reject), /No deployment is waiting for approval/);
+    const rejected = waiting({ approval: { required: 1, approvals: [], rejection: { actor: 'bob', at: '2026-11-23T08:02:00.000Z', comment: null }, expires_at: '2026-11-24T08:00:00.000Z' } });
+    assert.equal(plan({ active: rejected }).approve.available, false, 'a rejected request is not awaiting');
+    const aviator = { ...AVIATOR, reasons: AVIATOR_UNSUPPORTED };
+    assert.equal(reason(plan({ active: waiting() }, { capabilities: aviator }).approve), AVIATOR_UNSUPPORTED.approvals);
+    assert.equal(reason(plan({ current: deployment('1.1.0-rc1', 'success') }, { capabilities: aviator }).block), AVIATOR_UNSUPPORTED.block);
+    assert.match(reason(plan({ active: waiting() }, { capabilities: AVIATOR }).approve), /does not ask for approvals/);
+    assert.match(reason(plan({ current: deployment('1.1.0-rc1', 'success') }, { capabilities: AVIATOR }).unblock), /cannot block release candidates/);
+  });
+
+  it('plans the Approvals view\'s rows by deployment, outside any environment plan', () => {
+    const d = waiting();
+    const rows = approvalPlans(d, { protected: false }, FLIGHTDECK, { name: 'carol', role: 'deployer' });
+    assert.equal(rows.approve.available, true);
+    assert.equal(approvalPlans(d, { protected: false }, FLIGHTDECK, { name: 'ana', role: 'deployer' }).approve.available, false);
+    assert.equal(approvalPlans(null, { protected: false }, FLIGHTDECK).reject.available, false);
+  });
+
+  it('blocks the candidate live in the environment, unblocks it once blocked, and refuses to promote a blocked one', () => {
+    const block = { actor: 'ana', at: '2026-11-23T08:00:00.000Z', reason: 'breaks EU cards' };
+    const live = plan({ current: deployment('1.1.0-rc1', 'success') });
+    assert.deepEqual(live.block, { available: true, candidate: '1.1.0-rc1' });
+    assert.match(reason(live.unblock), /1\.1\.0-rc1 is not blocked/);
+    const blocked = plan({ current: deployment('1.1.0-rc1', 'success', { candidate_blocked: block }) });
+    assert.equal(reason(blocked.block), 'Release candidate 1.1.0-rc1 is blocked: breaks EU cards.');
+    assert.deepEqual(blocked.unblock, { available: true, candidate: '1.1.0-rc1', block });
+    assert.match(reason(plan({}).block), /Nothing is live in canary to block/);
+    const fromBlocked = plan({}, { source: { name: 'dogfood', current: { candidate: '1.1.0-rc1', commit: 'b'.repeat(40), blocked: block } } });
+    assert.equal(reason(fromBlocked.promote), 'Release candidate 1.1.0-rc1 is blocked: breaks EU cards');
+    assert.deepEqual(candidatePlans({ candidate: '2.0.0-rc1', blocked: null }, FLIGHTDECK).block, { available: true, candidate: '2.0.0-rc1' });
+    const project = { name: 'payments', environments: [environment('dogfood', 0, { current: deployment('1.1.0-rc1', 'success', { candidate_blocked: block }) }), environment('canary', 1)] };
+    assert.match(reason(planInProject(project, project.environments[1]!, { capabilities: FLIGHTDECK, role: 'unknown' }).promote), /is blocked: breaks EU cards/, 'the ladder\'s source carries its block');
   });
 });
 

@@ -50,6 +50,13 @@ describe('rollback target skips discredited candidates', () => {
     assert.equal(rollbackTarget([d('1.1.0-rc1', 'error'), d('1.1.0-rc1', 'success'), d('1.0.0-rc1', 'success')])?.release_candidate_version, '1.0.0-rc1');
     assert.equal(rollbackTarget([rolledBackFrom('1.0.0-rc1', '1.1.0-rc1'), d('1.1.0-rc1', 'failure')]), undefined);
   });
+
+  it('never a blocked candidate: the search goes on to the next earlier success', () => {
+    const block = { actor: 'bob', at: '2026-11-23T09:00:00.000Z', reason: 'corrupts the cache' };
+    const history = [d('1.2.0-rc1', 'success'), d('1.1.0-rc1', 'success', { candidate_blocked: block }), d('1.0.0-rc1', 'success')];
+    assert.equal(rollbackTarget(history)?.release_candidate_version, '1.0.0-rc1');
+    assert.equal(rollbackTarget([d('1.2.0-rc1', 'failure'), d('1.1.0-rc1', 'success', { candidate_blocked: block })]), undefined);
+  });
 });
 
 describe('auto-promotion moves forward only', () => {
@@ -70,6 +77,9 @@ describe('auto-promotion moves forward only', () => {
     };
     assert.match(skip(input(rolledBackFrom('1.3.0-rc1', '1.3.1-rc1'), [prod('1.3.1-rc1')])), /^rollback: 1\.3\.0-rc1 is live in canary through a rollback/);
     assert.match(skip(input(d('1.3.0-rc1', 'success'), [prod('1.3.0-rc1')])), /^already_current: prod already runs 1\.3\.0-rc1/);
+    const block = { actor: 'bob', at: '2026-11-23T09:00:00.000Z', reason: 'corrupts the cache' };
+    assert.equal(skip(input(d('1.4.0-rc1', 'success', { candidate_blocked: block }), [prod('1.3.0-rc1')])),
+      'blocked: Release candidate 1.4.0-rc1 is blocked: corrupts the cache');
     assert.match(skip(input(d('1.3.0-rc1', 'success'), [prod('1.3.0-rc1', 'in_progress'), prod('1.2.0-rc1')])), /^already_active/);
     assert.match(skip(input(d('1.3.0-rc1', 'success'), [prod('1.3.1-rc1'), prod('1.3.0-rc1')])),
       /^ran_before: prod already ran 1\.3\.0-rc1 before its current 1\.3\.1-rc1 \(deploy success\): promoting it would move prod backwards/);

@@ -75,6 +75,21 @@ describe('hover markdown from a rogue server', () => {
     assert.doesNotMatch(md, /^#/m);
   });
 
+  it('shows a blocked candidate\'s reason inert beside it, with an Unblock link to its own command', () => {
+    const rows: EnvironmentRow[] = [
+      { environment: 'canary', state: 'live', version: '1.4.0-rc2', commit: sha, since: null, incoming: null, blocked: { actor: 'ana', at: new Date().toISOString(), reason: forged } },
+      { environment: 'production', state: 'not_yet', version: '1.0.0-rc1', commit: sha, since: null, incoming: null },
+    ];
+    const md = commitHoverMarkdown({ kind: 'sha', sha }, undefined,
+      { kind: 'ready', projects: [{ project: 'payments', rows, target: 'production' }], shallow: false, staleSince: undefined });
+    assert.ok(md);
+    assert.match(md, /rc2 · \$\(circle-slash\) blocked: x/);
+    // two environment links, Unblock, Open Stage, Watch Until Production, Copy SHA
+    assertOnlyOwnLinks(md, 6);
+    const unblock = commandLinks(md).find((l) => l.command === 'flightdeck.unblockCandidate');
+    assert.deepEqual(unblock?.args, { project: 'payments', candidate: '1.4.0-rc2' });
+  });
+
   it('puts only a commit id into the links of a deployed commit missing here', () => {
     const md = missingCommitMarkdown({
       token: sha.slice(0, 7),

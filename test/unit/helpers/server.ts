@@ -34,6 +34,8 @@ export interface TestServerOptions {
   logStream?: NodeJS.WritableStream;
   /** The engine's tuning (e.g. how it resolves the host names it fetches). */
   engine?: StartServerOptions['engine'];
+  /** The service's clock (see StartServerOptions.now). */
+  now?: () => Date;
 }
 
 export interface RequestOptions {
@@ -212,6 +214,7 @@ async function launch(
     ...(options.maxStreams !== undefined ? { maxStreams: options.maxStreams } : {}),
     ...(options.stalledStreamMs !== undefined ? { stalledStreamMs: options.stalledStreamMs } : {}),
     ...(options.engine !== undefined ? { engine: options.engine } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   let tokenCount = 0;
   const server: TestServer = {

@@ -78,6 +78,10 @@ void describe('the flightdeck command as two bundles', () => {
     assert.equal(token.code, 0, token.stderr);
     assert.match(token.stdout, /^\S{20,}\n$/);
 
+    const approvals = await run(cli, ['approvals', '--json'], env);
+    assert.equal(approvals.code, 0, approvals.stderr);
+    assert.deepEqual(JSON.parse(approvals.stdout), []);
+
     const promote = await run(cli, ['promote', 'bundles', 'nowhere'], env);
     assert.equal(promote.code, 1, 'a refused promote is an answer from the server, not a missing bundle');
     assert.doesNotMatch(promote.stderr, /server\.js/);

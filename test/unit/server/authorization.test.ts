@@ -119,4 +119,25 @@ void describe('protected and frozen on the server', () => {
     assert.equal(byAdmin.status, 200, JSON.stringify(byAdmin.body));
     assert.equal(Deployment.parse(byAdmin.body).status, 'failure');
   });
+
+  void it('19–22: viewers may read the approvals inbox but not approve, reject, block or unblock; protected approvals need an admin', async () => {
+    const viewer = await server.createToken('viewer');
+    const ladder = standardLadder();
+    const project = await createProject(server, {
+      spec: { ...ladder, environments: ladder.environments.map((env) => env.name === 'production' ? { ...env, required_approvals: 1 } : env) },
+    });
+    const created = await server.request('POST', deploymentsPath(project, 'production'), { release_candidate_version: '1.0.0-rc1' }, { token: deployer });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const base = `/api/releases/${project}/deployments/${Deployment.parse(created.body).id}`;
+    const block = `/api/releases/${project}/releases/1.0.0-rc2/block`;
+    assert.equal((await server.request('GET', `/api/approvals?project=${project}`, undefined, { token: viewer })).status, 200);
+    for (const [method, path, body] of [['POST', `${base}/approve`, {}], ['POST', `${base}/reject`, {}], ['POST', block, { reason: 'bad' }], ['DELETE', block, undefined]] as const) {
+      assertError(await server.request(method, path, body, { token: viewer }), 403);
+    }
+    await setFlags(project, 'production', { protected: true });
+    assertError(await server.request('POST', `${base}/approve`, {}, { token: deployer }), 403, /protected/);
+    assert.equal((await server.request('POST', block, { reason: 'bad' }, { token: deployer })).status, 200, 'blocking is not about an environment');
+    const approved = await server.request('POST', `${base}/approve`, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  });
 });

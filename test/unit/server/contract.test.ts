@@ -3,6 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import { postgresSkipReason, startTestServer, type Backend, type TestServer } from '../helpers/server';
 import { accessContract } from './contract/access';
+import { approvalClockContract, approvalContract, approvalCrashContract } from './contract/approvals';
 import { deploymentContract } from './contract/deployments';
 import { projectContract } from './contract/projects';
 import { releaseContract } from './contract/releases';
@@ -30,6 +31,18 @@ function defineSuite(backend: Backend): void {
     void describe('promote (10)', () => promoteContract(current));
     void describe('projects (6, 7, 8, 11)', () => projectContract(current));
     void describe('access and errors (16, 17)', () => accessContract(current));
+    void describe('approvals and blocked candidates (19–22)', () => approvalContract(current));
+    void describe('approval expiry (a server whose clock the test sets back)', () => {
+      let clockOffset = 0;
+      let clocked: TestServer | undefined;
+      before(async () => { clocked = await startTestServer({ backend, now: () => new Date(Date.now() + clockOffset) }); });
+      after(async () => { await clocked?.close(); });
+      approvalClockContract(() => {
+        if (!clocked) throw new Error('server not started');
+        return clocked;
+      }, (ms) => { clockOffset = ms; });
+    });
+    void describe('approvals across kill -9', () => approvalCrashContract(backend));
   });
 }
 

@@ -6,6 +6,7 @@ import {
   actionLabel, availability, deploymentTimeline, describeEvent, freshnessText, initialState, reduce, rolloutSegments, soakStatus,
   type StageInput, type StageState,
 } from '../../../webview/state';
+import { eventTitle } from '../../../src/core/eventText';
 import { deployment, environment, event, iso, live, rollout, T0, view } from './fixtures';
 
 const identity = { project: 'payments', environment: 'canary' };
@@ -300,5 +301,43 @@ describe('describeEvent', () => {
     assert.equal(describeEvent(event(1, d)), '1.4.0-rc1 in canary: in progress · step 2/3 · 50% · paused');
     assert.equal(describeEvent(event(2, deployment({ kind: 'auto_rollback', actor: 'flightdeck' }), 'deployment.created')), 'auto rollback of 1.4.0-rc1 to canary by flightdeck (success)');
     assert.equal(describeEvent(event(3, undefined, 'environment.updated')), 'Environment canary changed');
+  });
+});
+
+describe('the stage\'s approval and block buttons (core/actionPlan with the caller)', () => {
+  const waiting = deployment({
+    id: '77', status: 'pending', actor: 'ana', release_candidate_version: '1.2.0-rc1',
+    approval: { required: 2, approvals: [{ actor: 'bob', at: iso(0), comment: null }], rejection: null, expires_at: iso(86_400) },
+  });
+  const capabilities = { events: true, promote: true, pauseResumeAbort: true, freeze: true, approvals: true, block: true };
+  const stateOf = (v: StageView) => reduce(initialState({ project: 'payments', environment: 'canary' }, T0), { type: 'snapshot', view: v, freshness: { stream: 'live', lastUpdateAt: T0, error: null } });
+
+  it('offers Approve to another person, and Withdraw instead of Reject to the requester', () => {
+    const other = stateOf(view({ environment: environment({ active: waiting }), capabilities, caller: { name: 'carol', role: 'deployer' } }));
+    assert.equal(availability(other).approve.enabled, true);
+    assert.equal(actionLabel(other, 'reject'), 'Reject');
+    const own = stateOf(view({ environment: environment({ active: waiting }), capabilities, caller: { name: 'ana', role: 'deployer' } }));
+    assert.match(availability(own).approve.reason ?? '', /Nobody approves their own change/);
+    assert.equal(actionLabel(own, 'reject'), 'Withdraw');
+  });
+
+  it('names approval events as people say them in the event log', () => {
+    assert.equal(eventTitle({ type: 'deployment.created', data: { project: 'payments', environment: 'canary', deployment: waiting, at: iso(0) } }), 'Approval requested');
+    assert.equal(eventTitle({ type: 'deployment.updated', data: { project: 'payments', environment: 'canary', deployment: waiting, at: iso(0) } }), 'Approval: awaiting 1 of 2 approvals');
+    const rejected = { ...waiting, status: 'canceled' as const, approval: { ...waiting.approval!, rejection: { actor: 'bob', at: iso(0), comment: null } } };
+    assert.equal(eventTitle({ type: 'deployment.updated', data: { project: 'payments', environment: 'canary', deployment: rejected, at: iso(0) } }), 'Rejected');
+    const withdrawn = { ...rejected, approval: { ...rejected.approval, rejection: { actor: 'ana', at: iso(0), comment: null } } };
+    assert.equal(eventTitle({ type: 'deployment.updated', data: { project: 'payments', environment: 'canary', deployment: withdrawn, at: iso(0) } }), 'Withdrawn');
+  });
+
+  it('offers Block for the live candidate and Unblock once it is blocked, and refuses to promote a blocked source', () => {
+    const block = { actor: 'ana', at: iso(0), reason: 'breaks EU cards' };
+    const plain = stateOf(view({ capabilities }));
+    assert.equal(availability(plain).block.enabled, true);
+    assert.equal(availability(plain).unblock.enabled, false);
+    const blocked = stateOf(view({ capabilities, environment: environment({ current: deployment({ candidate_blocked: block }) }) }));
+    assert.equal(availability(blocked).unblock.enabled, true);
+    const fromBlocked = stateOf(view({ capabilities, below: { name: 'dogfood', current: { environment: 'dogfood', candidate: '9.9.9-rc1', commit: 'f'.repeat(40), blocked: block } } }));
+    assert.match(availability(fromBlocked).promote.reason ?? '', /9\.9\.9-rc1 is blocked: breaks EU cards/);
   });
 });

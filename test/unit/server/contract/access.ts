@@ -23,6 +23,8 @@ export function accessContract(server: () => TestServer): void {
       'GET /api/releases/{project}', 'GET /api/releases/{project}/releases', 'POST /api/releases/{project}/environments/{environment}/promote',
       'PATCH /api/releases/{project}/environments/{environment}', 'GET /api/releases/{project}/deployments/{id}', 'GET /api/events',
       'GET /healthz', 'POST /api/tokens', 'GET /api/tokens', 'DELETE /api/tokens/{name}', 'GET /api/whoami',
+      'POST /api/releases/{project}/deployments/{id}/approve', 'POST /api/releases/{project}/deployments/{id}/reject',
+      'GET /api/approvals', 'POST /api/releases/{project}/releases/{version}/block', 'DELETE /api/releases/{project}/releases/{version}/block',
     ]) assert.ok(operations.includes(expected), `${expected} is documented`);
   });
 
