@@ -3,6 +3,8 @@
 // an action) takes its place; the view's message line says how fresh the data is.
 import * as vscode from 'vscode';
 import { defaultPollPolicy, describeFreshness, PollSchedule } from '../core/freshness';
+import { describeRateLimit } from '../core/rateLimit';
+import { backendPollFacts, backendRateLimit } from './pollFacts';
 import type { Logger } from './log';
 import type { ReleaseTreeModel } from './tree/model';
 import type { SessionManager } from './session';
@@ -31,7 +33,12 @@ export class RefreshController implements vscode.Disposable {
     this.polls = new PollSchedule({
       poll: () => void this.now(),
       // Visible or not, the model also feeds the status bar and the hovers: it keeps polling without a stream.
-      context: () => ({ focused: vscode.window.state.focused, streaming: sessions.streamState === 'live', failures: model.failures }),
+      context: () => ({
+        focused: vscode.window.state.focused,
+        streaming: sessions.streamState === 'live',
+        failures: model.failures,
+        ...backendPollFacts(sessions.peek()?.backend, Date.now()),
+      }),
       clock: wallClock,
       timers: nodeTimers,
       policy: () => ({ ...defaultPollPolicy, baseSeconds: basePollSeconds() }),
@@ -99,10 +106,13 @@ export class RefreshController implements vscode.Disposable {
   private updateMessage(): void {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
-    const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, Date.now());
+    const now = Date.now();
+    const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, now);
+    // A rate limit that is low or spent is news (GitHub): said beside the freshness, the data kept.
+    const limit = describeRateLimit(backendRateLimit(this.sessions.peek()?.backend), now);
     // The message line is for data that is showing: an empty tree has its welcome view, and an
     // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
-    this.view.message = this.model.allProjects.length > 0 ? text : '';
+    this.view.message = this.model.allProjects.length > 0 ? (limit ? `${text} · ${limit}` : text) : (limit ?? '');
   }
 
   dispose(): void {
