@@ -28,6 +28,14 @@ const OFFLINE_ACTIONS: readonly OfflineRow[] = [
   { kind: 'offline', id: 'offline/logs', label: 'Show Logs', icon: 'output', command: 'flightdeck.showLogs' },
 ];
 
+/** GitHub cannot be "connected to" elsewhere: the reason is the token, the repository or the rate limit. */
+const GITHUB_OFFLINE_ACTIONS: readonly OfflineRow[] = [
+  { kind: 'offline', id: 'offline/retry', label: 'Retry', icon: 'refresh', command: 'flightdeck.refresh' },
+  { kind: 'offline', id: 'offline/signin', label: 'Sign In with GitHub', icon: 'github', command: 'flightdeck.signIn' },
+  { kind: 'offline', id: 'offline/embedded', label: 'Use Embedded Server', icon: 'server-process', command: 'flightdeck.useEmbedded' },
+  { kind: 'offline', id: 'offline/logs', label: 'Show Logs', icon: 'output', command: 'flightdeck.showLogs' },
+];
+
 export type TreeRow = ReleaseNode | OfflineRow;
 
 export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vscode.Disposable {
@@ -92,6 +100,10 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     // Nothing to show and the server cannot be reached: say why, and offer what the user can do. (The
     // view's message would hide the welcome view, which cannot show a reason of its own.)
     if (!node && this.model.state === 'offline' && this.model.allProjects.length === 0) {
+      if (this.model.backendKind === 'github') {
+        const reason: OfflineRow = { kind: 'offline', id: 'offline/reason', label: 'GitHub Deployments cannot be read', icon: 'error' };
+        return Promise.resolve([reason, ...GITHUB_OFFLINE_ACTIONS]);
+      }
       const reason: OfflineRow = { kind: 'offline', id: 'offline/reason', label: 'The release server cannot be reached', icon: 'error' };
       return Promise.resolve([reason, ...OFFLINE_ACTIONS]);
     }
@@ -128,8 +140,8 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     const reason = this.model.lastError ?? 'no answer';
     item.iconPath = new vscode.ThemeIcon(row.icon, new vscode.ThemeColor('problemsErrorIcon.foreground'));
     item.description = reason;
-    item.tooltip = new vscode.MarkdownString(`**The release server cannot be reached**\n\n${escapeMarkdownLines(reason)}`);
-    item.accessibilityInformation = { label: `The release server cannot be reached: ${reason}` };
+    item.tooltip = new vscode.MarkdownString(`**${escapeMarkdown(row.label)}**\n\n${escapeMarkdownLines(reason)}`);
+    item.accessibilityInformation = { label: `${row.label}: ${reason}` };
     return item;
   }
 
