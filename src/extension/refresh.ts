@@ -109,7 +109,10 @@ export class RefreshController implements vscode.Disposable {
     const now = Date.now();
     const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, now);
     // A rate limit that is low or spent is news (GitHub): said beside the freshness, the data kept.
-    const limit = describeRateLimit(backendRateLimit(this.sessions.peek()?.backend), now);
+    const session = this.sessions.peek();
+    const limit = describeRateLimit(backendRateLimit(session?.backend), now)
+      // Without a token GitHub shows public repositories only, at 60 requests an hour: say how to do better.
+      ?? (session?.backend.kind === 'github' && session.tokenSource === 'none' ? 'Not signed in to GitHub: run Flightdeck: Sign In' : undefined);
     // The message line is for data that is showing: an empty tree has its welcome view, and an
     // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
     this.view.message = this.model.allProjects.length > 0 ? (limit ? `${text} · ${limit}` : text) : (limit ?? '');
