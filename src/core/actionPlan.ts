@@ -24,8 +24,10 @@ export interface ActionCapabilities {
   readonly freeze: boolean;
   /** Approvals (API.md endpoints 18–22); absent: the backend asks for none. */
   readonly approve?: boolean;
+  /** Deployments may be created from the editor; absent: they may (GitHub's are made by workflows). */
+  readonly deploy?: boolean;
   /** The backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), said instead of the generic ones. */
-  readonly reasons?: { readonly pauseResumeAbort?: string; readonly freeze?: string };
+  readonly reasons?: { readonly pauseResumeAbort?: string; readonly freeze?: string; readonly deploy?: string; readonly promote?: string };
 }
 
 /** What the caller's token may do, as far as the client knows: `unknown` leaves the decision to the server. */
@@ -97,8 +99,9 @@ export function actionPlan(input: PlanInput): ActionPlan {
   return {
     promote: promotePlan(input, expectedCurrent, activeReason ?? refusedBy('promote')),
     rollback: rollbackPlan(input, expectedCurrent, refusedBy('rollback')),
-    deploy: env.frozen ? no(`${env.name} is frozen: unfreeze it to deploy.`)
-      : activeReason ?? refusedBy('deploy') ?? { available: true, expectedCurrent },
+    deploy: capabilities.deploy === false ? no(capabilities.reasons?.deploy ?? 'This server does not take deployments from the editor.')
+      : env.frozen ? no(`${env.name} is frozen: unfreeze it to deploy.`)
+        : activeReason ?? refusedBy('deploy') ?? { available: true, expectedCurrent },
     ...freezePlans(env.frozen, capabilities, role),
     ...rolloutPlans(active, capabilities, refusedBy),
     approve: approvePlan(active, capabilities),
@@ -140,7 +143,7 @@ export function planInProject(
 
 function promotePlan(input: PlanInput, expectedCurrent: string | null, blocked: Unavailable | undefined): PromotePlan {
   const { environment: env, source } = input;
-  if (!input.capabilities.promote) return no('This server does not support promote.');
+  if (!input.capabilities.promote) return no(input.capabilities.reasons?.promote ?? 'This server does not support promote.');
   if (!source) return no(`${env.name} is the first rung of ${input.project}: there is nothing below it to promote from.`);
   if (source.name === env.name) return no('An environment cannot be promoted from itself.');
   if (!source.current) return no(`Nothing is live in ${source.name} yet.`);
@@ -153,6 +156,8 @@ function promotePlan(input: PlanInput, expectedCurrent: string | null, blocked: 
 
 function rollbackPlan(input: PlanInput, expectedCurrent: string | null, blocked: Unavailable | undefined): RollbackPlan {
   const { environment: env, rollbackTarget } = input;
+  // A rollback is a promote of an earlier candidate: a backend that cannot promote cannot roll back either.
+  if (!input.capabilities.promote) return no(input.capabilities.reasons?.promote ?? 'This server does not support rollback.');
   if (rollbackTarget === null) return no(`Nothing earlier to roll back to in ${env.name}.`);
   if (rollbackTarget === undefined && !env.current) return no(`Nothing is deployed in ${env.name} to roll back from.`);
   if (blocked) return blocked;
