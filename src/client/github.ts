@@ -1,0 +1,409 @@
+// GitHub Deployments as a release backend (API.md "Other backends: GitHub Deployments"): a project is a
+// repository `owner/name`, its environments are the repository's environments, and what runs where is
+// read from each environment's deployments and their newest statuses. GitHub has no event stream, so the
+// views poll; every GET is conditional (githubHttp), so an unchanged poll costs no rate limit.
+import type {
+  ApprovalBody, BlockBody, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody, Healthz, Project,
+  ProjectSpecInput, PromoteBody, Release, RollbackBody,
+} from '../api/schemas';
+import { orderByNameLadder, strategyForEnvironmentName, tierForEnvironmentName } from '../core/environmentNameLadder';
+import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, repoFromRemoteUrl, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
+import type { BackendCapabilities, ReleaseBackend } from './backend';
+import { BackendError } from './errors';
+import {
+  GitHubTransport, MemoryConditionalCache, type ConditionalRequestCache, type GitHubAnswer, type GitHubRateLimit,
+} from './githubHttp';
+import {
+  GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList, GitHubPendingDeployment, GitHubWorkflowRunList,
+  nextLink, parsePendingDeploymentId, toDeployment, toPendingDeployment, type GitHubEnvironment,
+} from './githubWire';
+import * as z from 'zod';
+
+export type { ConditionalRequestCache, GitHubRateLimit } from './githubHttp';
+export { MemoryConditionalCache } from './githubHttp';
+
+export const GITHUB_API_URL = 'https://api.github.com';
+
+/** What GitHub lacks, in words the UI can show next to a hidden or disabled action. */
+export const GITHUB_UNSUPPORTED = {
+  events: 'GitHub has no event stream for deployments: the view polls while the window is focused.',
+  pauseResumeAbort: 'GitHub has no call to pause, resume or abort a deployment: cancel its workflow run on GitHub.',
+  freeze: 'GitHub has no freeze: use a deployment protection rule in the environment\'s settings on GitHub.',
+  createProject: 'Projects are GitHub repositories: create environments in the repository\'s settings on GitHub.',
+  block: 'GitHub has no way to block a release candidate.',
+  deploy: 'GitHub deployments are made by workflows: name a workflow_dispatch workflow to promote with.',
+  promote: `Promote and rollback need a workflow_dispatch workflow: name it for the repository in ${PROJECT_CONFIG_FILE} ("github": {"workflow": "deploy.yml", …}).`,
+} as const;
+
+export interface GitHubBackendOptions {
+  /** REST API root: https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server. */
+  apiUrl: string;
+  /** Asked before each request (a VS Code session can change); undefined sends none. Never logged. */
+  token: () => Promise<string | undefined> | string | undefined;
+  /** Repositories to show, `owner/name` (workspace remotes + flightdeck.github.repositories: the caller decides). */
+  repositories: () => Promise<readonly string[]> | readonly string[];
+  /** .flightdeck.json / flightdeck.projects: ladder order, and how to promote (workflow_dispatch), per repository. */
+  projects: () => ProjectConfig | Promise<ProjectConfig>;
+  /** ETag + body store for conditional requests; default in-memory. The CLI passes one on disk. */
+  cache?: ConditionalRequestCache;
+  now?: () => number;
+  timeoutMs?: number;
+}
+
+export type GitHubCapabilities = BackendCapabilities & { readonly reasons: typeof GITHUB_UNSUPPORTED };
+
+/** One commit between two deployed commits (GET …/compare/{base}...{head}). */
+export interface ComparedCommit {
+  sha: string;
+  message: string;
+  author: string | null;
+  date: string | null;
+  url: string | null;
+}
+
+const seg = encodeURIComponent;
+/** The first read of an environment's deployments: enough when something succeeded recently. */
+const FIRST_PAGE = 10;
+const PAGE = 100;
+/** Deployments read back at most per environment while looking for the current one. */
+const MAX_PAGES = 5;
+const CONCURRENCY = 4;
+
+/** A pending review as GitHub answered it: enough to act on it. */
+interface PendingReview {
+  deployment: Deployment;
+  runId: number;
+  environmentId: number;
+  canApprove: boolean;
+}
+
+export class GitHubBackend implements ReleaseBackend {
+  readonly kind = 'github' as const;
+  readonly baseUrl: string;
+  private readonly transport: GitHubTransport;
+  private readonly now: () => number;
+  /** A project's created_at when GitHub shows no environment to date it by. */
+  private readonly createdAt: string;
+  private readonly caps = {
+    events: false, promote: false, pauseResumeAbort: false, freeze: false, createProject: false, approvals: true, block: false,
+    reasons: GITHUB_UNSUPPORTED,
+  };
+
+  constructor(private readonly options: GitHubBackendOptions) {
+    this.now = options.now ?? Date.now;
+    this.transport = new GitHubTransport({
+      apiUrl: options.apiUrl,
+      token: options.token,
+      cache: options.cache ?? new MemoryConditionalCache(),
+      now: this.now,
+      timeoutMs: options.timeoutMs ?? 15_000,
+    });
+    this.baseUrl = this.transport.apiUrl;
+    this.createdAt = new Date(this.now()).toISOString();
+  }
+
+  /** `promote` is true once a read configuration names a workflow for any repository (promotable() says for which). */
+  get capabilities(): GitHubCapabilities {
+    return this.caps;
+  }
+
+  rateLimit(): GitHubRateLimit | undefined {
+    return this.transport.rateLimit();
+  }
+
+  /** Reachability and the token: GET /rate_limit, which costs no rate limit. */
+  async health(): Promise<Healthz> {
+    await this.transport.request('GET', '/rate_limit');
+    return { ok: true, version: 'github' };
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const [repositories, config] = await Promise.all([this.options.repositories(), this.config()]);
+    const unique = [...new Map(repositories.map((r) => [r.toLowerCase(), r])).values()];
+    return pool(unique, CONCURRENCY, (repository) => this.buildProject(repository, config));
+  }
+
+  async getProject(project: string): Promise<Project> {
+    return this.buildProject(checkRepository(project), await this.config());
+  }
+
+  async listDeployments(project: string, environment: string, page = 1, perPage = 10): Promise<Deployment[]> {
+    const repo = checkRepository(project);
+    const size = Math.min(PAGE, Math.max(1, Math.floor(perPage)));
+    const answer = await this.transport.request('GET', `${repoPath(repo)}/deployments?environment=${seg(environment)}&per_page=${size}&page=${Math.max(1, Math.floor(page))}`);
+    const list = parse(z.array(GitHubDeployment), answer, 'deployments');
+    return Promise.all(list.map(async (d) => toDeployment(repo, d, await this.newestStatus(repo, d.id))));
+  }
+
+  listReleases(_project: string, _page?: number, _perPage?: number): Promise<Release[]> {
+    // GitHub has no release candidates: the tree's candidates come from deployments.
+    return Promise.resolve([]);
+  }
+
+  async getDeployment(project: string, id: string): Promise<Deployment> {
+    const repo = checkRepository(project);
+    const pending = parsePendingDeploymentId(id);
+    if (pending) return (await this.pendingReview(repo, id)).deployment;
+    if (!/^\d+$/.test(id)) throw new BackendError('not_found', `GitHub has no deployment ${id} in ${repo}`, 404);
+    const wire = parse(GitHubDeployment, await this.transport.request('GET', `${repoPath(repo)}/deployments/${id}`), 'deployment');
+    return toDeployment(repo, wire, await this.newestStatus(repo, wire.id));
+  }
+
+  /** Commits in `head` and not in `base`, oldest first: what a promote would bring (GET …/compare). */
+  async compareCommits(project: string, base: string, head: string): Promise<ComparedCommit[]> {
+    const repo = checkRepository(project);
+    const answer = await this.transport.request('GET', `${repoPath(repo)}/compare/${seg(base)}...${seg(head)}?per_page=100`);
+    return parse(GitHubComparison, answer, 'comparison').commits.map((c) => ({
+      sha: c.sha.toLowerCase(),
+      message: c.commit.message,
+      author: c.author?.login ?? c.commit.author?.name ?? null,
+      date: c.commit.author?.date ?? null,
+      url: c.html_url ?? null,
+    }));
+  }
+
+  // ── approvals ────────────────────────────────────────────────────────────────────────────────
+
+  async listApprovals(project?: string): Promise<Deployment[]> {
+    const repositories = project === undefined ? await this.options.repositories() : [checkRepository(project)];
+    const lists = await pool([...repositories], CONCURRENCY, async (repo) => {
+      try {
+        return await this.pendingReviews(repo);
+      } catch (error) {
+        // One repository the token cannot see must not hide the others' requests.
+        if (project === undefined && error instanceof BackendError && perProjectError(error)) return [];
+        throw error;
+      }
+    });
+    return lists.flat().map((p) => p.deployment).sort((a, b) => a.deploy_start_at.localeCompare(b.deploy_start_at));
+  }
+
+  approve(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
+    return this.review(project, deploymentId, 'approved', body);
+  }
+
+  reject(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
+    return this.review(project, deploymentId, 'rejected', body);
+  }
+
+  // ── what GitHub cannot do ────────────────────────────────────────────────────────────────────
+
+  putProject(_project: string, _spec: ProjectSpecInput): Promise<Project> {
+    return refuse(GITHUB_UNSUPPORTED.createProject);
+  }
+  patchEnvironment(_project: string, _environment: string, _body: EnvironmentPatchBody): Promise<Environment> {
+    return refuse(GITHUB_UNSUPPORTED.freeze);
+  }
+  pause(): Promise<Deployment> {
+    return refuse(GITHUB_UNSUPPORTED.pauseResumeAbort);
+  }
+  resume(): Promise<Deployment> {
+    return refuse(GITHUB_UNSUPPORTED.pauseResumeAbort);
+  }
+  abort(): Promise<Deployment> {
+    return refuse(GITHUB_UNSUPPORTED.pauseResumeAbort);
+  }
+  blockCandidate(_project: string, _candidate: string, _body: BlockBody): Promise<Release> {
+    return refuse(GITHUB_UNSUPPORTED.block);
+  }
+  unblockCandidate(_project: string, _candidate: string): Promise<Release> {
+    return refuse(GITHUB_UNSUPPORTED.block);
+  }
+  deploy(_project: string, _environment: string, _body: CreateDeploymentBody): Promise<Deployment> {
+    return refuse(GITHUB_UNSUPPORTED.deploy);
+  }
+  promote(_project: string, _environment: string, _body: PromoteBody): Promise<Deployment> {
+    return refuse(GITHUB_UNSUPPORTED.promote);
+  }
+  rollback(_project: string, _environment: string, _body: RollbackBody): Promise<Deployment> {
+    return refuse(GITHUB_UNSUPPORTED.promote);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────────
+
+  protected async config(): Promise<ProjectConfig> {
+    return (await this.options.projects()) ?? EMPTY_PROJECT_CONFIG;
+  }
+
+  /** The configured project of a repository: the one whose `repo` names it (owner/name or a git URL). */
+  protected configuredFor(repo: string, config: ProjectConfig): ConfiguredProject | undefined {
+    const wanted = repo.toLowerCase();
+    return config.projects.find((p) => (repoFromRemoteUrl(p.repo) ?? p.repo).replace(/\.git$/, '').toLowerCase() === wanted);
+  }
+
+  private async buildProject(repo: string, config: ProjectConfig): Promise<Project> {
+    const configured = this.configuredFor(repo, config);
+    const project: Project = { name: repo, repo, description: configured?.description ?? null, created_at: this.createdAt, environments: [] };
+    let onGitHub: GitHubEnvironment[];
+    let reviews: PendingReview[];
+    try {
+      [onGitHub, reviews] = await Promise.all([this.environments(repo), this.pendingReviews(repo)]);
+    } catch (error) {
+      if (!(error instanceof BackendError) || !perProjectError(error)) throw error;
+      // The repository is unreadable: its configured environments (if any) carry why, and so does the project.
+      const message = `${repo}: ${error.message}`;
+      return { ...project, error: message, environments: (configured?.environments ?? []).map((e, position) => ({ ...blankEnvironment(e.name, position), tier: e.tier, strategy: e.strategy, error: message })) };
+    }
+    const known = new Set(onGitHub.map((e) => e.name));
+    // A repository's creation is not read (one more request per poll): its oldest environment dates it.
+    const oldest = onGitHub.map((e) => Date.parse(String(e.created_at))).filter(Number.isFinite).sort((a, b) => a - b)[0];
+    if (oldest !== undefined) project.created_at = new Date(oldest).toISOString();
+    const configuredNames = configured?.environments.map((e) => e.name) ?? [];
+    const rest = orderByNameLadder(onGitHub.map((e) => e.name).filter((n) => !configuredNames.includes(n)));
+    const names = [...configuredNames, ...rest];
+    project.environments = await pool(names, CONCURRENCY, async (name, position) => {
+      const spec = configured?.environments.find((e) => e.name === name);
+      const base = { ...blankEnvironment(name, position), ...(spec ? { tier: spec.tier, strategy: spec.strategy } : {}) };
+      const required = onGitHub.find((e) => e.name === name)?.protection_rules?.some((r) => r.type === 'required_reviewers');
+      if (required) base.required_approvals = 1;
+      if (!known.has(name)) return { ...base, error: `GitHub has no environment ${name} in ${repo} (it is named in the project configuration)` };
+      try {
+        const { current, active } = await this.state(repo, name);
+        const waiting = reviews.find((r) => r.deployment.environment_name === name)?.deployment ?? null;
+        return { ...base, current, active: active ?? waiting };
+      } catch (error) {
+        if (error instanceof BackendError && perProjectError(error)) return { ...base, error: error.message };
+        throw error;
+      }
+    });
+    return project;
+  }
+
+  private async environments(repo: string): Promise<GitHubEnvironment[]> {
+    const all: GitHubEnvironment[] = [];
+    let path: string | undefined = `${repoPath(repo)}/environments?per_page=${PAGE}`;
+    for (let page = 0; path && page < 10; page++) {
+      const answer: GitHubAnswer = await this.transport.request('GET', path);
+      all.push(...(parse(GitHubEnvironmentList, answer, 'environments').environments ?? []));
+      path = nextLink(answer.link);
+    }
+    return all;
+  }
+
+  /** `current` (newest whose newest status is success) and `active` (newest not terminal), reading no further than needed. */
+  private async state(repo: string, environment: string): Promise<{ current: Deployment | null; active: Deployment | null }> {
+    let active: Deployment | null = null;
+    const seen = new Set<number>();
+    const base = `${repoPath(repo)}/deployments?environment=${seg(environment)}`;
+    let path: string | undefined = `${base}&per_page=${FIRST_PAGE}`;
+    for (let page = 0; path && page <= MAX_PAGES; page++) {
+      const answer: GitHubAnswer = await this.transport.request('GET', path);
+      const list = parse(z.array(GitHubDeployment), answer, 'deployments');
+      for (const wire of list) {
+        if (seen.has(wire.id)) continue; // the bigger page 1 repeats the small first page
+        seen.add(wire.id);
+        const newest = await this.newestStatus(repo, wire.id);
+        const deployment = toDeployment(repo, wire, newest);
+        if (newest?.state === 'success') return { current: deployment, active };
+        if (!active && newest?.state !== undefined && ['queued', 'pending', 'waiting', 'in_progress'].includes(newest.state)) active = deployment;
+        if (!active && newest === undefined) active = deployment;
+      }
+      path = page === 0 ? (list.length < FIRST_PAGE ? undefined : `${base}&per_page=${PAGE}`) : nextLink(answer.link);
+    }
+    return { current: null, active };
+  }
+
+  private async newestStatus(repo: string, id: number): Promise<GitHubDeploymentStatus | undefined> {
+    const answer = await this.transport.request('GET', `${repoPath(repo)}/deployments/${id}/statuses?per_page=1`);
+    return parse(z.array(GitHubDeploymentStatus), answer, 'deployment statuses')[0];
+  }
+
+  /** Jobs waiting for review in this repository: one request, plus one per waiting run. */
+  private async pendingReviews(repo: string): Promise<PendingReview[]> {
+    const runs = parse(GitHubWorkflowRunList, await this.transport.request('GET', `${repoPath(repo)}/actions/runs?status=waiting&per_page=${PAGE}`), 'workflow runs').workflow_runs;
+    const perRun = await pool(runs, CONCURRENCY, async (run) => {
+      const answer = await this.transport.request('GET', `${repoPath(repo)}/actions/runs/${run.id}/pending_deployments`);
+      return parse(z.array(GitHubPendingDeployment), answer, 'pending deployments').flatMap((p): PendingReview[] => {
+        const environmentId = p.environment.id;
+        const name = p.environment.name;
+        if (environmentId === undefined || name === undefined) return [];
+        return [{ deployment: toPendingDeployment(repo, run, p, environmentId, name), runId: run.id, environmentId, canApprove: p.current_user_can_approve }];
+      });
+    });
+    return perRun.flat();
+  }
+
+  private async pendingReview(repo: string, id: string): Promise<PendingReview> {
+    const ids = parsePendingDeploymentId(id);
+    if (!ids) throw new BackendError('not_found', `No deployment ${id} awaits approval in ${repo}`, 404);
+    const runAnswer = await this.transport.request('GET', `${repoPath(repo)}/actions/runs/${ids.runId}/pending_deployments`);
+    const pending = parse(z.array(GitHubPendingDeployment), runAnswer, 'pending deployments').find((p) => p.environment.id === ids.environmentId);
+    const run = (await this.pendingReviews(repo)).find((r) => r.runId === ids.runId && r.environmentId === ids.environmentId);
+    if (!pending || !run) throw new BackendError('not_found', `No deployment ${id} awaits approval in ${repo}: it was approved, rejected or canceled`, 404);
+    return { ...run, canApprove: pending.current_user_can_approve };
+  }
+
+  private async review(project: string, id: string, state: 'approved' | 'rejected', body: ApprovalBody): Promise<Deployment> {
+    const repo = checkRepository(project);
+    const review = await this.pendingReview(repo, id);
+    if (!review.canApprove) {
+      throw new BackendError('forbidden', `GitHub says this token may not review deployments to ${review.deployment.environment_name} of ${repo}: only the environment's required reviewers can`, 403);
+    }
+    const answer = await this.transport.request('POST', `${repoPath(repo)}/actions/runs/${review.runId}/pending_deployments`, {
+      environment_ids: [review.environmentId], state, comment: body.comment ?? '',
+    });
+    const created = parse(z.array(GitHubDeployment), answer, 'deployments');
+    const vote = { actor: 'you', at: new Date(this.now()).toISOString(), comment: body.comment ?? null };
+    const approval = review.deployment.approval;
+    if (state === 'approved' && created[0]) return toDeployment(repo, created[0], undefined);
+    return {
+      ...review.deployment,
+      status: state === 'approved' ? 'pending' : 'canceled',
+      deploy_end_at: state === 'rejected' ? vote.at : null,
+      updated_at: vote.at,
+      approval: approval && (state === 'approved' ? { ...approval, approvals: [vote] } : { ...approval, rejection: vote }),
+    };
+  }
+}
+
+function blankEnvironment(name: string, position: number): Environment {
+  return {
+    name, tier: tierForEnvironmentName(name), position, strategy: strategyForEnvironmentName(name),
+    protected: false, frozen: false, steps: null, auto_promote: null, health_check: null,
+    deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current: null, active: null,
+  };
+}
+
+/** `owner/name`, checked: a project of this backend is a repository. */
+export function checkRepository(project: string): string {
+  const trimmed = project.trim().replace(/\.git$/, '');
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(trimmed)) {
+    throw new BackendError('invalid', `"${project}" is not a GitHub repository: write it as owner/name`, 400);
+  }
+  return trimmed;
+}
+
+function repoPath(repo: string): string {
+  const [owner = '', name = ''] = repo.split('/');
+  return `/repos/${seg(owner)}/${seg(name)}`;
+}
+
+/** Errors that belong to one repository (shown on it) rather than to the whole overview. */
+function perProjectError(error: BackendError): boolean {
+  if (error.status === 429 || /rate limit/.test(error.message)) return false;
+  return error.kind === 'unauthorized' || error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'invalid';
+}
+
+function parse<S extends z.ZodType>(schema: S, answer: GitHubAnswer, what: string): z.output<S> {
+  const parsed = schema.safeParse(answer.json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BackendError('malformed', `GitHub sent malformed ${what}${issue ? ` (at ${issue.path.join('.')}: ${issue.message})` : ''}`);
+}
+
+function refuse<T>(reason: string): Promise<T> {
+  return Promise.reject(new BackendError('invalid', reason, 400));
+}
+
+async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
