@@ -85,7 +85,7 @@ export class GitHubBackend implements ReleaseBackend {
   /** A project's created_at when GitHub shows no environment to date it by. */
   private readonly createdAt: string;
   private readonly caps = {
-    events: false, promote: false, pauseResumeAbort: false, freeze: false, createProject: false, approvals: true, block: false,
+    events: false, promote: false, pauseResumeAbort: false, freeze: false, createProject: false, approvals: true, block: false, deploy: false,
     reasons: GITHUB_UNSUPPORTED,
   };
 
