@@ -1,12 +1,10 @@
 // Typed access to every Flightdeck setting: the only file that reads them, so no other file spells a key.
 import * as vscode from 'vscode';
 import { AVIATOR_SAAS_URL } from '../client/aviator';
+import { GITHUB_API_URL } from '../client/github';
 import type { EnvTokenScope } from '../core/origin';
 
 export type ServerKind = 'flightdeck' | 'aviator' | 'github';
-
-/** GitHub's public API; an Enterprise server's is `https://HOST/api/v3`. */
-export const GITHUB_API_URL = 'https://api.github.com';
 
 export interface FlightdeckConfig {
   /** Explicit server URL from the setting, else FLIGHTDECK_SERVER, else Aviator's SaaS URL when the kind is
