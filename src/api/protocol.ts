@@ -81,6 +81,12 @@ export const StageCapabilities = z.object({
   promote: z.boolean(),
   pauseResumeAbort: z.boolean(),
   freeze: z.boolean(),
+  /** The backend's own words for what it lacks (GitHub's, Aviator's), shown under the disabled buttons. */
+  reasons: z.object({
+    promote: z.string().max(500),
+    pauseResumeAbort: z.string().max(500),
+    freeze: z.string().max(500),
+  }).partial().optional(),
 });
 export type StageCapabilities = z.infer<typeof StageCapabilities>;
 

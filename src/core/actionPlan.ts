@@ -27,7 +27,10 @@ export interface ActionCapabilities {
   /** Deployments may be created from the editor; absent: they may (GitHub's are made by workflows). */
   readonly deploy?: boolean;
   /** The backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), said instead of the generic ones. */
-  readonly reasons?: { readonly pauseResumeAbort?: string; readonly freeze?: string; readonly deploy?: string; readonly promote?: string };
+  readonly reasons?: {
+    readonly pauseResumeAbort?: string | undefined; readonly freeze?: string | undefined;
+    readonly deploy?: string | undefined; readonly promote?: string | undefined;
+  } | undefined;
 }
 
 /** What the caller's token may do, as far as the client knows: `unknown` leaves the decision to the server. */

@@ -6,6 +6,7 @@ import type { CommitSummary, CommitRange, StageIdentity, StageView, TokenRole } 
 import type { Deployment, ReleaseEvent } from '../../api/schemas';
 import type { ReleaseBackend } from '../../client/backend';
 import { isBackendError } from '../../client/errors';
+import type { ActionCapabilities } from '../../core/actionPlan';
 import { shortSha } from '../../core/format';
 import { findEnvironment, ladder, rungBelow } from '../../core/ladder';
 import { rollbackTarget } from '../../core/rollback';
@@ -109,11 +110,21 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
       promote: backend.capabilities.promote,
       pauseResumeAbort: backend.capabilities.pauseResumeAbort,
       freeze: backend.capabilities.freeze,
+      ...stageReasons(backend),
     },
     role: inputs.role,
     eventCursor: inputs.eventCursor,
     builtAt: (inputs.now ?? Date.now)(),
   };
+}
+
+/** The backend's reasons for what it lacks (ActionCapabilities.reasons), those the stage's buttons show. */
+function stageReasons(backend: ReleaseBackend): Pick<StageView['capabilities'], 'reasons'> {
+  const reasons = (backend.capabilities as ActionCapabilities).reasons;
+  if (!reasons) return {};
+  const picked = Object.fromEntries((['promote', 'pauseResumeAbort', 'freeze'] as const)
+    .flatMap((key) => (typeof reasons[key] === 'string' ? [[key, reasons[key]]] : [])));
+  return { reasons: picked };
 }
 
 /** Tries the repository whose remote matches the project first, then the others. */
