@@ -112,7 +112,7 @@ export class RefreshController implements vscode.Disposable {
     const session = this.sessions.peek();
     const limit = describeRateLimit(backendRateLimit(session?.backend), now)
       // Without a token GitHub shows public repositories only, at 60 requests an hour: say how to do better.
-      ?? (session?.backend.kind === 'github' && session.tokenSource === 'none' ? 'Not signed in to GitHub: run Flightdeck: Sign In' : undefined);
+      ?? (session?.backend.kind === 'github' && session.tokenSource === 'none' ? 'not signed in to GitHub (Flightdeck: Sign In)' : undefined);
     // The message line is for data that is showing: an empty tree has its welcome view, and an
     // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
     this.view.message = this.model.allProjects.length > 0 ? (limit ? `${text} · ${limit}` : text) : (limit ?? '');

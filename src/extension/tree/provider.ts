@@ -146,16 +146,22 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
   }
 
   private projectItem(node: ProjectNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.project.name, vscode.TreeItemCollapsibleState.Expanded);
+    const { project } = node;
+    const unreadable = project.error !== undefined && project.environments.length === 0;
+    const item = new vscode.TreeItem(project.name, unreadable ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
-    item.iconPath = new vscode.ThemeIcon('package');
-    item.description = node.project.repo;
+    // A client-side backend could not read it (GitHub: unknown repository, no access): say why on the row.
+    item.iconPath = project.error !== undefined ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon('package');
+    // GitHub's projects are their repositories: the name says it already.
+    const repoShown = project.repo.toLowerCase() !== project.name.toLowerCase() ? project.repo : '';
+    item.description = project.error ?? repoShown;
     item.contextValue = 'flightdeck.project';
     const tooltip = new vscode.MarkdownString();
-    tooltip.appendMarkdown(`**${escapeMarkdown(node.project.name)}**  \n`);
-    tooltip.appendMarkdown(`Repository: ${markdownCode(node.project.repo)}  \n`);
-    if (node.project.description) tooltip.appendMarkdown(`${escapeMarkdown(node.project.description)}  \n`);
-    tooltip.appendMarkdown(`${node.project.environments.length} environments`);
+    tooltip.appendMarkdown(`**${escapeMarkdown(project.name)}**  \n`);
+    tooltip.appendMarkdown(`Repository: ${markdownCode(project.repo)}  \n`);
+    if (project.description) tooltip.appendMarkdown(`${escapeMarkdown(project.description)}  \n`);
+    if (project.error !== undefined) tooltip.appendMarkdown(`${escapeMarkdownLines(project.error)}  \n`);
+    tooltip.appendMarkdown(`${project.environments.length} environments`);
     item.tooltip = tooltip;
     return item;
   }
