@@ -5,13 +5,15 @@
 // settings, and the logger is told it so it is redacted from every line.
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
-import { githubWebHost } from '../../git';
 import type { Logger } from '../log';
+import { authProviderFor, environmentToken } from './tokenSource';
 
 /** The scope the Deployments, Environments and Actions (pending deployments) APIs need on private repositories. */
 export const GITHUB_SCOPES: readonly string[] = ['repo'];
 /** An unregistered provider (an Enterprise one nobody configured) may never answer a silent request. */
 const SILENT_SESSION_TIMEOUT_MS = 5000;
+
+export { authProviderFor, environmentToken } from './tokenSource';
 
 export type GitHubTokenSource = 'vscode' | 'env' | 'none';
 
@@ -20,20 +22,6 @@ export interface GitHubToken {
   source: GitHubTokenSource;
   /** The signed-in account's label (VS Code sessions only), for messages. */
   account?: string;
-}
-
-/**
- * VS Code's authentication provider for this API: `github` for github.com, `github-enterprise` for any other
- * host (VS Code's GitHub Enterprise sign-in, configured by `github-enterprise.uri`). A github.com session's
- * token is never sent to another host.
- */
-export function authProviderFor(apiUrl: string): 'github' | 'github-enterprise' {
-  return githubWebHost(apiUrl) === 'github.com' ? 'github' : 'github-enterprise';
-}
-
-/** GITHUB_TOKEN, else GH_TOKEN (the GitHub CLI's), read when asked: the environment is the host's. */
-export function environmentToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return (env.GITHUB_TOKEN || env.GH_TOKEN || '').trim() || undefined;
 }
 
 export class GitHubAuth implements vscode.Disposable {
