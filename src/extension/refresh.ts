@@ -22,6 +22,8 @@ export class RefreshController implements vscode.Disposable {
   /** A 401 prompts to sign in once per session, not at every poll. */
   private promptedSignIn = false;
   private readonly disposables: vscode.Disposable[] = [];
+  /** What the view's message line says now (the VS Code tier reads it). */
+  messageLine = '';
 
   constructor(
     private readonly model: ReleaseTreeModel,
@@ -103,7 +105,8 @@ export class RefreshController implements vscode.Disposable {
     }, EVENT_COALESCE_MS);
   }
 
-  private updateMessage(): void {
+  /** Writes the view's message line (also every 5 s, so that its ages and the retry time stay true). */
+  updateMessage(): void {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
     const now = Date.now();
@@ -115,7 +118,8 @@ export class RefreshController implements vscode.Disposable {
       ?? (session?.backend.kind === 'github' && session.tokenSource === 'none' ? 'not signed in to GitHub (Flightdeck: Sign In)' : undefined);
     // The message line is for data that is showing: an empty tree has its welcome view, and an
     // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
-    this.view.message = this.model.allProjects.length > 0 ? (limit ? `${text} · ${limit}` : text) : (limit ?? '');
+    this.messageLine = this.model.allProjects.length > 0 ? (limit ? `${text} · ${limit}` : text) : (limit ?? '');
+    this.view.message = this.messageLine;
   }
 
   dispose(): void {

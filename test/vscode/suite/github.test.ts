@@ -204,6 +204,20 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
     assert.deepEqual(await session.backend.listApprovals(REPO), [], 'nothing waits for review any more');
   });
 
+  // Last of the GitHub tests: the client then holds every request back until the limit resets.
+  it('keeps the last data when GitHub\'s rate limit is spent, and says when it will retry', async () => {
+    await refreshUntil('the repository in the tree', async () => (await environmentItems()).size === 3 || undefined);
+    emulator.setRateLimit(0, 15 * 60);
+    await api.refresh.now();
+    assert.ok(api.model.lastError, 'the refresh failed');
+    api.refresh.updateMessage();
+    assert.match(api.refresh.messageLine, /GitHub rate limit reached — retrying at \d\d:\d\d/);
+    assert.deepEqual([...(await environmentItems()).keys()], ['dev', 'staging', 'production'], 'the last data stays on screen');
+    const mark = emulator.requests.length;
+    await api.refresh.now();
+    assert.equal(emulator.requests.length, mark, 'nothing is sent to GitHub before the reset');
+  });
+
   it('sent GitHub nothing its OpenAPI description rejects, and got nothing it rejects', () => {
     assert.deepEqual(emulator.violations, []);
   });
