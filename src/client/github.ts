@@ -9,18 +9,21 @@ import type {
 import { orderByNameLadder, strategyForEnvironmentName, tierForEnvironmentName } from '../core/environmentNameLadder';
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, repoFromRemoteUrl, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, ReleaseBackend } from './backend';
+import { promoteWithWorkflow, rollbackWithWorkflow, type DispatchHost } from './githubDispatch';
 import { BackendError } from './errors';
 import {
   GitHubTransport, MemoryConditionalCache, type ConditionalRequestCache, type GitHubAnswer, type GitHubRateLimit,
 } from './githubHttp';
 import {
   GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList, GitHubPendingDeployment, GitHubWorkflowRunList,
-  nextLink, parsePendingDeploymentId, toDeployment, toPendingDeployment, type GitHubEnvironment,
+  checkRepository, nextLink, parse, parsePendingDeploymentId, perProjectError, pool, repoPath, toDeployment, toPendingDeployment,
+  type GitHubEnvironment,
 } from './githubWire';
 import * as z from 'zod';
 
 export type { ConditionalRequestCache, GitHubRateLimit } from './githubHttp';
 export { MemoryConditionalCache } from './githubHttp';
+export { checkRepository } from './githubWire';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 
@@ -102,7 +105,7 @@ export class GitHubBackend implements ReleaseBackend {
     this.createdAt = new Date(this.now()).toISOString();
   }
 
-  /** `promote` is true once a read configuration names a workflow for any repository (promotable() says for which). */
+  /** `promote` is true once a read configuration names a workflow for any repository (promoteUnavailable() says for which). */
   get capabilities(): GitHubCapabilities {
     return this.caps;
   }
@@ -162,6 +165,40 @@ export class GitHubBackend implements ReleaseBackend {
     }));
   }
 
+  // ── promote and rollback: a configured workflow_dispatch workflow (githubDispatch) ─────────────────
+
+  /** Why promote and rollback are unavailable for this repository, or undefined when a workflow is configured. */
+  async promoteUnavailable(project: string): Promise<string | undefined> {
+    return this.configuredFor(checkRepository(project), await this.config())?.github ? undefined : GITHUB_UNSUPPORTED.promote;
+  }
+
+  async promote(project: string, environment: string, body: PromoteBody): Promise<Deployment> {
+    const repo = checkRepository(project);
+    const config = await this.config();
+    const workflow = this.configuredFor(repo, config)?.github;
+    if (!workflow) return refuse(GITHUB_UNSUPPORTED.promote);
+    return promoteWithWorkflow(this.dispatchHost(config), repo, workflow, environment, body);
+  }
+
+  async rollback(project: string, environment: string, body: RollbackBody): Promise<Deployment> {
+    const repo = checkRepository(project);
+    const config = await this.config();
+    const workflow = this.configuredFor(repo, config)?.github;
+    if (!workflow) return refuse(GITHUB_UNSUPPORTED.promote);
+    return rollbackWithWorkflow(this.dispatchHost(config), repo, workflow, environment, body);
+  }
+
+  private dispatchHost(config: ProjectConfig): DispatchHost {
+    return {
+      transport: this.transport,
+      now: this.now,
+      project: (repo) => this.buildProject(repo, config),
+      withStatus: async (repo, wire) => toDeployment(repo, wire, await this.newestStatus(repo, wire.id)),
+      waitingDeployments: async (repo) => (await this.pendingReviews(repo)).map((p) => p.deployment),
+      deployments: (repo, environment, perPage) => this.listDeployments(repo, environment, 1, perPage),
+    };
+  }
+
   // ── approvals ────────────────────────────────────────────────────────────────────────────────
 
   async listApprovals(project?: string): Promise<Deployment[]> {
@@ -212,17 +249,13 @@ export class GitHubBackend implements ReleaseBackend {
   deploy(_project: string, _environment: string, _body: CreateDeploymentBody): Promise<Deployment> {
     return refuse(GITHUB_UNSUPPORTED.deploy);
   }
-  promote(_project: string, _environment: string, _body: PromoteBody): Promise<Deployment> {
-    return refuse(GITHUB_UNSUPPORTED.promote);
-  }
-  rollback(_project: string, _environment: string, _body: RollbackBody): Promise<Deployment> {
-    return refuse(GITHUB_UNSUPPORTED.promote);
-  }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
   protected async config(): Promise<ProjectConfig> {
-    return (await this.options.projects()) ?? EMPTY_PROJECT_CONFIG;
+    const config = (await this.options.projects()) ?? EMPTY_PROJECT_CONFIG;
+    this.caps.promote = config.projects.some((p) => p.github !== undefined);
+    return config;
   }
 
   /** The configured project of a repository: the one whose `repo` names it (owner/name or a git URL). */
@@ -364,46 +397,6 @@ function blankEnvironment(name: string, position: number): Environment {
   };
 }
 
-/** `owner/name`, checked: a project of this backend is a repository. */
-export function checkRepository(project: string): string {
-  const trimmed = project.trim().replace(/\.git$/, '');
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(trimmed)) {
-    throw new BackendError('invalid', `"${project}" is not a GitHub repository: write it as owner/name`, 400);
-  }
-  return trimmed;
-}
-
-function repoPath(repo: string): string {
-  const [owner = '', name = ''] = repo.split('/');
-  return `/repos/${seg(owner)}/${seg(name)}`;
-}
-
-/** Errors that belong to one repository (shown on it) rather than to the whole overview. */
-function perProjectError(error: BackendError): boolean {
-  if (error.status === 429 || /rate limit/.test(error.message)) return false;
-  return error.kind === 'unauthorized' || error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'invalid';
-}
-
-function parse<S extends z.ZodType>(schema: S, answer: GitHubAnswer, what: string): z.output<S> {
-  const parsed = schema.safeParse(answer.json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackendError('malformed', `GitHub sent malformed ${what}${issue ? ` (at ${issue.path.join('.')}: ${issue.message})` : ''}`);
-}
-
 function refuse<T>(reason: string): Promise<T> {
   return Promise.reject(new BackendError('invalid', reason, 400));
-}
-
-async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }
