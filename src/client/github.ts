@@ -376,6 +376,8 @@ export class GitHubBackend implements ReleaseBackend {
       environment_ids: [review.environmentId], state, comment: body.comment ?? '',
     });
     const created = parse(z.array(GitHubDeployment), answer, 'deployments');
+    // GitHub's answer does not name the reviewer (asking GET /user costs a request for a name the caller
+    // already knows): the vote is the caller's own.
     const vote = { actor: 'you', at: new Date(this.now()).toISOString(), comment: body.comment ?? null };
     const approval = review.deployment.approval;
     if (state === 'approved' && created[0]) return toDeployment(repo, created[0], undefined);
