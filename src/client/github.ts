@@ -270,7 +270,14 @@ export class GitHubBackend implements ReleaseBackend {
     let onGitHub: GitHubEnvironment[];
     let reviews: PendingReview[];
     try {
-      [onGitHub, reviews] = await Promise.all([this.environments(repo), this.pendingReviews(repo)]);
+      [onGitHub, reviews] = await Promise.all([
+        this.environments(repo),
+        // A token that may read deployments but not Actions (a fine-grained token) still sees the ladder.
+        this.pendingReviews(repo).catch((error: unknown) => {
+          if (error instanceof BackendError && perProjectError(error)) return [];
+          throw error;
+        }),
+      ]);
     } catch (error) {
       if (!(error instanceof BackendError) || !perProjectError(error)) throw error;
       // The repository is unreadable: its configured environments (if any) carry why, and so does the project.

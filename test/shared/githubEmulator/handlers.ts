@@ -110,6 +110,7 @@ const listStatuses: Handler = (c) => {
 const listRuns: Handler = (c) => {
   const repo = repoOf(c);
   if (!repo) return notFound();
+  if (c.who.actions === false) return { status: 403, body: o.basicError('Resource not accessible by personal access token', 403) };
   const status = c.query.get('status');
   const runs = repo.runs.filter((r) => status === null || r.status === status || r.conclusion === status);
   const { page, headers } = paginate(c, runs);
