@@ -9,14 +9,15 @@ import type {
 import { orderByNameLadder, strategyForEnvironmentName, tierForEnvironmentName } from '../core/environmentNameLadder';
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, repoFromRemoteUrl, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, ReleaseBackend } from './backend';
+import { findPendingReview, listPendingReviews, submitReview, type PendingReview } from './githubApprovals';
 import { promoteWithWorkflow, rollbackWithWorkflow, type DispatchHost } from './githubDispatch';
 import { BackendError } from './errors';
 import {
   GitHubTransport, MemoryConditionalCache, type ConditionalRequestCache, type GitHubAnswer, type GitHubRateLimit,
 } from './githubHttp';
 import {
-  GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList, GitHubPendingDeployment, GitHubWorkflowRunList,
-  checkRepository, nextLink, parse, parsePendingDeploymentId, perProjectError, pool, repoPath, toDeployment, toPendingDeployment,
+  GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList,
+  checkRepository, nextLink, parse, parsePendingDeploymentId, perProjectError, pool, repoPath, toDeployment,
   type GitHubEnvironment,
 } from './githubWire';
 import * as z from 'zod';
@@ -71,14 +72,6 @@ const PAGE = 100;
 /** Deployments read back at most per environment while looking for the current one. */
 const MAX_PAGES = 5;
 const CONCURRENCY = 4;
-
-/** A pending review as GitHub answered it: enough to act on it. */
-interface PendingReview {
-  deployment: Deployment;
-  runId: number;
-  environmentId: number;
-  canApprove: boolean;
-}
 
 export class GitHubBackend implements ReleaseBackend {
   readonly kind = 'github' as const;
@@ -146,7 +139,7 @@ export class GitHubBackend implements ReleaseBackend {
   async getDeployment(project: string, id: string): Promise<Deployment> {
     const repo = checkRepository(project);
     const pending = parsePendingDeploymentId(id);
-    if (pending) return (await this.pendingReview(repo, id)).deployment;
+    if (pending) return (await findPendingReview(this.transport, repo, id)).deployment;
     if (!/^\d+$/.test(id)) throw new BackendError('not_found', `GitHub has no deployment ${id} in ${repo}`, 404);
     const wire = parse(GitHubDeployment, await this.transport.request('GET', `${repoPath(repo)}/deployments/${id}`), 'deployment');
     return toDeployment(repo, wire, await this.newestStatus(repo, wire.id));
@@ -194,7 +187,7 @@ export class GitHubBackend implements ReleaseBackend {
       now: this.now,
       project: (repo) => this.buildProject(repo, config),
       withStatus: async (repo, wire) => toDeployment(repo, wire, await this.newestStatus(repo, wire.id)),
-      waitingDeployments: async (repo) => (await this.pendingReviews(repo)).map((p) => p.deployment),
+      waitingDeployments: async (repo) => (await listPendingReviews(this.transport, repo)).map((p) => p.deployment),
       deployments: (repo, environment, perPage) => this.listDeployments(repo, environment, 1, perPage),
     };
   }
@@ -205,7 +198,7 @@ export class GitHubBackend implements ReleaseBackend {
     const repositories = project === undefined ? await this.options.repositories() : [checkRepository(project)];
     const lists = await pool([...repositories], CONCURRENCY, async (repo) => {
       try {
-        return await this.pendingReviews(repo);
+        return await listPendingReviews(this.transport, repo);
       } catch (error) {
         // One repository the token cannot see must not hide the others' requests.
         if (project === undefined && error instanceof BackendError && perProjectError(error)) return [];
@@ -216,11 +209,11 @@ export class GitHubBackend implements ReleaseBackend {
   }
 
   approve(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
-    return this.review(project, deploymentId, 'approved', body);
+    return submitReview(this.transport, this.now, checkRepository(project), deploymentId, 'approved', body);
   }
 
   reject(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
-    return this.review(project, deploymentId, 'rejected', body);
+    return submitReview(this.transport, this.now, checkRepository(project), deploymentId, 'rejected', body);
   }
 
   // ── what GitHub cannot do ────────────────────────────────────────────────────────────────────
@@ -273,7 +266,7 @@ export class GitHubBackend implements ReleaseBackend {
       [onGitHub, reviews] = await Promise.all([
         this.environments(repo),
         // A token that may read deployments but not Actions (a fine-grained token) still sees the ladder.
-        this.pendingReviews(repo).catch((error: unknown) => {
+        listPendingReviews(this.transport, repo).catch((error: unknown) => {
           if (error instanceof BackendError && perProjectError(error)) return [];
           throw error;
         }),
@@ -348,54 +341,6 @@ export class GitHubBackend implements ReleaseBackend {
     return parse(z.array(GitHubDeploymentStatus), answer, 'deployment statuses')[0];
   }
 
-  /** Jobs waiting for review in this repository: one request, plus one per waiting run. */
-  private async pendingReviews(repo: string): Promise<PendingReview[]> {
-    const runs = parse(GitHubWorkflowRunList, await this.transport.request('GET', `${repoPath(repo)}/actions/runs?status=waiting&per_page=${PAGE}`), 'workflow runs').workflow_runs;
-    const perRun = await pool(runs, CONCURRENCY, async (run) => {
-      const answer = await this.transport.request('GET', `${repoPath(repo)}/actions/runs/${run.id}/pending_deployments`);
-      return parse(z.array(GitHubPendingDeployment), answer, 'pending deployments').flatMap((p): PendingReview[] => {
-        const environmentId = p.environment.id;
-        const name = p.environment.name;
-        if (environmentId === undefined || name === undefined) return [];
-        return [{ deployment: toPendingDeployment(repo, run, p, environmentId, name), runId: run.id, environmentId, canApprove: p.current_user_can_approve }];
-      });
-    });
-    return perRun.flat();
-  }
-
-  private async pendingReview(repo: string, id: string): Promise<PendingReview> {
-    const ids = parsePendingDeploymentId(id);
-    if (!ids) throw new BackendError('not_found', `No deployment ${id} awaits approval in ${repo}`, 404);
-    const runAnswer = await this.transport.request('GET', `${repoPath(repo)}/actions/runs/${ids.runId}/pending_deployments`);
-    const pending = parse(z.array(GitHubPendingDeployment), runAnswer, 'pending deployments').find((p) => p.environment.id === ids.environmentId);
-    const run = (await this.pendingReviews(repo)).find((r) => r.runId === ids.runId && r.environmentId === ids.environmentId);
-    if (!pending || !run) throw new BackendError('not_found', `No deployment ${id} awaits approval in ${repo}: it was approved, rejected or canceled`, 404);
-    return { ...run, canApprove: pending.current_user_can_approve };
-  }
-
-  private async review(project: string, id: string, state: 'approved' | 'rejected', body: ApprovalBody): Promise<Deployment> {
-    const repo = checkRepository(project);
-    const review = await this.pendingReview(repo, id);
-    if (!review.canApprove) {
-      throw new BackendError('forbidden', `GitHub says this token may not review deployments to ${review.deployment.environment_name} of ${repo}: only the environment's required reviewers can`, 403);
-    }
-    const answer = await this.transport.request('POST', `${repoPath(repo)}/actions/runs/${review.runId}/pending_deployments`, {
-      environment_ids: [review.environmentId], state, comment: body.comment ?? '',
-    });
-    const created = parse(z.array(GitHubDeployment), answer, 'deployments');
-    // GitHub's answer does not name the reviewer (asking GET /user costs a request for a name the caller
-    // already knows): the vote is the caller's own.
-    const vote = { actor: 'you', at: new Date(this.now()).toISOString(), comment: body.comment ?? null };
-    const approval = review.deployment.approval;
-    if (state === 'approved' && created[0]) return toDeployment(repo, created[0], undefined);
-    return {
-      ...review.deployment,
-      status: state === 'approved' ? 'pending' : 'canceled',
-      deploy_end_at: state === 'rejected' ? vote.at : null,
-      updated_at: vote.at,
-      approval: approval && (state === 'approved' ? { ...approval, approvals: [vote] } : { ...approval, rejection: vote }),
-    };
-  }
 }
 
 function blankEnvironment(name: string, position: number): Environment {
