@@ -9,18 +9,22 @@ import type {
 import { orderByNameLadder, strategyForEnvironmentName, tierForEnvironmentName } from '../core/environmentNameLadder';
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, repoFromRemoteUrl, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, ReleaseBackend } from './backend';
+import { findPendingReview, listPendingReviews, submitReview, type PendingReview } from './githubApprovals';
+import { promoteWithWorkflow, rollbackWithWorkflow, type DispatchHost } from './githubDispatch';
 import { BackendError } from './errors';
 import {
   GitHubTransport, MemoryConditionalCache, type ConditionalRequestCache, type GitHubAnswer, type GitHubRateLimit,
 } from './githubHttp';
 import {
-  GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList, GitHubPendingDeployment, GitHubWorkflowRunList,
-  nextLink, parsePendingDeploymentId, toDeployment, toPendingDeployment, type GitHubEnvironment,
+  GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList,
+  checkRepository, nextLink, parse, parsePendingDeploymentId, perProjectError, pool, repoPath, toDeployment,
+  type GitHubEnvironment,
 } from './githubWire';
 import * as z from 'zod';
 
 export type { ConditionalRequestCache, GitHubRateLimit } from './githubHttp';
 export { MemoryConditionalCache } from './githubHttp';
+export { checkRepository } from './githubWire';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 
@@ -69,14 +73,6 @@ const PAGE = 100;
 const MAX_PAGES = 5;
 const CONCURRENCY = 4;
 
-/** A pending review as GitHub answered it: enough to act on it. */
-interface PendingReview {
-  deployment: Deployment;
-  runId: number;
-  environmentId: number;
-  canApprove: boolean;
-}
-
 export class GitHubBackend implements ReleaseBackend {
   readonly kind = 'github' as const;
   readonly baseUrl: string;
@@ -102,7 +98,7 @@ export class GitHubBackend implements ReleaseBackend {
     this.createdAt = new Date(this.now()).toISOString();
   }
 
-  /** `promote` is true once a read configuration names a workflow for any repository (promotable() says for which). */
+  /** `promote` is true once a read configuration names a workflow for any repository (promoteUnavailable() says for which). */
   get capabilities(): GitHubCapabilities {
     return this.caps;
   }
@@ -143,7 +139,7 @@ export class GitHubBackend implements ReleaseBackend {
   async getDeployment(project: string, id: string): Promise<Deployment> {
     const repo = checkRepository(project);
     const pending = parsePendingDeploymentId(id);
-    if (pending) return (await this.pendingReview(repo, id)).deployment;
+    if (pending) return (await findPendingReview(this.transport, repo, id)).deployment;
     if (!/^\d+$/.test(id)) throw new BackendError('not_found', `GitHub has no deployment ${id} in ${repo}`, 404);
     const wire = parse(GitHubDeployment, await this.transport.request('GET', `${repoPath(repo)}/deployments/${id}`), 'deployment');
     return toDeployment(repo, wire, await this.newestStatus(repo, wire.id));
@@ -162,13 +158,47 @@ export class GitHubBackend implements ReleaseBackend {
     }));
   }
 
+  // ── promote and rollback: a configured workflow_dispatch workflow (githubDispatch) ─────────────────
+
+  /** Why promote and rollback are unavailable for this repository, or undefined when a workflow is configured. */
+  async promoteUnavailable(project: string): Promise<string | undefined> {
+    return this.configuredFor(checkRepository(project), await this.config())?.github ? undefined : GITHUB_UNSUPPORTED.promote;
+  }
+
+  async promote(project: string, environment: string, body: PromoteBody): Promise<Deployment> {
+    const repo = checkRepository(project);
+    const config = await this.config();
+    const workflow = this.configuredFor(repo, config)?.github;
+    if (!workflow) return refuse(GITHUB_UNSUPPORTED.promote);
+    return promoteWithWorkflow(this.dispatchHost(config), repo, workflow, environment, body);
+  }
+
+  async rollback(project: string, environment: string, body: RollbackBody): Promise<Deployment> {
+    const repo = checkRepository(project);
+    const config = await this.config();
+    const workflow = this.configuredFor(repo, config)?.github;
+    if (!workflow) return refuse(GITHUB_UNSUPPORTED.promote);
+    return rollbackWithWorkflow(this.dispatchHost(config), repo, workflow, environment, body);
+  }
+
+  private dispatchHost(config: ProjectConfig): DispatchHost {
+    return {
+      transport: this.transport,
+      now: this.now,
+      project: (repo) => this.buildProject(repo, config),
+      withStatus: async (repo, wire) => toDeployment(repo, wire, await this.newestStatus(repo, wire.id)),
+      waitingDeployments: async (repo) => (await listPendingReviews(this.transport, repo)).map((p) => p.deployment),
+      deployments: (repo, environment, perPage) => this.listDeployments(repo, environment, 1, perPage),
+    };
+  }
+
   // ── approvals ────────────────────────────────────────────────────────────────────────────────
 
   async listApprovals(project?: string): Promise<Deployment[]> {
     const repositories = project === undefined ? await this.options.repositories() : [checkRepository(project)];
     const lists = await pool([...repositories], CONCURRENCY, async (repo) => {
       try {
-        return await this.pendingReviews(repo);
+        return await listPendingReviews(this.transport, repo);
       } catch (error) {
         // One repository the token cannot see must not hide the others' requests.
         if (project === undefined && error instanceof BackendError && perProjectError(error)) return [];
@@ -179,11 +209,11 @@ export class GitHubBackend implements ReleaseBackend {
   }
 
   approve(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
-    return this.review(project, deploymentId, 'approved', body);
+    return submitReview(this.transport, this.now, checkRepository(project), deploymentId, 'approved', body);
   }
 
   reject(project: string, deploymentId: string, body: ApprovalBody): Promise<Deployment> {
-    return this.review(project, deploymentId, 'rejected', body);
+    return submitReview(this.transport, this.now, checkRepository(project), deploymentId, 'rejected', body);
   }
 
   // ── what GitHub cannot do ────────────────────────────────────────────────────────────────────
@@ -212,17 +242,13 @@ export class GitHubBackend implements ReleaseBackend {
   deploy(_project: string, _environment: string, _body: CreateDeploymentBody): Promise<Deployment> {
     return refuse(GITHUB_UNSUPPORTED.deploy);
   }
-  promote(_project: string, _environment: string, _body: PromoteBody): Promise<Deployment> {
-    return refuse(GITHUB_UNSUPPORTED.promote);
-  }
-  rollback(_project: string, _environment: string, _body: RollbackBody): Promise<Deployment> {
-    return refuse(GITHUB_UNSUPPORTED.promote);
-  }
 
   // ── internals ────────────────────────────────────────────────────────────────────────────────
 
   protected async config(): Promise<ProjectConfig> {
-    return (await this.options.projects()) ?? EMPTY_PROJECT_CONFIG;
+    const config = (await this.options.projects()) ?? EMPTY_PROJECT_CONFIG;
+    this.caps.promote = config.projects.some((p) => p.github !== undefined);
+    return config;
   }
 
   /** The configured project of a repository: the one whose `repo` names it (owner/name or a git URL). */
@@ -237,7 +263,14 @@ export class GitHubBackend implements ReleaseBackend {
     let onGitHub: GitHubEnvironment[];
     let reviews: PendingReview[];
     try {
-      [onGitHub, reviews] = await Promise.all([this.environments(repo), this.pendingReviews(repo)]);
+      [onGitHub, reviews] = await Promise.all([
+        this.environments(repo),
+        // A token that may read deployments but not Actions (a fine-grained token) still sees the ladder.
+        listPendingReviews(this.transport, repo).catch((error: unknown) => {
+          if (error instanceof BackendError && perProjectError(error)) return [];
+          throw error;
+        }),
+      ]);
     } catch (error) {
       if (!(error instanceof BackendError) || !perProjectError(error)) throw error;
       // The repository is unreadable: its configured environments (if any) carry why, and so does the project.
@@ -308,52 +341,6 @@ export class GitHubBackend implements ReleaseBackend {
     return parse(z.array(GitHubDeploymentStatus), answer, 'deployment statuses')[0];
   }
 
-  /** Jobs waiting for review in this repository: one request, plus one per waiting run. */
-  private async pendingReviews(repo: string): Promise<PendingReview[]> {
-    const runs = parse(GitHubWorkflowRunList, await this.transport.request('GET', `${repoPath(repo)}/actions/runs?status=waiting&per_page=${PAGE}`), 'workflow runs').workflow_runs;
-    const perRun = await pool(runs, CONCURRENCY, async (run) => {
-      const answer = await this.transport.request('GET', `${repoPath(repo)}/actions/runs/${run.id}/pending_deployments`);
-      return parse(z.array(GitHubPendingDeployment), answer, 'pending deployments').flatMap((p): PendingReview[] => {
-        const environmentId = p.environment.id;
-        const name = p.environment.name;
-        if (environmentId === undefined || name === undefined) return [];
-        return [{ deployment: toPendingDeployment(repo, run, p, environmentId, name), runId: run.id, environmentId, canApprove: p.current_user_can_approve }];
-      });
-    });
-    return perRun.flat();
-  }
-
-  private async pendingReview(repo: string, id: string): Promise<PendingReview> {
-    const ids = parsePendingDeploymentId(id);
-    if (!ids) throw new BackendError('not_found', `No deployment ${id} awaits approval in ${repo}`, 404);
-    const runAnswer = await this.transport.request('GET', `${repoPath(repo)}/actions/runs/${ids.runId}/pending_deployments`);
-    const pending = parse(z.array(GitHubPendingDeployment), runAnswer, 'pending deployments').find((p) => p.environment.id === ids.environmentId);
-    const run = (await this.pendingReviews(repo)).find((r) => r.runId === ids.runId && r.environmentId === ids.environmentId);
-    if (!pending || !run) throw new BackendError('not_found', `No deployment ${id} awaits approval in ${repo}: it was approved, rejected or canceled`, 404);
-    return { ...run, canApprove: pending.current_user_can_approve };
-  }
-
-  private async review(project: string, id: string, state: 'approved' | 'rejected', body: ApprovalBody): Promise<Deployment> {
-    const repo = checkRepository(project);
-    const review = await this.pendingReview(repo, id);
-    if (!review.canApprove) {
-      throw new BackendError('forbidden', `GitHub says this token may not review deployments to ${review.deployment.environment_name} of ${repo}: only the environment's required reviewers can`, 403);
-    }
-    const answer = await this.transport.request('POST', `${repoPath(repo)}/actions/runs/${review.runId}/pending_deployments`, {
-      environment_ids: [review.environmentId], state, comment: body.comment ?? '',
-    });
-    const created = parse(z.array(GitHubDeployment), answer, 'deployments');
-    const vote = { actor: 'you', at: new Date(this.now()).toISOString(), comment: body.comment ?? null };
-    const approval = review.deployment.approval;
-    if (state === 'approved' && created[0]) return toDeployment(repo, created[0], undefined);
-    return {
-      ...review.deployment,
-      status: state === 'approved' ? 'pending' : 'canceled',
-      deploy_end_at: state === 'rejected' ? vote.at : null,
-      updated_at: vote.at,
-      approval: approval && (state === 'approved' ? { ...approval, approvals: [vote] } : { ...approval, rejection: vote }),
-    };
-  }
 }
 
 function blankEnvironment(name: string, position: number): Environment {
@@ -364,46 +351,6 @@ function blankEnvironment(name: string, position: number): Environment {
   };
 }
 
-/** `owner/name`, checked: a project of this backend is a repository. */
-export function checkRepository(project: string): string {
-  const trimmed = project.trim().replace(/\.git$/, '');
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(trimmed)) {
-    throw new BackendError('invalid', `"${project}" is not a GitHub repository: write it as owner/name`, 400);
-  }
-  return trimmed;
-}
-
-function repoPath(repo: string): string {
-  const [owner = '', name = ''] = repo.split('/');
-  return `/repos/${seg(owner)}/${seg(name)}`;
-}
-
-/** Errors that belong to one repository (shown on it) rather than to the whole overview. */
-function perProjectError(error: BackendError): boolean {
-  if (error.status === 429 || /rate limit/.test(error.message)) return false;
-  return error.kind === 'unauthorized' || error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'invalid';
-}
-
-function parse<S extends z.ZodType>(schema: S, answer: GitHubAnswer, what: string): z.output<S> {
-  const parsed = schema.safeParse(answer.json);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new BackendError('malformed', `GitHub sent malformed ${what}${issue ? ` (at ${issue.path.join('.')}: ${issue.message})` : ''}`);
-}
-
 function refuse<T>(reason: string): Promise<T> {
   return Promise.reject(new BackendError('invalid', reason, 400));
-}
-
-async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
 }

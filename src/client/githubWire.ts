@@ -4,6 +4,8 @@
 // changes nothing here.
 import * as z from 'zod';
 import { parseCandidateVersion, type Approval, type Deployment, type DeploymentStatus } from '../api/schemas';
+import { BackendError } from './errors';
+import type { GitHubAnswer } from './githubHttp';
 
 const Login = z.object({ login: z.string() }).passthrough();
 
@@ -213,4 +215,48 @@ export function nextLink(link: string | undefined | null): string | undefined {
     if (match?.[1]) return match[1];
   }
   return undefined;
+}
+
+// ── shared by the GitHub backend's modules ─────────────────────────────────────────────────────
+
+const seg = encodeURIComponent;
+
+/** `owner/name`, checked: a project of this backend is a repository. */
+export function checkRepository(project: string): string {
+  const trimmed = project.trim().replace(/\.git$/, '');
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(trimmed)) {
+    throw new BackendError('invalid', `"${project}" is not a GitHub repository: write it as owner/name`, 400);
+  }
+  return trimmed;
+}
+
+export function repoPath(repo: string): string {
+  const [owner = '', name = ''] = repo.split('/');
+  return `/repos/${seg(owner)}/${seg(name)}`;
+}
+
+/** Errors that belong to one repository (shown on it) rather than to the whole overview. */
+export function perProjectError(error: BackendError): boolean {
+  if (error.status === 429 || /rate limit/.test(error.message)) return false;
+  return error.kind === 'unauthorized' || error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'invalid';
+}
+
+export function parse<S extends z.ZodType>(schema: S, answer: GitHubAnswer, what: string): z.output<S> {
+  const parsed = schema.safeParse(answer.json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new BackendError('malformed', `GitHub sent malformed ${what}${issue ? ` (at ${issue.path.join('.')}: ${issue.message})` : ''}`);
+}
+
+export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
 }

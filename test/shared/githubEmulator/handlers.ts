@@ -110,6 +110,7 @@ const listStatuses: Handler = (c) => {
 const listRuns: Handler = (c) => {
   const repo = repoOf(c);
   if (!repo) return notFound();
+  if (c.who.actions === false) return { status: 403, body: o.basicError('Resource not accessible by personal access token', 403) };
   const status = c.query.get('status');
   const runs = repo.runs.filter((r) => status === null || r.status === status || r.conclusion === status);
   const { page, headers } = paginate(c, runs);
@@ -125,6 +126,15 @@ function findRun(c: Context): { repo: RepositoryState; run: o.RunRecord } | unde
   const run = repo?.runs.find((r) => String(r.id) === c.params.run_id);
   return repo && run ? { repo, run } : undefined;
 }
+
+const getRun: Handler = (c) => {
+  const found = findRun(c);
+  if (!found) return notFound();
+  const { repo, run } = found;
+  if (c.who.actions === false) return { status: 403, body: o.basicError('Resource not accessible by personal access token', 403) };
+  const repository = o.minimalRepository(c.emulator.roots(), repo.fullName, repo.id, owner(c, repo));
+  return { status: 200, body: o.workflowRun(c.emulator.roots(), repo.fullName, run, userFor(c, run.actor), repository, c.emulator.git.commitMessage(repo.gitDir, run.headSha)) };
+};
 
 const listPending: Handler = (c) => {
   const found = findRun(c);
@@ -220,6 +230,7 @@ export const handlers: readonly Route<Handler>[] = [
   route('GET', '/repos/{owner}/{repo}/deployments/{deployment_id}', getDeployment),
   route('GET', '/repos/{owner}/{repo}/deployments/{deployment_id}/statuses', listStatuses),
   route('GET', '/repos/{owner}/{repo}/actions/runs', listRuns),
+  route('GET', '/repos/{owner}/{repo}/actions/runs/{run_id}', getRun),
   route('GET', '/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments', listPending),
   route('POST', '/repos/{owner}/{repo}/actions/runs/{run_id}/pending_deployments', reviewPending),
   route('POST', '/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', dispatch),

@@ -20,6 +20,8 @@ export interface EmulatorToken {
   canReview: boolean;
   /** Repositories the token can see; default all. */
   repositories?: string[];
+  /** Whether it may read Actions (workflow runs); default true. A fine-grained token may not. */
+  actions?: boolean;
 }
 
 export interface EmulatorOptions {

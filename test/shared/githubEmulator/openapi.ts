@@ -37,18 +37,37 @@ function validatorFor(method: string, template: string, status: number): Validat
   let validator: ValidateFunction | 'no-body';
   if (response) {
     const schema = response.content?.['application/json']?.schema;
-    validator = schema ? ajv.compile(schema) : 'no-body';
+    validator = schema ? ajv.compile(openApiNullable(schema) as object) : 'no-body';
   } else if (status >= 400) {
     // Errors an operation does not list (401, rate limits) still carry GitHub's basic error.
     // (The dereferenced description has no components: GET /repos/{owner}/{repo}'s 404 is the basic error.)
     const basic = spec().paths['/repos/{owner}/{repo}']?.get?.responses['404']?.content?.['application/json']?.schema;
     if (!basic) return { problem: 'GitHub\'s OpenAPI description has no basic-error schema' };
-    validator = ajv.compile(basic);
+    validator = ajv.compile(openApiNullable(basic) as object);
   } else {
     return { problem: `GitHub's OpenAPI description lists no ${status} answer for ${method} ${template}` };
   }
   compiled.set(key, validator);
   return validator;
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true` in JSON Schema terms. Ajv understands it next to a `type`, but GitHub's
+ * description also puts it on `allOf`/`anyOf` schemas without one, which Ajv refuses to compile: those
+ * become `anyOf: [schema, {type: null}]`. Returns a new tree; the description itself is left untouched.
+ */
+function openApiNullable(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(openApiNullable);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const entries = Object.entries(schema as Record<string, unknown>);
+  const copy: Record<string, unknown> = {};
+  // `properties` maps names to schemas, `example(s)` are data: only schemas are rewritten.
+  for (const [key, value] of entries) copy[key] = key === 'example' || key === 'examples' || key === 'enum' ? value : openApiNullable(value);
+  if (copy.nullable === true && copy.type === undefined) {
+    delete copy.nullable;
+    return { anyOf: [copy, { type: 'null' }] };
+  }
+  return copy;
 }
 
 /** Problems with one answer against GitHub's contract; empty when it conforms. */

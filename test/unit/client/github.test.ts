@@ -153,6 +153,14 @@ describe('GitHub backend: pagination, rate limits, errors', () => {
     assert.deepEqual(await backend.health(), { ok: true, version: 'github' });
   });
 
+  it('shows the ladder to a token that may not read Actions (no approvals, no error)', async () => {
+    f.emulator.tokens['no-actions'] = { login: 'fine', canReview: false, actions: false };
+    const [project] = await f.backend({ token: () => 'no-actions' }).listProjects();
+    assert.equal(project?.error, undefined);
+    assert.equal(project?.environments[0]?.current?.release_candidate_version, 'v1.0.5-rc1');
+    assert.ok(f.emulator.requests.some((r) => r.path.endsWith('/actions/runs') && r.status === 403));
+  });
+
   it('shows a bad token and an unknown repository on the project, not as a failed overview', async () => {
     const badToken = f.backend({ token: () => 'nope' });
     const [unauthorized] = await badToken.listProjects();
