@@ -58,6 +58,11 @@ export function readGitHubApiUrl(): string {
   return /^https?:\/\/[^/]/i.test(value) ? value : GITHUB_API_URL;
 }
 
+/** VS Code's own `github-enterprise.uri`: the server its GitHub Enterprise sign-in is for. */
+export function readGitHubEnterpriseUri(): string | undefined {
+  return vscode.workspace.getConfiguration('github-enterprise').get<string>('uri') || undefined;
+}
+
 /** `flightdeck.github.repositories`: `owner/name` entries, the malformed ones left out. */
 export function readGitHubRepositories(): string[] {
   const value = vscode.workspace.getConfiguration('flightdeck').get<unknown>('github.repositories', []);

@@ -5,6 +5,7 @@
 // settings, and the logger is told it so it is redacted from every line.
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
+import { readGitHubEnterpriseUri } from '../config';
 import type { Logger } from '../log';
 import { authProviderFor, environmentToken } from './tokenSource';
 
@@ -38,7 +39,7 @@ export class GitHubAuth implements vscode.Disposable {
     private readonly remember: (secret: string) => void,
   ) {
     this.subscription = vscode.authentication.onDidChangeSessions((event) => {
-      if (event.provider.id !== authProviderFor(this.apiUrl())) return;
+      if (event.provider.id !== this.provider()) return;
       this.cached = undefined;
       this.changeEmitter.fire();
     });
@@ -57,17 +58,25 @@ export class GitHubAuth implements vscode.Disposable {
 
   /** What the Sign In command does for the GitHub backend: asks VS Code, which may show its sign-in flow. */
   async signIn(): Promise<GitHubToken | undefined> {
-    const provider = authProviderFor(this.apiUrl());
+    const provider = this.provider();
+    if (!provider) {
+      throw new Error(`VS Code's GitHub Enterprise sign-in is not set up for ${this.apiUrl()} (the setting github-enterprise.uri names its server)`);
+    }
     const session = await vscode.authentication.getSession(provider, GITHUB_SCOPES, { createIfNone: true });
     this.remember(session.accessToken);
     this.cached = Promise.resolve({ token: session.accessToken, source: 'vscode', account: session.account.label });
     return this.cached;
   }
 
+  /** VS Code's provider whose session may go to the API URL, if any. */
+  private provider(): 'github' | 'github-enterprise' | undefined {
+    return authProviderFor(this.apiUrl(), readGitHubEnterpriseUri());
+  }
+
   private async find(): Promise<GitHubToken> {
-    const provider = authProviderFor(this.apiUrl());
+    const provider = this.provider();
     try {
-      const session = await withTimeout(vscode.authentication.getSession(provider, GITHUB_SCOPES, { silent: true }), SILENT_SESSION_TIMEOUT_MS);
+      const session = provider && await withTimeout(vscode.authentication.getSession(provider, GITHUB_SCOPES, { silent: true }), SILENT_SESSION_TIMEOUT_MS);
       if (session) {
         this.remember(session.accessToken);
         this.log.info(`GitHub: using the account ${session.account.label} that VS Code is signed in to`);
