@@ -11,7 +11,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Deployment } from '../../../src/api/schemas';
 import { escapeMarkdown } from '../../../src/core/markdown';
+import { PROJECT_CONFIG_FILE } from '../../../src/core/projectConfig';
 import type { FlightdeckApi } from '../../../src/extension/main';
+import type { CommandOutcome } from '../../../src/extension/outcome';
 import type { EnvironmentNode } from '../../../src/extension/tree/model';
 import { DEFAULT_TOKEN, startGitHubEmulator, type GitHubEmulator } from '../../shared/githubEmulator';
 import { waitFor } from './realServer';
@@ -57,7 +59,9 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
   let emulator: GitHubEmulator;
   let dir = '';
   let base = '';
-  const sha = { charge: '', refunds: '' };
+  const sha = { charge: '', refunds: '', rounding: '' };
+  let stagingDeploying = 0;
+  let configUri: vscode.Uri | undefined;
   const tokenBefore = process.env.GITHUB_TOKEN;
 
   const git = (args: string[]): string => execFileSync('git', args, {
@@ -107,7 +111,7 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
     emulator.addEnvironment(REPO, 'dev');
     emulator.createDeployment(REPO, 'production', 'v1.0.0', { states: ['in_progress', 'success'] });
     emulator.createDeployment(REPO, 'staging', 'v1.0.0', { states: ['success'] });
-    emulator.createDeployment(REPO, 'staging', 'v1.1.0', { states: ['in_progress'] });
+    stagingDeploying = emulator.createDeployment(REPO, 'staging', 'v1.1.0', { states: ['in_progress'] }).id;
     emulator.createDeployment(REPO, 'dev', 'v1.0.0', { states: ['success'] });
     emulator.createDeployment(REPO, 'dev', 'v1.1.0', { states: ['success'] });
 
@@ -121,14 +125,16 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
   });
 
   after(async () => {
+    api?.setConfirmer(undefined);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (configUri) await vscode.workspace.fs.delete(configUri).then(undefined, () => undefined);
     await settings().update('server.kind', undefined, vscode.ConfigurationTarget.Global);
     await settings().update('github.apiUrl', undefined, vscode.ConfigurationTarget.Global);
     await settings().update('github.repositories', undefined, vscode.ConfigurationTarget.Global);
     if (tokenBefore === undefined) delete process.env.GITHUB_TOKEN;
     else process.env.GITHUB_TOKEN = tokenBefore;
     if (dir && base) {
-      git(['tag', '-d', 'v1.0.0', 'v1.1.0']);
+      git(['tag', '-d', 'v1.0.0', 'v1.1.0', ...(sha.rounding ? ['v1.2.0'] : [])]);
       git(['reset', '--quiet', '--hard', base]);
       api?.commits.insights.forgetGit();
     }
@@ -202,6 +208,45 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
     });
     assert.equal(deploying.release_candidate_version, 'v1.1.0');
     assert.deepEqual(await session.backend.listApprovals(REPO), [], 'nothing waits for review any more');
+  });
+
+  it('promotes through the workflow_dispatch workflow .flightdeck.json names, from the command with its confirmation', async () => {
+    // staging finishes v1.1.0; dev runs a new v1.2.0: the promote brings it to staging.
+    emulator.addStatus(REPO, stagingDeploying, 'success');
+    sha.rounding = commit('src/refund.js', '// amounts are integer cents\n', 'Round refunds down');
+    git(['tag', 'v1.2.0', sha.rounding]);
+    emulator.createDeployment(REPO, 'dev', 'v1.2.0', { states: ['success'] });
+    const workflow = emulator.addWorkflow(REPO, 'deploy.yml');
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    configUri = vscode.Uri.joinPath(folder.uri, PROJECT_CONFIG_FILE);
+    const config = {
+      projects: [{
+        name: 'payments', repo: REPO,
+        environments: [{ name: 'dev', tier: 'development' }, { name: 'staging', tier: 'staging' }, { name: 'production', tier: 'production' }],
+        github: { workflow: 'deploy.yml', ref: 'main', inputs: { environment: '{environment}', sha: '{commit}' } },
+      }],
+    };
+    await vscode.workspace.fs.writeFile(configUri, new TextEncoder().encode(JSON.stringify(config, null, 2)));
+    // A read the watcher began mid-write may still be in flight: one that starts after it reads the file.
+    await api.projectConfig.reload();
+    assert.equal((await api.projectConfig.reload()).projects[0]?.github?.workflow, 'deploy.yml');
+    const staging = await refreshUntil('staging promotable from dev', async () => {
+      const item = (await environmentItems()).get('staging');
+      return item && /can-promote/.test(String(item.item.contextValue)) && item.node.environment.current?.release_candidate_version === 'v1.1.0' ? item : undefined;
+    });
+    assert.equal(staging.node.environment.active, null);
+
+    const asked: string[] = [];
+    api.setConfirmer({ confirm: async ({ action }) => { asked.push(action); return true; } });
+    const outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.promote', { project: REPO, environment: 'staging' });
+    assert.deepEqual(asked, ['Promote'], 'the same confirmation as everywhere');
+    const deployment = outcome.kind === 'done' ? outcome.value : undefined;
+    assert.ok(deployment, `the promote followed the deployment the workflow made: ${JSON.stringify(outcome)}`);
+    assert.equal(deployment.commit, sha.rounding);
+    assert.deepEqual(emulator.dispatches, [{ repository: REPO, workflow: workflow.path, ref: 'main', inputs: { environment: 'staging', sha: sha.rounding } }]);
+    await refreshUntil('staging deploying the promoted commit', async () =>
+      (await environmentItems()).get('staging')?.node.environment.active?.commit === sha.rounding || undefined);
   });
 
   // Last of the GitHub tests: the client then holds every request back until the limit resets.
