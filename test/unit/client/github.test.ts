@@ -180,6 +180,9 @@ describe('GitHub backend: pagination, rate limits, errors', () => {
     assert.equal(projects[0]?.error, undefined);
     assert.match(projects[1]?.error ?? '', /acme\/ghost: GitHub answered 404.*does not exist or the token cannot see it/);
     await assert.rejects(unknown.getProject('not a repo'), /not a GitHub repository: write it as owner\/name/);
+    const signInFailed = f.backend({ token: () => Promise.reject(new Error('the user dismissed the sign-in')) });
+    const [refused] = await signInFailed.listProjects();
+    assert.match(refused?.error ?? '', /No GitHub token: the user dismissed the sign-in/);
   });
 });
 
