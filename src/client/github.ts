@@ -17,7 +17,7 @@ import {
 } from './githubHttp';
 import {
   GitHubComparison, GitHubDeployment, GitHubDeploymentStatus, GitHubEnvironmentList,
-  checkRepository, nextLink, parse, parsePendingDeploymentId, perProjectError, pool, repoPath, toDeployment,
+  checkRepository, nextLink, parse, parsePendingDeploymentId, perProjectError, pool, releasesFromDeployments, repoPath, toDeployment,
   type GitHubEnvironment,
 } from './githubWire';
 import * as z from 'zod';
@@ -131,9 +131,14 @@ export class GitHubBackend implements ReleaseBackend {
     return Promise.all(list.map(async (d) => toDeployment(repo, d, await this.newestStatus(repo, d.id))));
   }
 
-  listReleases(_project: string, _page?: number, _perPage?: number): Promise<Release[]> {
-    // GitHub has no release candidates: the tree's candidates come from deployments.
-    return Promise.resolve([]);
+  /** GitHub has no releases of this kind: derived from the repository's newest 100 deployments (one request). */
+  async listReleases(project: string, page = 1, perPage = 10): Promise<Release[]> {
+    const repo = checkRepository(project);
+    const answer = await this.transport.request('GET', `${repoPath(repo)}/deployments?per_page=${PAGE}`);
+    const releases = releasesFromDeployments(repo, parse(z.array(GitHubDeployment), answer, 'deployments'));
+    const size = Math.min(PAGE, Math.max(1, Math.floor(perPage)));
+    const start = (Math.max(1, Math.floor(page)) - 1) * size;
+    return releases.slice(start, start + size);
   }
 
   async getDeployment(project: string, id: string): Promise<Deployment> {

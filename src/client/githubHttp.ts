@@ -84,7 +84,13 @@ export class GitHubTransport {
       Accept: 'application/vnd.github+json',
       'X-GitHub-Api-Version': '2022-11-28',
     };
-    const token = await this.options.token();
+    let token: string | undefined;
+    try {
+      token = await this.options.token();
+    } catch (error) {
+      // A sign-in that failed or was dismissed: say so, as a refused token would.
+      throw new BackendError('unauthorized', `No GitHub token: ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (token) headers.Authorization = `Bearer ${token}`;
     const cached = method === 'GET' ? await this.options.cache.get(url) : undefined;
     if (cached) headers['If-None-Match'] = cached.etag;

@@ -3,7 +3,7 @@
 // required; the rest of GitHub's (large) objects pass through unread, so a GitHub that adds fields
 // changes nothing here.
 import * as z from 'zod';
-import { parseCandidateVersion, type Approval, type Deployment, type DeploymentStatus } from '../api/schemas';
+import { parseCandidateVersion, type Approval, type Candidate, type Deployment, type DeploymentStatus, type Release } from '../api/schemas';
 import { BackendError } from './errors';
 import type { GitHubAnswer } from './githubHttp';
 
@@ -166,6 +166,31 @@ export function toDeployment(project: string, wire: GitHubDeployment, newest: Gi
     error: status === 'failure' || status === 'error' ? (newest?.description || `GitHub reports the deployment ${newest?.state ?? 'failed'}`) : null,
     approval: null,
   });
+}
+
+/**
+ * Releases as far as deployments show them (GitHub has no release candidates): each distinct candidate
+ * (ref, or short sha) first seen when first deployed, grouped by its release version, newest first.
+ */
+export function releasesFromDeployments(project: string, deployments: readonly GitHubDeployment[]): Release[] {
+  const candidates = new Map<string, Candidate>();
+  for (const d of deployments) {
+    const version = candidateOf(d.ref, d.sha);
+    const at = iso(d.created_at, new Date(0).toISOString());
+    const known = candidates.get(version);
+    if (!known || at < known.created_at) candidates.set(version, { release_candidate_version: version, commit: d.sha.toLowerCase(), created_at: at, build_status: 'ready', blocked: null });
+  }
+  const releases = new Map<string, Release>();
+  for (const c of candidates.values()) {
+    const version = parseCandidateVersion(c.release_candidate_version)?.release ?? c.release_candidate_version;
+    const release = releases.get(version) ?? { project, release_version: version, created_at: c.created_at, candidates: [] };
+    release.candidates.push(c);
+    if (c.created_at < release.created_at) release.created_at = c.created_at;
+    releases.set(version, release);
+  }
+  return [...releases.values()]
+    .map((r) => ({ ...r, candidates: r.candidates.sort((a, b) => b.created_at.localeCompare(a.created_at)) }))
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
 }
 
 /** The id of a deployment awaiting review: GitHub has none for it yet, so its run and environment name it. */

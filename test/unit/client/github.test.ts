@@ -88,6 +88,15 @@ describe('GitHub backend: the overview', () => {
     assert.equal(failed?.status, 'failure');
   });
 
+  it('derives releases from the deployments, grouped by release version', async () => {
+    const releases = await f.backend().listReleases(REPO, 1, 10);
+    // (The emulator's timestamps are to the second, as GitHub's: these were all made in one, so order is not asserted.)
+    assert.deepEqual(releases.map((r) => r.release_version).sort(), ['v1.0.1', 'v1.0.2', 'v1.0.3', 'v1.0.4', f.commits[0]?.slice(0, 7)].sort());
+    const rc = releases.find((r) => r.release_version === 'v1.0.2')?.candidates[0];
+    assert.equal(rc?.release_candidate_version, 'v1.0.2-rc1');
+    assert.equal(rc?.commit, f.commits[1]);
+  });
+
   it('answers an unchanged poll with 304s that cost no rate limit', async () => {
     const backend = f.backend();
     const first = await backend.listProjects();
@@ -171,6 +180,9 @@ describe('GitHub backend: pagination, rate limits, errors', () => {
     assert.equal(projects[0]?.error, undefined);
     assert.match(projects[1]?.error ?? '', /acme\/ghost: GitHub answered 404.*does not exist or the token cannot see it/);
     await assert.rejects(unknown.getProject('not a repo'), /not a GitHub repository: write it as owner\/name/);
+    const signInFailed = f.backend({ token: () => Promise.reject(new Error('the user dismissed the sign-in')) });
+    const [refused] = await signInFailed.listProjects();
+    assert.match(refused?.error ?? '', /No GitHub token: the user dismissed the sign-in/);
   });
 });
 
