@@ -15,8 +15,8 @@
 //
 // The VSIX checks (each one counted; any failure makes the command fail): `vsce package` printed no
 // warning; the VSIX holds exactly SHIPPED_VSIX (no node_modules, no maps, no sources); it is under
-// 15 MB; its README's images are absolute https URLs of files in docs/images/; the manifest has what the
-// Marketplace and Open VSX show; and from the unpacked VSIX, `node extension/dist/cli.js --version`
+// 15 MB and its dist/extension.js under 400 KB; its README's images are absolute https URLs of files in
+// docs/images/; the manifest has what the Marketplace and Open VSX show; and from the unpacked VSIX, `node extension/dist/cli.js --version`
 // prints package.json's version and `serve` answers /healthz with it.
 //
 // Why no node_modules: esbuild bundles every runtime dependency into the bundles, and PGlite's
@@ -35,6 +35,8 @@ import { inflateRawSync } from 'node:zlib';
 const REPO_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const VSCE = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 const MAX_VSIX_BYTES = 15 * 1024 * 1024;
+/** The extension's own bundle, parsed at every activation: every backend client included, it stays under this. */
+const MAX_EXTENSION_BUNDLE_BYTES = 400 * 1024;
 
 /** Every file of the VSIX, exactly (vsce renames LICENSE to LICENSE.txt and lower-cases readme/changelog). */
 export const SHIPPED_VSIX = [
@@ -279,6 +281,12 @@ async function vsixWithChecks({ outDir, baseImagesUrl, keep, isolate }) {
     await check('the VSIX is under 15 MB', () => {
       if (size > MAX_VSIX_BYTES) throw new Error(`${megabytes(size)}`);
       return megabytes(size);
+    });
+    await check('its dist/extension.js is under 400 KB (every backend client included)', () => {
+      const bundle = entries.get('extension/dist/extension.js');
+      if (!bundle) throw new Error('the VSIX has no extension/dist/extension.js');
+      if (bundle.length > MAX_EXTENSION_BUNDLE_BYTES) throw new Error(`${(bundle.length / 1024).toFixed(1)} KB`);
+      return `${(bundle.length / 1024).toFixed(1)} KB`;
     });
     await check('its manifest has what the Marketplace and Open VSX show (repository, banner, icon, categories…)', () => {
       const packed = JSON.parse(entries.get('extension/package.json').toString('utf8'));

@@ -89,13 +89,14 @@ export const StageCapabilities = z.object({
   approvals: z.boolean().optional(),
   /** Candidates may be blocked (endpoint 22); absent from an older host. */
   block: z.boolean().optional(),
-  /** The backend's own words for what it lacks (Aviator's), said beside the disabled button. */
+  /** The backend's own words for what it lacks (GitHub's, Aviator's), shown under the disabled buttons. */
   reasons: z.object({
-    pauseResumeAbort: z.string().max(500).optional(),
-    freeze: z.string().max(500).optional(),
-    approvals: z.string().max(500).optional(),
-    block: z.string().max(500).optional(),
-  }).optional(),
+    promote: z.string().max(500),
+    pauseResumeAbort: z.string().max(500),
+    freeze: z.string().max(500),
+    approvals: z.string().max(500),
+    block: z.string().max(500),
+  }).partial().optional(),
 });
 export type StageCapabilities = z.infer<typeof StageCapabilities>;
 

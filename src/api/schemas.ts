@@ -257,6 +257,8 @@ export const Project = z.object({
   description: z.string().nullable(),
   created_at: Timestamp,
   environments: z.array(Environment),
+  /** Set by a client-side backend that could not read this project (GitHub: unknown repository, bad token). */
+  error: z.string().optional(),
 });
 export type Project = z.infer<typeof Project>;
 

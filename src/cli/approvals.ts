@@ -12,7 +12,8 @@ export async function runApprovals(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: [...BACKEND_OPTIONS, 'project'], flags: ['json'] });
   if (args.positionals.length > 0) throw new UsageError('usage: flightdeck approvals [--project PROJECT] [--json]');
   const project = optionString(args, 'project');
-  const connected = backendFor(args, io.env);
+  // With --kind github the project is a repository: the one named is the one read.
+  const connected = backendFor(args, io.env, project === undefined ? [] : [project]);
   const waiting = await withHints(connected, async () => {
     if (project !== undefined) await requireProject(connected.backend, project);
     return connected.backend.listApprovals(project);
@@ -50,7 +51,7 @@ async function vote(verb: 'approve' | 'reject', argv: string[], io: CliIo): Prom
   const [projectName, id, extra] = args.positionals;
   if (!projectName || !id || extra !== undefined) throw new UsageError(`usage: flightdeck ${verb} PROJECT DEPLOYMENT_ID [--comment …] [--json]`);
   const comment = optionString(args, 'comment');
-  const connected = backendFor(args, io.env);
+  const connected = backendFor(args, io.env, [projectName]);
   const { backend } = connected;
   const deployment = await withHints(connected, async () => {
     const project = await requireProject(backend, projectName);
@@ -106,7 +107,7 @@ export async function runUnblock(argv: string[], io: CliIo): Promise<number> {
 async function changeBlock(
   args: ReturnType<typeof parseArgs>, io: CliIo, projectName: string, candidate: string, reason: string | undefined,
 ): Promise<number> {
-  const connected = backendFor(args, io.env);
+  const connected = backendFor(args, io.env, [projectName]);
   const { backend } = connected;
   const release = await withHints(connected, async () => {
     const project = await requireProject(backend, projectName);

@@ -16,11 +16,11 @@ Usage:
                    [--max-streams-per-token 20] [--max-streams 10000]
   flightdeck demo [--data-dir DIR] [--repo-dir DIR]      prepare a demo project (used by npm start)
   flightdeck token create --role viewer|deployer|admin --name NAME [--server URL | --data-dir DIR | --database-url URL]
-  flightdeck status [PROJECT] [--json] [--kind aviator [--projects FILE]]
-  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--yes] [--json] [--kind aviator [--projects FILE]]
-  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--yes] [--json] [--kind aviator [--projects FILE]]
+  flightdeck status [PROJECT] [--json] [--kind aviator|github [--projects FILE]]
+  flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--yes] [--json] [--kind aviator|github [--projects FILE]]
+  flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--yes] [--json] [--kind aviator|github [--projects FILE]]
   flightdeck watch PROJECT [ENV] [--since ID] [--json]
-  flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
+  flightdeck where COMMIT [--repo DIR] [--server URL] [--json] [--kind github [--project OWNER/NAME]]
   flightdeck approvals [--project PROJECT] [--json]              deployments awaiting approval, oldest first
   flightdeck approve PROJECT DEPLOYMENT_ID [--comment TEXT] [--json]
   flightdeck reject PROJECT DEPLOYMENT_ID [--comment TEXT] [--json]
@@ -29,9 +29,10 @@ Usage:
 
 Client commands talk to --server URL (default $FLIGHTDECK_SERVER, then a running embedded server,
 then http://127.0.0.1:7700) with the token in $FLIGHTDECK_TOKEN (or the demo's); COMMAND --help says more.
---kind aviator (or FLIGHTDECK_KIND=aviator) talks to Aviator Releases instead (default URL
+--kind aviator (or FLIGHTDECK_SERVER_KIND=aviator) talks to Aviator Releases instead (default URL
 https://api.aviator.co), whose projects are named in --projects FILE (default .flightdeck.json); watch
-needs Flightdeck's event stream.
+needs Flightdeck's event stream. --kind github reads GitHub Deployments (--server: the REST API root,
+default https://api.github.com) with $GITHUB_TOKEN or $GH_TOKEN; a project is a repository owner/name.
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -98,6 +99,10 @@ async function main(argv: string[]): Promise<number> {
         fetchProjects: async (url, token) => {
           const [{ FlightdeckHttpBackend }, { nodeHttpAdapter }] = await http;
           return new FlightdeckHttpBackend({ baseUrl: url, token }, { adapter: nodeHttpAdapter }).listProjects();
+        },
+        fetchGitHubProjects: async (apiUrl, repositories) => {
+          const { githubBackend } = await import('./github');
+          return githubBackend({ server: apiUrl, env: io.env, repositories }).listProjects();
         },
       });
     }

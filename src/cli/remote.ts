@@ -18,6 +18,7 @@ import { describeError } from '../core/errors';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
 import { confirmChange, confirmOnTerminal, needsConfirmation, type Confirm } from './confirm';
 import { chooseServer, connectionHint, type ServerChoice } from './connection';
+import { githubBackend } from './github';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -39,13 +40,19 @@ export interface Connected {
 }
 
 /**
- * `--kind aviator` (or FLIGHTDECK_KIND=aviator): Aviator Releases at `--server` (default FLIGHTDECK_SERVER,
+ * `--kind aviator` (or FLIGHTDECK_SERVER_KIND=aviator): Aviator Releases at `--server` (default FLIGHTDECK_SERVER,
  * then Aviator's SaaS URL), with the projects it cannot list read from `--projects FILE` (default
- * `.flightdeck.json` in the current directory). Otherwise a Flightdeck server (see connection.ts).
+ * `.flightdeck.json` in the current directory). `--kind github`: GitHub Deployments (./github.ts) for the
+ * repositories named (`repositories`, else the configured ones). Otherwise a Flightdeck server (see connection.ts).
  */
-export function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected {
-  const kind = optionString(args, 'kind') ?? (env.FLIGHTDECK_KIND || 'flightdeck');
+export function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv, repositories: readonly string[] = []): Connected {
+  // Not FLIGHTDECK_KIND: a deploy command receives that as its deployment's kind (API.md).
+  const kind = optionString(args, 'kind') ?? (env.FLIGHTDECK_SERVER_KIND || 'flightdeck');
   const explicitServer = optionString(args, 'server');
+  if (kind === 'github') {
+    const projectsFile = optionString(args, 'projects');
+    return { backend: githubBackend({ server: explicitServer, env, repositories, ...(projectsFile !== undefined ? { projectsFile } : {}) }), choice: undefined };
+  }
   if (kind === 'aviator') {
     const file = optionString(args, 'projects') ?? PROJECT_CONFIG_FILE;
     const backend = new AviatorBackend({
@@ -65,7 +72,7 @@ export function backendFor(args: ParsedArgs, env: NodeJS.ProcessEnv): Connected 
     });
     return { backend, choice: undefined };
   }
-  if (kind !== 'flightdeck') throw new UsageError(`--kind must be flightdeck or aviator, not ${kind}`);
+  if (kind !== 'flightdeck') throw new UsageError(`--kind must be flightdeck, aviator or github, not ${kind}`);
   const choice = chooseServer(explicitServer, env);
   return { backend: new FlightdeckHttpBackend({ baseUrl: choice.url, token: choice.token }), choice };
 }
@@ -103,16 +110,20 @@ function requireEnvironment(project: Project, name: string): Environment {
 
 export async function runStatus(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { values: [...BACKEND_OPTIONS], flags: ['json'] });
-  const connected = backendFor(args, io.env);
   const name = args.positionals[0];
+  const connected = backendFor(args, io.env, name === undefined ? [] : [name]);
   const projects = await withHints(connected, async () => name ? [await requireProject(connected.backend, name)] : connected.backend.listProjects());
+  // A backend that could not read a project (GitHub: unknown repository, refused token) says so on it.
+  const unreadable = projects.filter((project) => project.error !== undefined);
+  for (const project of unreadable) io.stderr(`flightdeck: ${project.error ?? ''}\n`);
+  const code = unreadable.length > 0 ? 1 : 0;
   if (args.options.has('json')) {
     io.stdout(JSON.stringify(name ? projects[0] : { projects }, null, 2) + '\n');
-    return 0;
+    return code;
   }
   if (projects.length === 0) io.stdout('No projects yet. Create one with PUT /api/releases/{project} or the extension.\n');
   for (const project of projects) io.stdout(formatProject(project, io.now?.() ?? Date.now(), connected.backend.capabilities));
-  return 0;
+  return code;
 }
 
 /**
@@ -168,7 +179,7 @@ export async function runPromote(argv: string[], io: CliIo): Promise<number> {
   if (!projectName || !environmentName) throw new UsageError('usage: flightdeck promote PROJECT ENV [--from ENV] [--expect RC] [--yes]');
   const from = optionString(args, 'from');
   const expect = optionString(args, 'expect');
-  const connected = backendFor(args, io.env);
+  const connected = backendFor(args, io.env, [projectName]);
   const { backend } = connected;
   const deployment = await withHints(connected, async () => {
     const project = await requireProject(backend, projectName);
@@ -202,7 +213,7 @@ export async function runRollback(argv: string[], io: CliIo): Promise<number> {
   if (!projectName || !environmentName) throw new UsageError('usage: flightdeck rollback PROJECT ENV [--to RC] [--force] [--expect RC] [--yes]');
   const to = optionString(args, 'to');
   const expect = optionString(args, 'expect');
-  const connected = backendFor(args, io.env);
+  const connected = backendFor(args, io.env, [projectName]);
   const { backend } = connected;
   const deployment = await withHints(connected, async () => {
     const project = await requireProject(backend, projectName);

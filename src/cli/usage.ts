@@ -3,7 +3,9 @@
 
 const SERVER_NOTE = `Without --server: $FLIGHTDECK_SERVER, else a running embedded server (the one VS Code or
 npm start runs, found through ~/.flightdeck/embedded-server.json or $FLIGHTDECK_EMBEDDED_DATA_DIR), else
-http://127.0.0.1:7700. The token: $FLIGHTDECK_TOKEN, else the demo's token kept beside that embedded server's data.`;
+http://127.0.0.1:7700. The token: $FLIGHTDECK_TOKEN, else the demo's token kept beside that embedded server's data.
+--kind (or $FLIGHTDECK_SERVER_KIND) github: --server is GitHub's REST API root (default https://api.github.com;
+Enterprise: https://HOST/api/v3), the token $GITHUB_TOKEN, else $GH_TOKEN, and a project a repository owner/name.`;
 
 export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   serve: `usage: flightdeck serve [--host 127.0.0.1] [--port 7700] [--data-dir DIR | --database-url URL] [--config FILE] [--log-level LEVEL]
@@ -22,7 +24,7 @@ project walks dogfood -> canary -> rollout -> production, with a CLI token besid
 
 Prints a new token once: through a running server (with an admin token in $FLIGHTDECK_TOKEN), or straight
 into a data dir or database that no running server holds.`,
-  status: `usage: flightdeck status [PROJECT] [--json] [--server URL] [--kind flightdeck|aviator [--projects FILE]]
+  status: `usage: flightdeck status [PROJECT] [--json] [--server URL] [--kind flightdeck|aviator|github [--projects FILE]]
 
 What every environment runs, in ladder order. --json prints { "projects": [Project…] }.
 ${SERVER_NOTE}`,
@@ -66,9 +68,10 @@ ${SERVER_NOTE}`,
 
 Lifts a candidate's block (see flightdeck block).
 ${SERVER_NOTE}`,
-  where: `usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json]
+  where: `usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json] [--kind github [--project OWNER/NAME]]
 
-Which environments run COMMIT (by git ancestry). COMMIT is any revision git resolves.
+Which environments run COMMIT (by git ancestry). COMMIT is any revision git resolves. With --kind github, the
+repository is --project, else the owner/name path of --repo's origin remote.
 ${SERVER_NOTE}`,
 };
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Project, WhereResult } from '../api/schemas';
 import { whereIsCommit, type EnvironmentPresence, type ProjectPresence } from '../core/containment';
 import { shortSha } from '../core/format';
+import { repoFromRemoteUrl } from '../core/projectConfig';
 import { GitNotFoundError, GitRepository, NotAGitRepositoryError, projectsForRemotes, repoMatchesRemote } from '../git';
 import { optionString, parseArgs, UsageError, type ParsedArgs } from './args';
 import { chooseServer } from './connection';
@@ -15,6 +16,8 @@ export interface WhereIo {
   stderr: (s: string) => void;
   env: NodeJS.ProcessEnv;
   fetchProjects: (serverUrl: string, token: string | undefined) => Promise<Project[]>;
+  /** `--kind github`: the repositories' overview from GitHub at `apiUrl` (undefined: the default API root). */
+  fetchGitHubProjects?: (apiUrl: string | undefined, repositories: string[]) => Promise<Project[]>;
   /** Where `--repo` defaults to; the process's working directory when absent. */
   cwd?: string;
 }
@@ -23,7 +26,7 @@ export interface WhereIo {
  * The `--json` output is the contract's WhereResult (src/api/schemas): `contains` may be `"unknown"` when
  * this clone cannot tell (shallow history, deployed commit not fetched), because a guessed `false` would be wrong.
  */
-const USAGE = 'usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json]';
+const USAGE = 'usage: flightdeck where COMMIT [--repo DIR] [--server URL] [--json] [--kind github [--project OWNER/NAME]]';
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
@@ -34,7 +37,7 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
   };
   let parsed: ParsedArgs;
   try {
-    parsed = parseArgs(argv, { values: ['repo', 'server'], flags: ['json', 'help'] });
+    parsed = parseArgs(argv, { values: ['repo', 'server', 'kind', 'project'], flags: ['json', 'help'] });
   } catch (error) {
     if (error instanceof UsageError) return fail(EXIT_USAGE, `${error.message}\n${USAGE}`);
     throw error;
@@ -62,6 +65,10 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
     return fail(EXIT_USAGE, `unknown revision "${revision}": git cannot resolve it to a commit in ${repository.repoDir}`);
   }
 
+  const kind = optionString(parsed, 'kind') ?? (io.env.FLIGHTDECK_SERVER_KIND || 'flightdeck');
+  if (kind !== 'flightdeck' && kind !== 'github') return fail(EXIT_USAGE, `--kind must be flightdeck or github for where, not ${kind}`);
+  if (kind === 'github') return whereOnGitHub(io, parsed, repository, commit, json);
+  if (optionString(parsed, 'project') !== undefined) return fail(EXIT_USAGE, '--project is for --kind github (a Flightdeck server is matched by the remotes)');
   const choice = chooseServer(optionString(parsed, 'server'), io.env);
   const server = choice.url;
   // The server and git answer at the same time (a script pays for every millisecond of a run).
@@ -82,6 +89,34 @@ export async function runWhere(argv: string[], io: WhereIo): Promise<number> {
   // Printed first; the process then waits for the graph it walked to be saved, so the next run skips the walk.
   try {
     return await printPresence(io, repository, commit, presence, { json, server, allProjects, projects, remotes });
+  } finally {
+    await repository.cacheWritten();
+  }
+}
+
+/** `--kind github`: the repository is --project, else the owner/name path of the origin remote (any host). */
+async function whereOnGitHub(io: WhereIo, parsed: ParsedArgs, repository: GitRepository, commit: string, json: boolean): Promise<number> {
+  const remoteUrls = await repository.remoteUrls();
+  const origin = remoteUrls.find((remote) => remote.name === 'origin') ?? remoteUrls[0];
+  const named = optionString(parsed, 'project') ?? (origin ? repoFromRemoteUrl(origin.url)?.replace(/\.git$/, '') : undefined);
+  if (named === undefined) {
+    io.stderr(`flightdeck where: name the GitHub repository with --project OWNER/NAME (${repository.repoDir} has no origin remote)\n`);
+    return EXIT_USAGE;
+  }
+  if (!io.fetchGitHubProjects) throw new Error('where --kind github needs fetchGitHubProjects');
+  const server = optionString(parsed, 'server');
+  let projects: Project[];
+  try {
+    projects = await io.fetchGitHubProjects(server, [named]);
+  } catch (error) {
+    io.stderr(`flightdeck where: cannot read ${named} from GitHub: ${describeError(error)}\n`);
+    return EXIT_FAILURE;
+  }
+  for (const project of projects) if (project.error) io.stderr(`flightdeck where: ${project.error}\n`);
+  const presence = await whereIsCommit(commit, projects, repository);
+  try {
+    const remotes = remoteUrls.map((remote) => remote.url);
+    return await printPresence(io, repository, commit, presence, { json, server: server ?? 'GitHub', allProjects: projects, projects, remotes });
   } finally {
     await repository.cacheWritten();
   }

@@ -17,6 +17,9 @@ export interface BackendCapabilities {
   readonly approvals: boolean;
   /** Release candidates may be blocked and unblocked (API.md endpoint 22). */
   readonly block: boolean;
+  /** Deployments may be created from the editor (Deploy Release Candidate…); absent: they may. GitHub's are
+   * made by workflows. */
+  readonly deploy?: boolean;
 }
 
 export interface ReleaseBackend {

@@ -31,9 +31,12 @@ export interface ActionCapabilities {
   readonly approvals?: boolean | undefined;
   /** Release candidates may be blocked (API.md endpoint 22); absent: they may not. */
   readonly block?: boolean | undefined;
-  /** The backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), said instead of the generic ones. */
+  /** Deployments may be created from the editor; absent: they may (GitHub's are made by workflows). */
+  readonly deploy?: boolean | undefined;
+  /** The backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED, GitHub's), said instead of the generic ones. */
   readonly reasons?: {
     readonly pauseResumeAbort?: string | undefined; readonly freeze?: string | undefined; readonly approvals?: string | undefined; readonly block?: string | undefined;
+    readonly deploy?: string | undefined; readonly promote?: string | undefined;
   } | undefined;
 }
 
@@ -126,8 +129,9 @@ export function actionPlan(input: PlanInput): ActionPlan {
   return {
     promote: promotePlan(input, expectedCurrent, activeReason ?? refusedBy('promote')),
     rollback: rollbackPlan(input, expectedCurrent, refusedBy('rollback')),
-    deploy: env.frozen ? no(`${env.name} is frozen: unfreeze it to deploy.`)
-      : activeReason ?? refusedBy('deploy') ?? { available: true, expectedCurrent },
+    deploy: capabilities.deploy === false ? no(capabilities.reasons?.deploy ?? 'This server does not take deployments from the editor.')
+      : env.frozen ? no(`${env.name} is frozen: unfreeze it to deploy.`)
+        : activeReason ?? refusedBy('deploy') ?? { available: true, expectedCurrent },
     ...freezePlans(env.frozen, capabilities, role),
     ...rolloutPlans(active, capabilities, refusedBy),
     ...approvalPlans(active, env, capabilities, input.caller),
@@ -171,7 +175,7 @@ export function planInProject(
 
 function promotePlan(input: PlanInput, expectedCurrent: string | null, blocked: Unavailable | undefined): PromotePlan {
   const { environment: env, source } = input;
-  if (!input.capabilities.promote) return no('This server does not support promote.');
+  if (!input.capabilities.promote) return no(input.capabilities.reasons?.promote ?? 'This server does not support promote.');
   if (!source) return no(`${env.name} is the first rung of ${input.project}: there is nothing below it to promote from.`);
   if (source.name === env.name) return no('An environment cannot be promoted from itself.');
   if (!source.current) return no(`Nothing is live in ${source.name} yet.`);
@@ -185,6 +189,8 @@ function promotePlan(input: PlanInput, expectedCurrent: string | null, blocked: 
 
 function rollbackPlan(input: PlanInput, expectedCurrent: string | null, blocked: Unavailable | undefined): RollbackPlan {
   const { environment: env, rollbackTarget } = input;
+  // A rollback is a promote of an earlier candidate: a backend that cannot promote cannot roll back either.
+  if (!input.capabilities.promote) return no(input.capabilities.reasons?.promote ?? 'This server does not support rollback.');
   if (rollbackTarget === null) return no(`Nothing earlier to roll back to in ${env.name}.`);
   if (rollbackTarget === undefined && !env.current) return no(`Nothing is deployed in ${env.name} to roll back from.`);
   if (blocked) return blocked;

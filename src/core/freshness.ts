@@ -52,6 +52,11 @@ export interface PollContext {
   failures: number;
   /** When the user last acted (promote, rollback …), for a burst of quick refreshes after it. */
   lastActionAt: number | undefined;
+  /** False for a backend whose every request counts against a per-user rate limit (GitHub): nothing polls
+   * while the window is unfocused, and regaining focus refreshes at once. Default true. */
+  pollsWhileUnfocused?: boolean;
+  /** Epoch ms before which the backend refuses requests (a rate limit's reset, `retry-after`). */
+  notBefore?: number;
 }
 
 export interface PollPolicy {
@@ -78,6 +83,7 @@ export const defaultPollPolicy: PollPolicy = {
  */
 export function nextPollDelay(ctx: PollContext, now: number, policy: PollPolicy = defaultPollPolicy, random: () => number = Math.random): number | undefined {
   if (ctx.streaming || ctx.visible === false) return undefined;
+  if (!ctx.focused && ctx.pollsWhileUnfocused === false) return undefined;
   let seconds: number;
   if (ctx.lastActionAt !== undefined && now - ctx.lastActionAt < policy.burstWindowSeconds * 1000) {
     seconds = policy.burstSeconds;
@@ -88,7 +94,15 @@ export function nextPollDelay(ctx: PollContext, now: number, policy: PollPolicy 
   if (ctx.failures > 0) seconds = Math.max(seconds, Math.min(policy.maxSeconds, 2 ** Math.min(ctx.failures, 10)));
   seconds = Math.min(seconds, policy.maxSeconds);
   const spread = 1 + policy.jitter * (random() * 2 - 1);
-  return Math.round(seconds * spread * 1000);
+  const delay = Math.round(seconds * spread * 1000);
+  // Asking before the reset only spends a request on a refusal: wait for it (past the usual cap), with a
+  // second's margin for clocks that disagree.
+  return ctx.notBefore !== undefined && ctx.notBefore + 1000 > now + delay ? ctx.notBefore + 1000 - now : delay;
+}
+
+/** GitHub's API counts every request against the user's hourly limit; the others are our own servers. */
+export function pollsWhileUnfocused(backendKind: string): boolean {
+  return backendKind !== 'github';
 }
 
 /** Timers, injected so the schedule runs on a fake clock in tests (Node's setTimeout in the extension). */

@@ -1,7 +1,8 @@
-// The project configuration for backends that cannot list projects (Aviator Releases): a
-// `.flightdeck.json` at the repository root, and/or the setting `flightdeck.aviator.projects`, naming each
-// project, its repository, and its environments in ladder order with their tiers. Pure: text or values
-// in, typed configuration or readable problems out; reading files and settings is the caller's job.
+// The project configuration for backends that cannot list projects (Aviator Releases) or their order
+// (GitHub): a `.flightdeck.json` at the repository root, and/or a setting, naming each project, its
+// repository, its environments in ladder order with their tiers, and for GitHub how to promote. Pure:
+// text or values in, typed configuration or readable problems out; reading files and settings is the
+// caller's job.
 import * as z from 'zod';
 import { ENVIRONMENT_NAME_PATTERN, PROJECT_NAME_PATTERN, Strategy, Tier } from '../api/schemas';
 import { describeError } from './errors';
@@ -19,6 +20,40 @@ export const ConfiguredEnvironment = z.object({
 }).strict();
 export type ConfiguredEnvironment = z.output<typeof ConfiguredEnvironment>;
 
+/** What a `{placeholder}` in a GitHub workflow's ref or inputs may name, filled per promote or rollback. */
+export const WORKFLOW_PLACEHOLDERS = ['environment', 'from_environment', 'commit', 'candidate', 'action'] as const;
+export type WorkflowPlaceholder = (typeof WORKFLOW_PLACEHOLDERS)[number];
+
+function placeholderProblem(text: string): string | undefined {
+  const unknown = [...text.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '').filter((name) => !(WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name));
+  return unknown.length ? `names unknown placeholder ${unknown.map((u) => `{${u}}`).join(', ')} (allowed: ${WORKFLOW_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')})` : undefined;
+}
+
+const templated = (what: string) => z.string({ error: `${what} must be text` }).max(500).superRefine((text, ctx) => {
+  const problem = placeholderProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * How a GitHub repository promotes and rolls back: a `workflow_dispatch` workflow (file name or id), the
+ * ref to run it on, and its inputs. `{environment}`, `{from_environment}`, `{commit}`, `{candidate}` and
+ * `{action}` (promote or rollback) are filled in for each dispatch.
+ */
+export const ConfiguredGitHubWorkflow = z.object({
+  workflow: z.string({ error: 'needs a "workflow": the workflow file name (deploy.yml) or id' }).trim()
+    .regex(/^(?:[\w.-]+\.ya?ml|\d+)$/, 'must be a workflow file name (deploy.yml) or a numeric workflow id'),
+  ref: templated('"ref"').min(1, '"ref" must name a branch or tag').default('main'),
+  inputs: z.record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'input names are letters, digits, _ and -'), templated('each input'), { error: '"inputs" must be an object of text values' })
+    .default({})
+    .refine((inputs) => Object.keys(inputs).length <= 25, 'GitHub accepts at most 25 inputs'),
+}).strict();
+export type ConfiguredGitHubWorkflow = z.output<typeof ConfiguredGitHubWorkflow>;
+
+/** `{name}` placeholders replaced by their values (pure; an absent value becomes the empty string). */
+export function fillWorkflowTemplate(text: string, values: Partial<Record<WorkflowPlaceholder, string>>): string {
+  return text.replace(/\{([a-z_]+)\}/g, (whole, name: string) => ((WORKFLOW_PLACEHOLDERS as readonly string[]).includes(name) ? values[name as WorkflowPlaceholder] ?? '' : whole));
+}
+
 export const ConfiguredProject = z.object({
   name: z.string({ error: 'needs a "name" (text)' })
     .regex(PROJECT_NAME_PATTERN, 'is not a valid project name: letters, digits, spaces, _ and -, starting with a letter or digit, at most 100 characters'),
@@ -28,6 +63,8 @@ export const ConfiguredProject = z.object({
   environments: z.array(ConfiguredEnvironment, { error: 'needs "environments": a list in ladder order' })
     .min(1, 'needs at least one environment')
     .max(50, 'has more than 50 environments'),
+  /** GitHub backend only: the workflow that promotes and rolls back. */
+  github: ConfiguredGitHubWorkflow.optional(),
 }).strict().superRefine((project, ctx) => {
   const seen = new Set<string>();
   project.environments.forEach((env, index) => {
@@ -169,8 +206,9 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
 
 function allowedKeys(path: readonly PropertyKey[]): string {
   const inEnvironment = path.includes('environments');
+  const inGitHub = path.includes('github');
   const inProject = !inEnvironment && path.length > 0;
-  const shape = inEnvironment ? ConfiguredEnvironment.shape : inProject ? ConfiguredProject.shape : ProjectConfigFile.shape;
+  const shape = inGitHub ? ConfiguredGitHubWorkflow.shape : inEnvironment ? ConfiguredEnvironment.shape : inProject ? ConfiguredProject.shape : ProjectConfigFile.shape;
   return Object.keys(shape).join(', ');
 }
 

@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { Caller } from '../api/schemas';
 import { BackendError, describeError } from '../client/errors';
 import { FlightdeckHttpBackend } from '../client/http';
-import { readConfig, setServerUrl } from './config';
+import { clearGitHubKind, readConfig, setServerUrl } from './config';
+import type { GitHubAuth } from './github';
 import type { Logger } from './log';
 import type { RefreshController } from './refresh';
 import { originOf, type SessionManager } from './session';
@@ -12,6 +13,7 @@ export interface CommandContext {
   log: Logger;
   sessions: SessionManager;
   refresh: RefreshController;
+  githubAuth: GitHubAuth;
 }
 
 export function registerConnectionCommands(ctx: CommandContext): vscode.Disposable[] {
@@ -30,9 +32,11 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
         validateInput: validateServerUrl,
       });
       if (!target) return;
+      await clearGitHubKind();
       await setServerUrl(target.trim());
     }),
     vscode.commands.registerCommand('flightdeck.useEmbedded', async () => {
+      await clearGitHubKind();
       await setServerUrl('');
       if (process.env.FLIGHTDECK_SERVER) {
         void vscode.window.showWarningMessage('FLIGHTDECK_SERVER is set in this window\'s environment, so Flightdeck keeps using it. Unset it to use the embedded server.');
@@ -41,6 +45,7 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
     // Never takes the token as an argument: a `command:` link in trusted markdown, or another extension,
     // could otherwise store a token of its choosing. The user types it, always.
     vscode.commands.registerCommand('flightdeck.signIn', async () => {
+      if (readConfig().serverKind === 'github') return signInToGitHub(ctx);
       const url = readConfig().serverUrl;
       if (!url) {
         void vscode.window.showInformationMessage('The embedded server needs no sign-in. Connect to a server first.', 'Connect to Server…').then((choice) => {
@@ -59,12 +64,29 @@ export function registerConnectionCommands(ctx: CommandContext): vscode.Disposab
       return signInWithToken(ctx.sessions, url, value.trim());
     }),
     vscode.commands.registerCommand('flightdeck.signOut', async () => {
+      if (readConfig().serverKind === 'github') {
+        // The session is VS Code's (or the environment's): signing out of it is the Accounts menu's job.
+        void vscode.window.showInformationMessage('Flightdeck uses the GitHub account VS Code is signed in to (or GITHUB_TOKEN): sign out of it from the Accounts menu.');
+        return;
+      }
       const url = readConfig().serverUrl;
       if (!url) return;
       await ctx.sessions.signOut(url);
       void vscode.window.showInformationMessage(`Signed out of ${originOf(url)}.`);
     }),
   ];
+}
+
+/** Only when the user asks: VS Code's GitHub sign-in, which may open the browser. */
+async function signInToGitHub(ctx: CommandContext): Promise<void> {
+  try {
+    const found = await ctx.githubAuth.signIn();
+    ctx.sessions.reset('signed in to GitHub');
+    if (found?.account) void vscode.window.showInformationMessage(`Flightdeck reads GitHub Deployments as ${found.account}.`);
+  } catch (error) {
+    ctx.log.warn(`GitHub sign-in: ${describeError(error)}`);
+    void vscode.window.showWarningMessage(`Not signed in to GitHub: ${describeError(error)}. Flightdeck also uses GITHUB_TOKEN or GH_TOKEN from VS Code's environment.`);
+  }
 }
 
 /**

@@ -1,13 +1,14 @@
 // Typed access to every Flightdeck setting: the only file that reads them, so no other file spells a key.
 import * as vscode from 'vscode';
 import { AVIATOR_SAAS_URL } from '../client/aviator';
+import { GITHUB_API_URL } from '../client/github';
 import type { EnvTokenScope } from '../core/origin';
 
-export type ServerKind = 'flightdeck' | 'aviator';
+export type ServerKind = 'flightdeck' | 'aviator' | 'github';
 
 export interface FlightdeckConfig {
   /** Explicit server URL from the setting, else FLIGHTDECK_SERVER, else Aviator's SaaS URL when the kind is
-   * `aviator`, else undefined (embedded). */
+   * `aviator`, else undefined (embedded). For `github` it is the API URL (`flightdeck.github.apiUrl`). */
   serverUrl: string | undefined;
   serverKind: ServerKind;
   pollSeconds: number;
@@ -25,10 +26,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): FlightdeckConf
   const fromEnv = (env.FLIGHTDECK_SERVER ?? '').trim();
   const kind = config.get<string>('server.kind', 'flightdeck');
   const poll = config.get<number>('refresh.pollSeconds', 30);
-  const serverKind: ServerKind = kind === 'aviator' ? 'aviator' : 'flightdeck';
+  const serverKind: ServerKind = kind === 'aviator' || kind === 'github' ? kind : 'flightdeck';
   const fromUserSettings = config.inspect<string>('server.url')?.globalValue;
   return {
-    serverUrl: fromSetting || fromEnv || (serverKind === 'aviator' ? AVIATOR_SAAS_URL : undefined),
+    serverUrl: serverKind === 'github'
+      ? readGitHubApiUrl()
+      : fromSetting || fromEnv || (serverKind === 'aviator' ? AVIATOR_SAAS_URL : undefined),
     serverKind,
     pollSeconds: Number.isFinite(poll) ? Math.min(3600, Math.max(5, poll)) : 30,
     envTokenScope: {
@@ -46,7 +49,39 @@ export function readLogLevel(): LogLevel {
 }
 
 export function affectsConnection(event: vscode.ConfigurationChangeEvent): boolean {
-  return event.affectsConfiguration('flightdeck.server');
+  return event.affectsConfiguration('flightdeck.server') || event.affectsConfiguration('flightdeck.github');
+}
+
+/** `flightdeck.github.apiUrl` without a trailing slash; GitHub's public API when empty or not a URL. */
+export function readGitHubApiUrl(): string {
+  const value = vscode.workspace.getConfiguration('flightdeck').get<string>('github.apiUrl', GITHUB_API_URL).trim().replace(/\/+$/, '');
+  return /^https?:\/\/[^/]/i.test(value) ? value : GITHUB_API_URL;
+}
+
+/** VS Code's own `github-enterprise.uri`: the server its GitHub Enterprise sign-in is for. */
+export function readGitHubEnterpriseUri(): string | undefined {
+  return vscode.workspace.getConfiguration('github-enterprise').get<string>('uri') || undefined;
+}
+
+/** `flightdeck.github.repositories`: `owner/name` entries, the malformed ones left out. */
+export function readGitHubRepositories(): string[] {
+  const value = vscode.workspace.getConfiguration('flightdeck').get<unknown>('github.repositories', []);
+  if (!Array.isArray(value)) return [];
+  return value.filter((r): r is string => typeof r === 'string').map((r) => r.trim()).filter((r) => /^[\w.-]+\/[\w.-]+$/.test(r));
+}
+
+/** Connect to Server… and Use Embedded Server choose a Flightdeck server: not GitHub any more, wherever it was set. */
+export async function clearGitHubKind(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('flightdeck');
+  const kind = config.inspect<string>('server.kind');
+  if (kind?.workspaceFolderValue === 'github') await config.update('server.kind', undefined, vscode.ConfigurationTarget.WorkspaceFolder);
+  if (kind?.workspaceValue === 'github') await config.update('server.kind', undefined, vscode.ConfigurationTarget.Workspace);
+  if (kind?.globalValue === 'github') await config.update('server.kind', undefined, vscode.ConfigurationTarget.Global);
+}
+
+/** Sets `flightdeck.server.kind`, in the user's settings or this workspace's. */
+export async function setServerKind(kind: ServerKind, target: vscode.ConfigurationTarget): Promise<void> {
+  await vscode.workspace.getConfiguration('flightdeck').update('server.kind', kind, target);
 }
 
 export async function setServerUrl(url: string): Promise<void> {

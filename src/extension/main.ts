@@ -8,9 +8,10 @@ import { ApprovalsView } from './approvals/view';
 import { CallerIdentity } from './caller';
 import { ProjectConfigSource, registerAviator } from './aviator';
 import { registerConnectionCommands, registerCopyCommands } from './commands';
-import { affectsConnection, readConfig, readLogLevel } from './config';
+import { affectsConnection, readConfig, readGitHubApiUrl, readLogLevel } from './config';
 import { ConfirmerSlot, type Confirmer } from './confirm';
 import { EmbeddedServer } from './embeddedServer';
+import { GitHubAuth, isGitHubActive, registerUseGitHub } from './github';
 import { createLogger } from './log';
 import { aboutLine, registerAbout } from './about';
 import { registerCreateProject } from './createProject';
@@ -44,8 +45,10 @@ export interface FlightdeckApi {
   approvals: ApprovalsView;
   approvalNotifier: ApprovalNotifier;
   commits: CommitInsightsApi;
-  /** `.flightdeck.json` and `flightdeck.aviator.projects`, as the Aviator backend reads them. */
+  /** `.flightdeck.json` and `flightdeck.aviator.projects`, as the Aviator and GitHub backends read them. */
   projectConfig: ProjectConfigSource;
+  /** The GitHub backend's token source (VS Code's GitHub sign-in, else GITHUB_TOKEN / GH_TOKEN). */
+  githubAuth: GitHubAuth;
   activatedAt: number;
   firstRequestAt: number | undefined;
   /** The VS Code tier cannot click a modal: it answers the confirmations here (undefined: the modal again). */
@@ -60,15 +63,18 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   log.info(aboutLine());
   const embedded = new EmbeddedServer(context, log);
   const projectConfig = new ProjectConfigSource(log);
-  const sessions = new SessionManager(context.secrets, context.globalState, embedded, log, projectConfig);
-  const model = new ReleaseTreeModel(sessions);
   const workspace = new WorkspaceRepositories(log, context.globalStorageUri);
+  const githubAuth = new GitHubAuth(readGitHubApiUrl, log, (secret) => {
+    if (!knownSecrets.includes(secret)) knownSecrets.push(secret);
+  });
+  const sessions = new SessionManager(context.secrets, context.globalState, embedded, log, projectConfig, { auth: githubAuth, workspace });
+  const model = new ReleaseTreeModel(sessions);
   const identity = new CallerIdentity(sessions);
   const provider = new ReleaseTreeProvider(model, workspace.commitCounter(), Date.now, () => identity.peek());
   const view = vscode.window.createTreeView('flightdeck.releases', { treeDataProvider: provider, showCollapseAll: true });
   const refresh = new RefreshController(model, sessions, view as vscode.TreeView<unknown>, () => readConfig().pollSeconds, log);
   const ages = new AgeTicker(view as vscode.TreeView<unknown>, provider);
-  context.subscriptions.push(channel, embedded, projectConfig, sessions, model, provider, view, refresh, ages);
+  context.subscriptions.push(channel, embedded, projectConfig, githubAuth, sessions, model, provider, view, refresh, ages);
   const statusBar = new ReleaseStatusBar(model, workspace);
   const notifier = new LoudNotifier(sessions, model, workspace, log);
   context.subscriptions.push(notifier);
@@ -79,7 +85,11 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   context.subscriptions.push(
     workspace,
     statusBar,
-    ...registerConnectionCommands({ log, sessions, refresh }),
+    ...registerConnectionCommands({ log, sessions, refresh, githubAuth }),
+    registerUseGitHub({ auth: githubAuth, log }),
+    githubAuth.onDidChange(() => {
+      if (isGitHubActive()) sessions.reset('the GitHub sign-in changed');
+    }),
     ...registerCopyCommands(),
     ...registerActionCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter(), notifier }),
     ...registerApprovalCommands({ sessions, model, refresh, log, confirmer, commits: workspace.commitCounter(), notifier, identity, approvals }),
@@ -88,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
     ...registerAviator({
       source: projectConfig, workspace, log,
       isActive: () => readConfig().serverKind === 'aviator',
+      // GitHub reads the same file for its ladders and workflows.
       onDidChange: () => void refresh.now(),
     }),
   );
@@ -102,11 +113,14 @@ export function activate(context: vscode.ExtensionContext): FlightdeckApi {
   );
   // Tokens are redacted from the log; the embedded one is known only once SecretStorage answers.
   void embedded.adminToken().then((t) => knownSecrets.push(t), () => undefined);
-  if (process.env.FLIGHTDECK_TOKEN) knownSecrets.push(process.env.FLIGHTDECK_TOKEN);
+  for (const name of ['FLIGHTDECK_TOKEN', 'GITHUB_TOKEN', 'GH_TOKEN']) {
+    const value = process.env[name];
+    if (value) knownSecrets.push(value);
+  }
 
   void vscode.commands.executeCommand('setContext', 'flightdeck.state', 'connecting');
   const api: FlightdeckApi = {
-    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, approvals, approvalNotifier, commits, projectConfig, activatedAt, firstRequestAt: undefined,
+    model, provider, sessions, embedded, refresh, workspace, statusBar, notifier, ages, promotePick: lastPromotePick, stage: stage.manager, approvals, approvalNotifier, commits, projectConfig, githubAuth, activatedAt, firstRequestAt: undefined,
     setConfirmer: (replacement) => confirmer.use(replacement),
   };
   api.firstRequestAt = performance.now();

@@ -3,6 +3,8 @@
 // an action) takes its place; the view's message line says how fresh the data is.
 import * as vscode from 'vscode';
 import { defaultPollPolicy, describeFreshness, PollSchedule } from '../core/freshness';
+import { describeRateLimit } from '../core/rateLimit';
+import { backendPollFacts, backendRateLimit } from './pollFacts';
 import type { Logger } from './log';
 import type { ReleaseTreeModel } from './tree/model';
 import type { SessionManager } from './session';
@@ -20,6 +22,8 @@ export class RefreshController implements vscode.Disposable {
   /** A 401 prompts to sign in once per session, not at every poll. */
   private promptedSignIn = false;
   private readonly disposables: vscode.Disposable[] = [];
+  /** What the view's message line says now (the VS Code tier reads it). */
+  messageLine = '';
 
   constructor(
     private readonly model: ReleaseTreeModel,
@@ -31,7 +35,12 @@ export class RefreshController implements vscode.Disposable {
     this.polls = new PollSchedule({
       poll: () => void this.now(),
       // Visible or not, the model also feeds the status bar and the hovers: it keeps polling without a stream.
-      context: () => ({ focused: vscode.window.state.focused, streaming: sessions.streamState === 'live', failures: model.failures }),
+      context: () => ({
+        focused: vscode.window.state.focused,
+        streaming: sessions.streamState === 'live',
+        failures: model.failures,
+        ...backendPollFacts(sessions.peek()?.backend, Date.now()),
+      }),
       clock: wallClock,
       timers: nodeTimers,
       policy: () => ({ ...defaultPollPolicy, baseSeconds: basePollSeconds() }),
@@ -96,13 +105,21 @@ export class RefreshController implements vscode.Disposable {
     }, EVENT_COALESCE_MS);
   }
 
-  private updateMessage(): void {
+  /** Writes the view's message line (also every 5 s, so that its ages and the retry time stay true). */
+  updateMessage(): void {
     const freshness = this.model.freshness;
     const live = freshness.kind === 'fresh' && this.sessions.streamState === 'live';
-    const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, Date.now());
+    const now = Date.now();
+    const text = describeFreshness(freshness.kind === 'fresh' ? { ...freshness, live } : freshness, now);
+    // A rate limit that is low or spent is news (GitHub): said beside the freshness, the data kept.
+    const session = this.sessions.peek();
+    const limit = describeRateLimit(backendRateLimit(session?.backend), now)
+      // Without a token GitHub shows public repositories only, at 60 requests an hour: say how to do better.
+      ?? (session?.backend.kind === 'github' && session.tokenSource === 'none' ? 'not signed in to GitHub (Flightdeck: Sign In)' : undefined);
     // The message line is for data that is showing: an empty tree has its welcome view, and an
     // unreachable server its own rows with the reason (tree/provider.ts). A message would hide both.
-    this.view.message = this.model.allProjects.length > 0 ? text : '';
+    this.messageLine = this.model.allProjects.length > 0 ? (limit ? `${text} · ${limit}` : text) : (limit ?? '');
+    this.view.message = this.messageLine;
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import { FlightdeckHttpBackend } from '../client/http';
 import { envTokenAppliesTo, envTokenOrigins, originOf, type EnvTokenScope } from '../core/origin';
 import { createAviatorBackend, type ProjectConfigSource } from './aviator';
 import { readConfig } from './config';
+import { createGitHubBackend, type GitHubBackendDeps } from './github';
 import type { EmbeddedServer } from './embeddedServer';
 import type { Logger } from './log';
 
@@ -20,8 +21,8 @@ export interface ActiveSession {
   embedded: boolean;
   /** Kept for the event stream, which does not go through axios. */
   token: string | undefined;
-  /** Where the token came from, for the sign-in prompts. */
-  tokenSource: 'secret' | 'env' | 'embedded' | 'none';
+  /** Where the token came from, for the sign-in prompts (`vscode`: VS Code's GitHub sign-in). */
+  tokenSource: 'secret' | 'env' | 'embedded' | 'vscode' | 'none';
 }
 
 export class SessionManager implements vscode.Disposable {
@@ -50,6 +51,8 @@ export class SessionManager implements vscode.Disposable {
     private readonly log: Logger,
     /** The projects an Aviator backend cannot list: `.flightdeck.json` and the setting. */
     private readonly projectConfig: ProjectConfigSource,
+    /** The GitHub backend's token and repositories (`flightdeck.server.kind: github`). */
+    private readonly github: Omit<GitHubBackendDeps, 'projectConfig'>,
   ) {}
 
   /** The session, connecting first if needed. Throws with a readable message when it cannot. */
@@ -86,6 +89,21 @@ export class SessionManager implements vscode.Disposable {
 
   private async connect(): Promise<ActiveSession> {
     const config = readConfig();
+    if (config.serverKind === 'github' && config.serverUrl) {
+      // GitHub Deployments: no embedded server, no event stream; the token comes from VS Code's GitHub
+      // sign-in or the environment, asked at each request (a sign-in resets the session anyway).
+      this.github.auth.forget();
+      const found = await this.github.auth.current();
+      // The welcome view says how to sign in when no token is available.
+      void vscode.commands.executeCommand('setContext', 'flightdeck.githubToken', found.source);
+      this.log.info(`Connecting to GitHub Deployments at ${config.serverUrl}`);
+      return {
+        backend: createGitHubBackend(config.serverUrl, { ...this.github, projectConfig: this.projectConfig }),
+        embedded: false,
+        token: undefined,
+        tokenSource: found.source,
+      };
+    }
     if (config.serverUrl) {
       const origin = originOf(config.serverUrl);
       const stored = this.tokenOrigins().includes(origin) ? await this.secrets.get(TOKEN_KEY_PREFIX + origin) : undefined;

@@ -3,6 +3,6 @@ export { GitRepository, UNCOMMITTED, type BlameOptions, type CommitInfo, type Gi
 export { AncestryIndex, isFullSha, type AncestryCacheStats, type AncestryIndexOptions } from './ancestry';
 export { GitCommandError, GitNotFoundError, NotAGitRepositoryError } from './exec';
 export {
-  parseRemoteVerbose, parseRepositoryLocation, projectsForRemotes, repoMatchesRemote,
+  githubRepositoryOf, githubWebHost, parseRemoteVerbose, parseRepositoryLocation, projectsForRemotes, repoMatchesRemote,
   type RemoteUrl, type RepositoryLocation,
 } from './remotes';

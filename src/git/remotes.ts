@@ -83,3 +83,21 @@ export function projectsForRemotes<P extends { repo: string }>(projects: readonl
   const matched = projects.filter((project) => remoteUrls.some((url) => repoMatchesRemote(project.repo, url)));
   return matched.length > 0 ? matched : [...projects];
 }
+
+/**
+ * The web host whose repositories a GitHub API serves: `api.github.com` → `github.com`, an Enterprise
+ * server's `https://HOST/api/v3` → `HOST` (and GHE.com's `api.SUB.ghe.com` → `SUB.ghe.com`).
+ */
+export function githubWebHost(apiUrl: string): string | undefined {
+  const location = parseRepositoryLocation(apiUrl);
+  if (!location?.host) return undefined;
+  return location.host.replace(/^api\./, '');
+}
+
+/** `owner/name` of a remote that points at a repository on that GitHub host; undefined for any other remote. */
+export function githubRepositoryOf(remoteUrl: string, webHost: string): string | undefined {
+  const remote = parseRepositoryLocation(remoteUrl);
+  if (!remote?.host || remote.host !== webHost.toLowerCase()) return undefined;
+  const parts = remote.path.split('/');
+  return parts.length === 2 && parts[0] && parts[1] ? `${parts[0]}/${parts[1]}` : undefined;
+}

@@ -24,6 +24,7 @@ import { nodeTimers, wallClock } from '../timers';
 import { localResourceRoots, stageHtml } from './html';
 import { commitUrl, pullRequestUrl } from './links';
 import { buildStageView, StageUnavailableError, type RepositoryProvider } from './snapshot';
+import { backendPollFacts } from '../pollFacts';
 
 /** Events are relayed at most this often (the first of a quiet spell goes at once). */
 export const BATCH_MS = 250;
@@ -100,6 +101,7 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
         visible: this.visible,
         streaming: deps.sessions.streamState === 'live',
         failures: this.failures,
+        ...backendPollFacts(deps.sessions.peek()?.backend, Date.now()),
       }),
       clock: wallClock,
       timers: nodeTimers,
@@ -111,6 +113,11 @@ export class StagePanel implements vscode.Disposable, StagePanelProbe {
       panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
       panel.onDidChangeViewState(() => this.onVisibility()),
       panel.onDidDispose(() => this.dispose()),
+      // A backend that polls only while focused (GitHub) stopped on blur: regaining focus refreshes at once.
+      vscode.window.onDidChangeWindowState((state) => {
+        if (state.focused && this.visible && !this.polls.pending && this.deps.sessions.streamState !== 'live') void this.refreshNow();
+        else if (!state.focused) this.schedulePoll();
+      }),
     );
     this.load();
   }

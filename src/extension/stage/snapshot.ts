@@ -6,6 +6,7 @@ import type { CommitSummary, CommitRange, StageIdentity, StageView, TokenRole } 
 import type { Caller, Deployment, ReleaseEvent } from '../../api/schemas';
 import type { ReleaseBackend } from '../../client/backend';
 import { isBackendError } from '../../client/errors';
+import type { ActionCapabilities } from '../../core/actionPlan';
 import { awaitsApproval } from '../../core/approvals';
 import { shortSha } from '../../core/format';
 import { findEnvironment, ladder, rungBelow } from '../../core/ladder';
@@ -115,13 +116,25 @@ export async function buildStageView(identity: StageIdentity, inputs: SnapshotIn
       freeze: backend.capabilities.freeze,
       approvals: backend.capabilities.approvals,
       block: backend.capabilities.block,
-      ...('reasons' in backend.capabilities ? { reasons: reasonsOf(backend.capabilities.reasons) } : {}),
+      ...stageReasons(backend),
     },
     role: inputs.role,
     caller: inputs.caller ?? null,
     eventCursor: inputs.eventCursor,
     builtAt: (inputs.now ?? Date.now)(),
   };
+}
+
+/** The backend's reasons for what it lacks (ActionCapabilities.reasons), those the stage's buttons show. */
+function stageReasons(backend: ReleaseBackend): Pick<StageView['capabilities'], 'reasons'> {
+  const reasons = (backend.capabilities as ActionCapabilities).reasons;
+  if (!reasons) return {};
+  const picked = Object.fromEntries((['promote', 'pauseResumeAbort', 'freeze', 'approvals', 'block'] as const)
+    .flatMap((key) => {
+      const reason = reasons[key];
+      return typeof reason === 'string' ? [[key, reason.slice(0, 500)]] : [];
+    }));
+  return { reasons: picked };
 }
 
 /** Tries the repository whose remote matches the project first, then the others. */
@@ -182,13 +195,4 @@ async function commitRange(repos: RepositoryChooser, from: string | null, to: st
 
 function message(error: unknown): string {
   return describeError(error);
-}
-
-/** A backend's own words for what it lacks (Aviator's AVIATOR_UNSUPPORTED), as the protocol carries them. */
-function reasonsOf(reasons: unknown): NonNullable<StageView['capabilities']['reasons']> {
-  const text = (key: string) => {
-    const value = typeof reasons === 'object' && reasons !== null ? (reasons as Record<string, unknown>)[key] : undefined;
-    return typeof value === 'string' ? { [key]: value.slice(0, 500) } : {};
-  };
-  return { ...text('pauseResumeAbort'), ...text('freeze'), ...text('approvals'), ...text('block') };
 }

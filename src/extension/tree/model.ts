@@ -3,6 +3,7 @@
 // by id (VS Code matches refreshed elements by identity), and their data is updated in place.
 import * as vscode from 'vscode';
 import type { Deployment, Environment, Project } from '../../api/schemas';
+import type { BackendKind } from '../../client/backend';
 import { BackendError, describeError } from '../../client/errors';
 import type { ActionCapabilities } from '../../core/actionPlan';
 import type { OverviewFreshness } from '../../core/freshness';
@@ -57,6 +58,11 @@ export class ReleaseTreeModel implements vscode.Disposable {
   /** What the connected backend can do (for the action plan); a Flightdeck server's until a session exists. */
   get capabilities(): ActionCapabilities {
     return this.sessions.peek()?.backend.capabilities ?? { promote: true, pauseResumeAbort: true, freeze: true };
+  }
+
+  /** Which backend the session talks to; undefined before it connects. */
+  get backendKind(): BackendKind | undefined {
+    return this.sessions.peek()?.backend.kind;
   }
 
   get allProjects(): readonly Project[] {

@@ -29,6 +29,14 @@ const OFFLINE_ACTIONS: readonly OfflineRow[] = [
   { kind: 'offline', id: 'offline/logs', label: 'Show Logs', icon: 'output', command: 'flightdeck.showLogs' },
 ];
 
+/** GitHub cannot be "connected to" elsewhere: the reason is the token, the repository or the rate limit. */
+const GITHUB_OFFLINE_ACTIONS: readonly OfflineRow[] = [
+  { kind: 'offline', id: 'offline/retry', label: 'Retry', icon: 'refresh', command: 'flightdeck.refresh' },
+  { kind: 'offline', id: 'offline/signin', label: 'Sign In with GitHub', icon: 'github', command: 'flightdeck.signIn' },
+  { kind: 'offline', id: 'offline/embedded', label: 'Use Embedded Server', icon: 'server-process', command: 'flightdeck.useEmbedded' },
+  { kind: 'offline', id: 'offline/logs', label: 'Show Logs', icon: 'output', command: 'flightdeck.showLogs' },
+];
+
 export type TreeRow = ReleaseNode | OfflineRow;
 
 export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vscode.Disposable {
@@ -95,6 +103,10 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     // Nothing to show and the server cannot be reached: say why, and offer what the user can do. (The
     // view's message would hide the welcome view, which cannot show a reason of its own.)
     if (!node && this.model.state === 'offline' && this.model.allProjects.length === 0) {
+      if (this.model.backendKind === 'github') {
+        const reason: OfflineRow = { kind: 'offline', id: 'offline/reason', label: 'GitHub Deployments cannot be read', icon: 'error' };
+        return Promise.resolve([reason, ...GITHUB_OFFLINE_ACTIONS]);
+      }
       const reason: OfflineRow = { kind: 'offline', id: 'offline/reason', label: 'The release server cannot be reached', icon: 'error' };
       return Promise.resolve([reason, ...OFFLINE_ACTIONS]);
     }
@@ -131,22 +143,28 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     const reason = this.model.lastError ?? 'no answer';
     item.iconPath = new vscode.ThemeIcon(row.icon, new vscode.ThemeColor('problemsErrorIcon.foreground'));
     item.description = reason;
-    item.tooltip = new vscode.MarkdownString(`**The release server cannot be reached**\n\n${escapeMarkdownLines(reason)}`);
-    item.accessibilityInformation = { label: `The release server cannot be reached: ${reason}` };
+    item.tooltip = new vscode.MarkdownString(`**${escapeMarkdown(row.label)}**\n\n${escapeMarkdownLines(reason)}`);
+    item.accessibilityInformation = { label: `${row.label}: ${reason}` };
     return item;
   }
 
   private projectItem(node: ProjectNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.project.name, vscode.TreeItemCollapsibleState.Expanded);
+    const { project } = node;
+    const unreadable = project.error !== undefined && project.environments.length === 0;
+    const item = new vscode.TreeItem(project.name, unreadable ? vscode.TreeItemCollapsibleState.None : vscode.TreeItemCollapsibleState.Expanded);
     item.id = node.id;
-    item.iconPath = new vscode.ThemeIcon('package');
-    item.description = node.project.repo;
+    // A client-side backend could not read it (GitHub: unknown repository, no access): say why on the row.
+    item.iconPath = project.error !== undefined ? new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground')) : new vscode.ThemeIcon('package');
+    // GitHub's projects are their repositories: the name says it already.
+    const repoShown = project.repo.toLowerCase() !== project.name.toLowerCase() ? project.repo : '';
+    item.description = project.error ?? repoShown;
     item.contextValue = 'flightdeck.project';
     const tooltip = new vscode.MarkdownString();
-    tooltip.appendMarkdown(`**${escapeMarkdown(node.project.name)}**  \n`);
-    tooltip.appendMarkdown(`Repository: ${markdownCode(node.project.repo)}  \n`);
-    if (node.project.description) tooltip.appendMarkdown(`${escapeMarkdown(node.project.description)}  \n`);
-    tooltip.appendMarkdown(`${node.project.environments.length} environments`);
+    tooltip.appendMarkdown(`**${escapeMarkdown(project.name)}**  \n`);
+    tooltip.appendMarkdown(`Repository: ${markdownCode(project.repo)}  \n`);
+    if (project.description) tooltip.appendMarkdown(`${escapeMarkdown(project.description)}  \n`);
+    if (project.error !== undefined) tooltip.appendMarkdown(`${escapeMarkdownLines(project.error)}  \n`);
+    tooltip.appendMarkdown(`${project.environments.length} environments`);
     item.tooltip = tooltip;
     return item;
   }

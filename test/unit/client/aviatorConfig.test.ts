@@ -52,7 +52,7 @@ describe('.flightdeck.json parsing', () => {
     assert.deepEqual(problems({ projects: [], extra: true }), ['.flightdeck.json: has unknown field "extra" (allowed: $schema, projects)']);
     assert.deepEqual(problems({ projects: [{ name: 'payments', repo: 'acme/payments', enviroments: [] }] }), [
       '.flightdeck.json: projects[0] (payments) needs "environments": a list in ladder order',
-      '.flightdeck.json: projects[0] (payments) has unknown field "enviroments" (allowed: name, repo, description, environments)',
+      '.flightdeck.json: projects[0] (payments) has unknown field "enviroments" (allowed: name, repo, description, environments, github)',
     ]);
     assert.deepEqual(problems({ projects: [{ name: 'payments', environments: [] }] }), [
       '.flightdeck.json: projects[0] (payments) needs a "repo": owner/name or a git URL',

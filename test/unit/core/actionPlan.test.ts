@@ -98,6 +98,21 @@ describe('action plan', () => {
     assert.equal(said.freeze.available ? '' : said.freeze.reason, 'Aviator has no call to freeze.', 'the backend\'s own words win');
   });
 
+  it('offers neither deploy nor rollback nor promote on a backend whose deployments are made elsewhere (GitHub without a workflow), in its words', () => {
+    const github: ActionCapabilities = {
+      promote: false, pauseResumeAbort: false, freeze: false, deploy: false,
+      reasons: { deploy: 'GitHub deployments are made by workflows.', promote: 'Promote and rollback need a workflow_dispatch workflow.' },
+    };
+    const target = { release_candidate_version: '0.9.0-rc1', commit: 'c'.repeat(40) };
+    const p = plan({ current: deployment('1.0.0-rc1', 'success') }, { capabilities: github, rollbackTarget: target });
+    assert.deepEqual(availableActions(p), []);
+    assert.equal(p.deploy.available ? '' : p.deploy.reason, 'GitHub deployments are made by workflows.');
+    assert.equal(p.rollback.available ? '' : p.rollback.reason, 'Promote and rollback need a workflow_dispatch workflow.');
+    assert.equal(p.promote.available ? '' : p.promote.reason, 'Promote and rollback need a workflow_dispatch workflow.');
+    // Absent means available: Flightdeck's and Aviator's capabilities do not name deploy.
+    assert.equal(plan({ current: deployment('1.0.0-rc1', 'success') }).deploy.available, true);
+  });
+
   it('lets only admins freeze, and offers exactly one of freeze and unfreeze', () => {
     assert.deepEqual(availableActions(plan({})).filter((a) => a.endsWith('freeze')), ['freeze']);
     assert.deepEqual(availableActions(plan({ frozen: true })).filter((a) => a.endsWith('freeze')), ['unfreeze']);

@@ -36,4 +36,10 @@ describe('the settings manifest', () => {
       assert.ok(restricted.has(key), `${key} is not in restrictedConfigurations`);
     }
   });
+
+  it('takes the GitHub API URL from the user\'s own settings only', () => {
+    // The GitHub token (VS Code's GitHub Enterprise session, GITHUB_TOKEN) goes to this URL: a workspace
+    // (a cloned repository's .vscode/settings.json), trusted or not, must not choose where.
+    assert.equal(settings['flightdeck.github.apiUrl']?.scope, 'application');
+  });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseRemoteVerbose, parseRepositoryLocation, projectsForRemotes, repoMatchesRemote } from '../../../src/git';
+import { githubRepositoryOf, githubWebHost, parseRemoteVerbose, parseRepositoryLocation, projectsForRemotes, repoMatchesRemote } from '../../../src/git';
 
 describe('parseRemoteVerbose', () => {
   it('reads `git remote -v`, each remote URL once', () => {
@@ -74,5 +74,28 @@ describe('projectsForRemotes', () => {
   it('keeps every project when none matches (or there is no remote)', () => {
     assert.deepEqual(projectsForRemotes(projects, ['git@github.com:acme/other.git']).map((p) => p.name), ['payments', 'ledger']);
     assert.deepEqual(projectsForRemotes(projects, []).map((p) => p.name), ['payments', 'ledger']);
+  });
+});
+
+describe('GitHub repositories of remotes', () => {
+  it('knows the web host an API URL serves: github.com, an Enterprise server, GHE.com', () => {
+    assert.equal(githubWebHost('https://api.github.com'), 'github.com');
+    assert.equal(githubWebHost('https://ghe.acme.internal/api/v3'), 'ghe.acme.internal');
+    assert.equal(githubWebHost('https://api.acme.ghe.com'), 'acme.ghe.com');
+    assert.equal(githubWebHost('http://127.0.0.1:4567/api/v3'), '127.0.0.1');
+    assert.equal(githubWebHost('not a url'), undefined);
+  });
+
+  it('gives owner/name for https and ssh remotes on that host only', () => {
+    assert.equal(githubRepositoryOf('https://github.com/Acme/Payments.git', 'github.com'), 'acme/payments');
+    assert.equal(githubRepositoryOf('git@github.com:acme/payments.git', 'github.com'), 'acme/payments');
+    assert.equal(githubRepositoryOf('ssh://git@github.com/acme/payments', 'github.com'), 'acme/payments');
+    assert.equal(githubRepositoryOf('https://www.github.com/acme/payments', 'github.com'), 'acme/payments');
+    assert.equal(githubRepositoryOf('https://gitlab.com/acme/payments.git', 'github.com'), undefined);
+    assert.equal(githubRepositoryOf('git@ghe.acme.internal:acme/payments.git', 'ghe.acme.internal'), 'acme/payments');
+    assert.equal(githubRepositoryOf('https://ghe.acme.internal/acme/payments.git', 'github.com'), undefined);
+    // Not a repository: a deeper path (GitLab-style groups) or a local clone.
+    assert.equal(githubRepositoryOf('https://github.com/acme/group/payments', 'github.com'), undefined);
+    assert.equal(githubRepositoryOf('/srv/git/payments.git', 'github.com'), undefined);
   });
 });

@@ -182,6 +182,10 @@ describe('availability', () => {
     ['protected and not admin (rollback)', { role: 'not_admin', environment: environment({ protected: true, current: deployment({ id: '10' }) }) }, 'rollback', /is protected: only an admin/],
     ['no rollback target', { rollbackTarget: null }, 'rollback', /Nothing earlier/],
     ['no promote support', { capabilities: { events: false, promote: false, pauseResumeAbort: false, freeze: false } }, 'promote', /does not support promote/],
+    ['no promote support (rollback)', { capabilities: { events: false, promote: false, pauseResumeAbort: false, freeze: false } }, 'rollback', /does not support rollback/],
+    ['GitHub without a workflow, in its words', {
+      capabilities: { events: false, promote: false, pauseResumeAbort: false, freeze: false, reasons: { promote: 'Promote and rollback need a workflow_dispatch workflow.' } },
+    }, 'rollback', /^Promote and rollback need a workflow_dispatch workflow\.$/],
   ];
   for (const [name, overrides, action, reason] of cases) {
     it(`disables ${action} with a reason: ${name}`, () => {

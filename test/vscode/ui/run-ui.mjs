@@ -23,7 +23,7 @@
 //      FLIGHTDECK_UI_CLI (another cli.js to serve), FLIGHTDECK_VSCODE_EXTENSION_PATH (another extension folder).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -286,6 +286,9 @@ async function startPackaged(runDir) {
  * ui.workspace                  the workspace folder (the demo's git repository)
  * ui.serverUrl                  the release server's URL (--vsix: the embedded server's, once it runs)
  * ui.token                      its admin token (FLIGHTDECK_ADMIN_TOKEN; the extension has it as FLIGHTDECK_TOKEN)
+ * ui.githubToken                the extension host's GH_TOKEN (a GitHub emulator a scenario starts accepts it)
+ * ui.updateUserSettings(patch)  merges patch into the user settings.json (undefined removes a key); a window
+ *                               reads it when it opens (reload it). Restore what you change.
  * ui.packaged                   --vsix only: { vsix, extensionDir, cli, version, dataDir, stateFile } of
  *                               the installed extension and its embedded server's data; else undefined
  * ui.api(method, route, body?)  a call to the release server with that token; the parsed JSON, or throws
@@ -304,7 +307,7 @@ async function startPackaged(runDir) {
  */
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function makeUi(page, { scenario, server, token, packaged, workspace }) {
+function makeUi(page, { scenario, server, token, packaged, workspace, codeServer, githubToken }) {
   let firstFailureSaved = false;
   let retired = false; // set when the scenario is over (e.g. timed out): late checks are not counted
   /**
@@ -324,8 +327,16 @@ function makeUi(page, { scenario, server, token, packaged, workspace }) {
     workspace,
     get serverUrl() { return server.url; }, // read when used: with --vsix the extension starts it later
     token,
+    githubToken,
     packaged,
     api: (method, route, body) => api(server, token, method, route, body),
+
+    updateUserSettings(patch) {
+      const file = join(codeServer.tempDir, 'user-data', 'User', 'settings.json');
+      const settings = { ...JSON.parse(readFileSync(file, 'utf8')), ...patch };
+      for (const [key, value] of Object.entries(patch)) if (value === undefined) delete settings[key];
+      writeFileSync(file, JSON.stringify(settings, null, 2));
+    },
     log: (message) => note(`${scenario}: ${message}`),
 
     async typeInNewUntitled(text) {
@@ -477,14 +488,14 @@ function makeUi(page, { scenario, server, token, packaged, workspace }) {
 
 // ── main ────────────────────────────────────────────────────────────────────────────────────────────
 
-async function runScenario(browser, { codeServer, workspace, server, token, packaged }, file) {
+async function runScenario(browser, { codeServer, workspace, server, token, packaged, githubToken }, file) {
   const scenario = basename(file, '.mjs');
   console.log(`\n▶ ${scenario}`);
   // A fresh page per scenario: each starts from a new workbench window. User settings persist across
   // scenarios (a theme chosen by one is still there in the next): set what the pictures depend on.
   const page = await browser.newPage({ viewport: { width: 1400, height: 850 } });
   page.on('pageerror', (error) => { if (process.env.FLIGHTDECK_UI_VERBOSE === '1') console.error('[page error]', error.message); });
-  const { ui, retire } = makeUi(page, { scenario, server, token, packaged, workspace });
+  const { ui, retire } = makeUi(page, { scenario, server, token, packaged, workspace, codeServer, githubToken });
   const checksBefore = passed + failed;
   try {
     await page.goto(codeServer.workbenchUrl({ folder: workspace }));
@@ -537,6 +548,7 @@ async function main() {
   }
 
   const token = randomBytes(24).toString('hex');
+  const githubToken = randomBytes(20).toString('hex');
   const { server, workspace } = await startBackend(runDir, token);
 
   const codeServer = await startCodeServer({
@@ -545,15 +557,17 @@ async function main() {
       'flightdeck.server.url': server.url,
       'workbench.colorTheme': 'Default Dark Modern',
     },
-    // The extension reads its token from FLIGHTDECK_TOKEN when none is stored (DESIGN.md).
-    env: { FLIGHTDECK_TOKEN: token, ...TEST_GIT_ENV },
+    // The extension reads its token from FLIGHTDECK_TOKEN when none is stored (DESIGN.md), and GitHub's
+    // from GITHUB_TOKEN / GH_TOKEN when VS Code has no GitHub session (the github scenario's emulator
+    // accepts it). GH_TOKEN: code-server takes GITHUB_TOKEN out of the environment for its own GitHub sign-in.
+    env: { FLIGHTDECK_TOKEN: token, GH_TOKEN: githubToken, ...TEST_GIT_ENV },
   });
   cleanups.push(() => codeServer.stop());
   note(`code-server at ${codeServer.url} (development extension: ${EXTENSION_PATH})`);
 
   const browser = await launchChromium();
   cleanups.push(() => browser.close());
-  for (const file of scenarioFiles) await runScenario(browser, { codeServer, workspace, server, token }, file);
+  for (const file of scenarioFiles) await runScenario(browser, { codeServer, workspace, server, token, githubToken }, file);
 }
 
 let finishing = false;
