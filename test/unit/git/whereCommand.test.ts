@@ -8,20 +8,15 @@ import type { Deployment, Environment, Project } from '../../../src/api/schemas'
 import { WhereResult } from '../../../src/api/schemas';
 import { ancestryCacheDir, runWhere } from '../../../src/cli/where';
 import { TempRepo } from './gitFixture';
+import * as contract from '../../shared/contractFixtures';
 
 function deployment(project: string, rc: string, commit: string, rollout: Deployment['rollout'] = null): Deployment {
-  const at = '2026-11-23T08:00:00.000Z';
-  return {
-    id: rc, project, environment_name: 'e', release_version: rc.replace(/-rc\d+$/, ''), release_candidate_version: rc, commit,
-    from_release_version: null, from_release_candidate_version: null, status: rollout ? 'in_progress' : 'success', kind: 'deploy',
-    actor: 'ci', deploy_start_at: at, deploy_end_at: null, updated_at: at, error_message: null, rollout, approval: null, candidate_blocked: null,
-  };
+  return contract.deployment({
+    id: rc, project, environment_name: 'e', release_candidate_version: rc, commit, status: rollout ? 'in_progress' : 'success', rollout,
+  });
 }
 function environment(name: string, position: number, current: Deployment | null, active: Deployment | null = null): Environment {
-  return {
-    name, tier: 'production', position, strategy: active ? 'rollout' : 'standard', protected: false, frozen: false, steps: null,
-    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current, active,
-  };
+  return contract.environment({ name, position, strategy: active ? 'rollout' : 'standard', current, active });
 }
 
 interface Captured {
