@@ -1,9 +1,9 @@
 // Aviator Releases as a release backend. Aviator documents exactly five REST calls (aviatorHttp.ts sends
-// them, and nothing else). Nothing lists projects or environments, nothing promotes, nothing streams events. So projects and their
-// ladders come from configuration (core/projectConfig: `.flightdeck.json` and/or a setting), what is live
-// comes from each environment's deployment list, a promote is a create-deployment of the candidate live
-// in the rung below, and freshness comes from polling (capabilities.events is false). The projects are
-// assembled from those lists in aviatorProjects.ts.
+// them, and nothing else). Nothing lists projects or environments, nothing promotes, nothing streams
+// events. So projects and their ladders come from configuration (core/projectConfig: `.flightdeck.json`
+// and/or a setting), what is live comes from each environment's deployment list (assembled into projects
+// and releases by aviatorProjects.ts), a promote is a create-deployment of the candidate live in the rung
+// below, and freshness comes from polling (capabilities.events is false).
 import type {
   ApprovalBody, BlockBody, Candidate, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody,
   Healthz, PatchDeploymentBody, Project, ProjectSpecInput, PromoteBody, Release, RollbackBody,
