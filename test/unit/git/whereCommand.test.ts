@@ -28,6 +28,8 @@ interface Captured {
 
 /** The ancestry cache of these tests: never the user's own `~/.cache`. */
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-cache-'));
+/** An empty Flightdeck home: an embedded server running on this machine (its pointer in ~/.flightdeck) is not theirs. */
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-home-'));
 
 async function where(argv: string[], projects: Project[] | Error, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Captured> {
   let stdout = '';
@@ -36,7 +38,7 @@ async function where(argv: string[], projects: Project[] | Error, env: NodeJS.Pr
   const code = await runWhere(argv, {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
-    env: { FLIGHTDECK_CACHE_DIR: cacheDir, ...env },
+    env: { FLIGHTDECK_CACHE_DIR: cacheDir, FLIGHTDECK_HOME: home, ...env },
     ...(cwd !== undefined ? { cwd } : {}),
     fetchProjects: async (serverUrl, token) => {
       calls.push({ serverUrl, token });
@@ -82,6 +84,7 @@ describe('flightdeck where', () => {
   after(() => {
     repo.remove();
     fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('prints the API.md JSON shape for the projects matching the remote, environments in ladder order', async () => {
