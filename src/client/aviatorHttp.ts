@@ -8,11 +8,11 @@
 // Answers are read into the contract's Deployment by aviatorWire.ts; errors become BackendErrors in
 // Aviator's words. It remembers which environment each deployment was seen in, because Aviator has no call
 // for one deployment.
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { ErrorBody, type Deployment, type PatchDeploymentBody } from '../api/schemas';
 import type { BackendConnection } from './backend';
 import { readDeployment, readDeploymentList, type WireContext } from './aviatorWire';
-import { networkReason, parseJson } from './http';
+import { networkReason, parseJson, textClient } from './http';
 import { BackendError, kindForStatus } from './errors';
 
 const seg = encodeURIComponent;
@@ -32,15 +32,7 @@ export class AviatorHttp {
 
   constructor(connection: BackendConnection, private readonly now: () => number) {
     this.baseUrl = connection.baseUrl.replace(/\/+$/, '');
-    this.http = axios.create({
-      baseURL: this.baseUrl,
-      timeout: connection.timeoutMs ?? 15_000,
-      headers: connection.token ? { Authorization: `Bearer ${connection.token}` } : {},
-      validateStatus: () => true,
-      adapter: 'fetch',
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-    });
+    this.http = textClient(this.baseUrl, connection);
   }
 
   /** The environment a deployment was last seen in, if any answer so far listed it. */
