@@ -322,7 +322,11 @@ describe('Commit hover, blame and watches against a real server and repository',
     assert.match(second?.value ?? '', new RegExp(`line 2 was last changed in \`${sha.rounding.slice(0, 7)}\``));
     await commits.annotation.refresh();
     assert.equal(commits.annotation.current, undefined, 'no annotation on an uncommitted line');
+    // Revert this document, whichever editor a hover left active: a dirty refund.js would be saved by a
+    // later "close all" and block the detached-HEAD checkout below.
+    await vscode.window.showTextDocument(editor.document);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    assert.equal(editor.document.isDirty, false, 'the unsaved edit is reverted');
   });
 
   it('gives an untracked file no blame hover (it is not "uncommitted" work on a tracked file)', async () => {
@@ -363,6 +367,8 @@ describe('Commit hover, blame and watches against a real server and repository',
   });
 
   it('works on a detached HEAD', async () => {
+    // A change left on disk by an earlier test would make the checkout fail with git's own words; say what it is.
+    assert.equal(git(['status', '--porcelain', '--untracked-files=no']).trim(), '', 'the workspace repository is clean before the checkout');
     git(['checkout', '--quiet', '--detach', sha.refunds]);
     try {
       const uri = vscode.Uri.file(path.join(dir, 'src', 'refund.js'));
