@@ -16,6 +16,7 @@ import * as esbuild from 'esbuild';
 import type { ProjectSpec } from '../src/api/schemas';
 import { ReleaseService } from '../src/server/service/release-service';
 import { Store } from '../src/server/store';
+import { environmentSpec } from '../test/shared/contractFixtures';
 import { machine, reportResult } from './report';
 
 const root = path.resolve(__dirname, '..');
@@ -30,10 +31,7 @@ async function seed(dataDir: string): Promise<void> {
   try {
     const spec: ProjectSpec = {
       repo: 'acme/service', description: 'benchmark project',
-      environments: Array.from({ length: ENVIRONMENTS }, (_, position) => ({
-        name: `env-${position}`, position, tier: 'production', protected: false, frozen: false, strategy: 'standard', steps: null,
-        auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
-      })),
+      environments: Array.from({ length: ENVIRONMENTS }, (_, position) => environmentSpec({ name: `env-${position}`, position })),
     };
     for (let p = 0; p < PROJECTS; p++) {
       const name = `project-${String(p).padStart(3, '0')}`;

@@ -21,6 +21,7 @@ import type { DeploymentStatus, ProjectSpec } from '../src/api/schemas';
 import { SERVER_PRINCIPAL, startServer } from '../src/server';
 import { ReleaseService } from '../src/server/service/release-service';
 import { Store } from '../src/server/store';
+import { environmentSpec } from '../test/shared/contractFixtures';
 import { runBench, startServerChild } from './serverChild';
 import { machine, percentile, reportResult } from './report';
 import { measureEventLatency } from './sseLatency';
@@ -42,11 +43,10 @@ function ladder(): ProjectSpec {
   return {
     repo: 'acme/service',
     description: 'benchmark project',
-    environments: ENVIRONMENTS.map((name, position) => ({
-      name, position, tier: position < 2 ? 'development' : 'production', protected: false, frozen: false,
+    environments: ENVIRONMENTS.map((name, position) => environmentSpec({
+      name, position, tier: position < 2 ? 'development' : 'production',
       strategy: name === 'rollout' ? 'rollout' : 'standard',
       steps: name === 'rollout' ? [{ percent: 5, soak_seconds: 60 }, { percent: 50, soak_seconds: 60 }, { percent: 100, soak_seconds: 0 }] : null,
-      auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
     })),
   };
 }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Deployment, Environment, Project } from '../src/api/schemas';
+import * as contract from '../test/shared/contractFixtures';
 
 export const WHERE_PROJECTS = 5;
 export const WHERE_ENVIRONMENTS = ['dogfood', 'canary', 'staging', 'rollout', 'production', 'archive'];
@@ -126,13 +127,10 @@ export function git(dir: string, args: string[]): string {
 // ── projects deployed at different commits ───────────────────────────────────────────────────────
 
 function deployment(project: string, environment: string, rc: string, commit: string): Deployment {
-  const at = '2026-11-23T08:00:00.000Z';
-  return {
-    id: `${project}-${environment}`, project, environment_name: environment, release_version: rc.replace(/-rc\d+$/, ''),
-    release_candidate_version: rc, commit, from_release_version: null, from_release_candidate_version: null,
-    status: 'success', kind: 'deploy', actor: 'bench', deploy_start_at: at, deploy_end_at: at, updated_at: at,
-    error_message: null, rollout: null, approval: null, candidate_blocked: null,
-  };
+  return contract.deployment({
+    id: `${project}-${environment}`, project, environment_name: environment, release_candidate_version: rc, commit,
+    actor: 'bench', deploy_end_at: contract.FIXTURE_TIME,
+  });
 }
 
 export function deployedProjects(history: GeneratedHistory, random: () => number): Project[] {
@@ -145,12 +143,8 @@ export function deployedProjects(history: GeneratedHistory, random: () => number
       let mark = mainMarks[Math.max(0, mainMarks.length - 1 - back)] as number;
       if (p === 0 && position === 0 && unmergedHeads[0] !== undefined) mark = unmergedHeads[0];
       const rc = `${p + 1}.${WHERE_ENVIRONMENTS.length - position}.0-rc1`;
-      return {
-        name: envName, tier: 'production', position, strategy: 'standard', protected: false, frozen: false, steps: null,
-        auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
-        current: deployment(name, envName, rc, shaByMark[mark] as string), active: null,
-      };
+      return contract.environment({ name: envName, position, current: deployment(name, envName, rc, shaByMark[mark] as string) });
     });
-    return { name, repo: `acme/${name}`, description: null, created_at: '2026-11-23T08:00:00.000Z', environments };
+    return contract.project({ name, environments });
   });
 }

@@ -309,7 +309,7 @@ function buildLive(state: StageState, ctx: RenderContext): HTMLElement {
         h('dt', {}, 'Commit'), h('dd', {}, commitLink(current.commit, ctx, 'live-commit')),
         h('dt', {}, 'Deployed'), h('dd', {}, `${humanize(current.kind)} by `, h('strong', {}, current.actor), ' · ', age(current.deploy_end_at ?? current.deploy_start_at, state.now)),
         current.from_release_candidate_version ? h('dt', {}, 'Replaced') : null,
-        current.from_release_candidate_version ? h('dd', {}, h('span', { class: 'version' }, current.from_release_candidate_version)) : null,
+        current.from_release_candidate_version ? h('dd', {}, h('span', { class: 'candidate' }, current.from_release_candidate_version)) : null,
         ...healthFacts(state),
         ...autoPromoteFacts(state)),
       candidateActions(state, ctx, current.release_candidate_version),
@@ -395,7 +395,7 @@ function autoPromoteFacts(state: StageState): Child[] {
   const when = status.kind === 'counting'
     ? h('span', { class: 'countdown', attrs: { 'data-promote-at': status.dueAt } }, `in ${formatDuration((status.dueAt - state.now) / 1000)}`)
     : h('span', { class: 'countdown' }, 'now (once a health check passes)');
-  return [h('dt', {}, 'Next'), h('dd', { class: 'auto-promote' }, icon('watch'), 'promotes ', h('span', { class: 'version' }, status.candidate), ` to ${status.to} `, when)];
+  return [h('dt', {}, 'Next'), h('dd', { class: 'auto-promote' }, icon('watch'), 'promotes ', h('span', { class: 'candidate' }, status.candidate), ` to ${status.to} `, when)];
 }
 
 function buildActive(state: StageState, ctx: RenderContext): HTMLElement {

@@ -1,29 +1,23 @@
-// Aviator Releases as a release backend. Aviator documents exactly five REST calls, and this class sends
-// nothing else (test/unit/client/aviator.test.ts checks that from a request log):
-//   1. POST  /api/releases/{project}/releases/{rc}                  create a release candidate
-//   2. POST  /api/releases/{project}/environments/{env}/deployments  create a deployment
-//   3. PATCH /api/releases/{project}/environments/{env}/deployments  report a deployment's status
-//   4. GET   /api/releases/{project}/environments/{env}/deployments  an environment's deployments, newest first
-//   5. POST  /api/releases/{project}/environments/{env}/rollback     roll back
-// Nothing lists projects or environments, nothing promotes, nothing streams events. So projects and their
-// ladders come from configuration (core/projectConfig: `.flightdeck.json` and/or a setting), what is live
-// comes from each environment's deployment list, a promote is a create-deployment of the candidate live
-// in the rung below, and freshness comes from polling (capabilities.events is false).
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import {
-  type ApprovalBody, type BlockBody,
-  ErrorBody,
-  type Candidate, type CreateDeploymentBody, type Deployment, type Environment, type EnvironmentPatchBody,
-  type Healthz, type PatchDeploymentBody, type Project, type ProjectSpecInput, type PromoteBody, type Release, type RollbackBody,
+// Aviator Releases as a release backend. Aviator documents exactly five REST calls (aviatorHttp.ts sends
+// them, and nothing else). Nothing lists projects or environments, nothing promotes, nothing streams
+// events. So projects and their ladders come from configuration (core/projectConfig: `.flightdeck.json`
+// and/or a setting), what is live comes from each environment's deployment list (assembled into projects
+// and releases by aviatorProjects.ts), a promote is a create-deployment of the candidate live in the rung
+// below, and freshness comes from polling (capabilities.events is false).
+import type {
+  ApprovalBody, BlockBody, Candidate, CreateDeploymentBody, Deployment, Environment, EnvironmentPatchBody,
+  Healthz, PatchDeploymentBody, Project, ProjectSpecInput, PromoteBody, Release, RollbackBody,
 } from '../api/schemas';
 import { actionPlan } from '../core/actionPlan';
 import { isTerminal } from '../core/deploymentStatus';
 import { expectedCurrentConflict } from '../core/expectedCurrent';
 import { EMPTY_PROJECT_CONFIG, PROJECT_CONFIG_FILE, type ConfiguredEnvironment, type ConfiguredProject, type ProjectConfig } from '../core/projectConfig';
 import type { BackendCapabilities, BackendConnection, ReleaseBackend } from './backend';
-import { readDeployment, readDeploymentList, type WireContext } from './aviatorWire';
-import { networkReason, parseJson } from './http';
-import { BackendError, kindForStatus } from './errors';
+import { AviatorHttp } from './aviatorHttp';
+import {
+  MAX_PER_PAGE, assembleProject, clampPage, configuredEnvironment, notConfigured, perEnvironmentError, pool, releasesOf, seenCandidates,
+} from './aviatorProjects';
+import { BackendError } from './errors';
 
 export const AVIATOR_SAAS_URL = 'https://api.aviator.co';
 
@@ -64,9 +58,6 @@ export interface AviatorOptions extends BackendConnection {
   now?: () => number;
 }
 
-const seg = encodeURIComponent;
-const MAX_PER_PAGE = 100;
-
 export class AviatorBackend implements ReleaseBackend {
   readonly kind = 'aviator' as const;
   readonly capabilities: AviatorCapabilities = {
@@ -80,36 +71,25 @@ export class AviatorBackend implements ReleaseBackend {
     reasons: AVIATOR_UNSUPPORTED,
   };
   readonly baseUrl: string;
-  private readonly http: AxiosInstance;
+  private readonly http: AviatorHttp;
   private readonly firstPageSize: number;
   private readonly pageSize: number;
   private readonly maxPages: number;
   private readonly concurrency: number;
   private readonly now: () => number;
   private readonly createdAt: string;
-  /** Which environment each deployment id was seen in (getDeployment has no call of its own). */
-  private readonly seenIn = new Map<string, string>();
-  private readonly firstSeenAt = new Map<string, string>();
   /** Candidates created through this backend (listReleases has no call of its own either). */
   private readonly createdCandidates = new Map<string, Candidate[]>();
 
   constructor(private readonly options: AviatorOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.firstPageSize = clampPage(options.firstPageSize ?? 10);
     this.pageSize = clampPage(options.pageSize ?? MAX_PER_PAGE);
     this.maxPages = Math.max(1, Math.floor(options.maxPages ?? 5));
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 6));
     this.now = options.now ?? Date.now;
     this.createdAt = new Date(this.now()).toISOString();
-    this.http = axios.create({
-      baseURL: this.baseUrl,
-      timeout: options.timeoutMs ?? 15_000,
-      headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
-      validateStatus: () => true,
-      adapter: 'fetch',
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-    });
+    this.http = new AviatorHttp(options, this.now);
+    this.baseUrl = this.http.baseUrl;
   }
 
   // ── reading ──────────────────────────────────────────────────────────────────────────────────
@@ -166,33 +146,11 @@ export class AviatorBackend implements ReleaseBackend {
    */
   async listReleases(project: string, page = 1, perPage = 10): Promise<Release[]> {
     const configured = await this.configuredProject(project);
-    const candidates = new Map<string, Candidate>();
-    const note = (c: Candidate): void => {
-      const known = candidates.get(c.release_candidate_version);
-      if (!known || Date.parse(c.created_at) < Date.parse(known.created_at)) candidates.set(c.release_candidate_version, { ...c, commit: c.commit || known?.commit || '' });
-    };
-    for (const c of this.createdCandidates.get(project) ?? []) note(c);
-    const lists = await this.pool(configured.environments, (env) => this.fetchDeployments(project, env.name, 1, this.pageSize).catch((error: unknown) => {
+    const lists = await pool(configured.environments, this.concurrency, (env) => this.fetchDeployments(project, env.name, 1, this.pageSize).catch((error: unknown) => {
       if (error instanceof BackendError && perEnvironmentError(error)) return [];
       throw error;
     }));
-    for (const d of lists.flat()) {
-      note({ release_candidate_version: d.release_candidate_version, commit: d.commit, created_at: d.deploy_start_at, build_status: 'ready', blocked: null });
-    }
-    const releases = new Map<string, Release>();
-    for (const c of candidates.values()) {
-      const version = releaseVersionOf(c.release_candidate_version);
-      const release = releases.get(version) ?? { project, release_version: version, created_at: c.created_at, candidates: [] };
-      release.candidates.push(c);
-      if (Date.parse(c.created_at) < Date.parse(release.created_at)) release.created_at = c.created_at;
-      releases.set(version, release);
-    }
-    const sorted = [...releases.values()]
-      .map((r) => ({ ...r, candidates: r.candidates.sort((a, b) => rcNumber(b.release_candidate_version) - rcNumber(a.release_candidate_version)) }))
-      .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
-    const size = clampPage(perPage);
-    const start = (Math.max(1, Math.floor(page)) - 1) * size;
-    return sorted.slice(start, start + size);
+    return releasesOf(project, seenCandidates(this.createdCandidates.get(project) ?? [], lists.flat()), page, perPage);
   }
 
   /**
@@ -200,7 +158,7 @@ export class AviatorBackend implements ReleaseBackend {
    * (else every configured environment of the project), paging as far as `current` does.
    */
   async getDeployment(project: string, id: string): Promise<Deployment> {
-    const known = this.seenIn.get(key(project, id));
+    const known = this.http.environmentOf(project, id);
     const environments = known ? [known] : (await this.configuredProject(project)).environments.map((e) => e.name);
     for (const environment of environments) {
       const { found } = await this.scan(project, environment, (list) => list.find((d) => d.id === id));
@@ -213,7 +171,7 @@ export class AviatorBackend implements ReleaseBackend {
 
   /** Endpoint 1. Not part of ReleaseBackend; for the CLI and tests. */
   async createCandidate(project: string, candidate: string, body: { commit: string; repo?: string; trigger_build_workflow?: boolean }): Promise<void> {
-    await this.request('POST', `/api/releases/${seg(project)}/releases/${seg(candidate)}`, body);
+    await this.http.createCandidate(project, candidate, body);
     const list = this.createdCandidates.get(project) ?? [];
     if (!list.some((c) => c.release_candidate_version === candidate)) {
       list.push({ release_candidate_version: candidate, commit: body.commit.toLowerCase(), created_at: new Date(this.now()).toISOString(), build_status: 'ready', blocked: null });
@@ -223,8 +181,7 @@ export class AviatorBackend implements ReleaseBackend {
 
   /** Endpoint 3: what a pipeline reports. Not part of ReleaseBackend; for the CLI and tests. */
   async reportStatus(project: string, environment: string, body: PatchDeploymentBody): Promise<Deployment> {
-    const json = await this.request('PATCH', this.deploymentsPath(project, environment), body);
-    return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, body.release_candidate_version);
+    return await this.http.reportStatus(project, environment, body) ?? this.findNewest(project, environment, body.release_candidate_version);
   }
 
   /**
@@ -287,8 +244,7 @@ export class AviatorBackend implements ReleaseBackend {
       ...(body.force !== undefined ? { force: body.force } : {}),
       ...(body.to_release_candidate_version !== undefined ? { to_release_candidate_version: body.to_release_candidate_version } : {}),
     };
-    const json = await this.request('POST', `/api/releases/${seg(project)}/environments/${seg(environment)}/rollback`, sent);
-    return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, body.to_release_candidate_version);
+    return await this.http.rollback(project, environment, sent) ?? this.findNewest(project, environment, body.to_release_candidate_version);
   }
 
   putProject(_project: string, _spec: ProjectSpecInput): Promise<Project> {
@@ -337,39 +293,17 @@ export class AviatorBackend implements ReleaseBackend {
 
   private async buildProjects(projects: readonly ConfiguredProject[]): Promise<Project[]> {
     const jobs = projects.flatMap((project) => project.environments.map((env, position) => ({ project, env, position })));
-    const environments = await this.pool(jobs, ({ project, env, position }) => this.buildEnvironment(project.name, env, position));
+    const environments = await pool(jobs, this.concurrency, ({ project, env, position }) => this.buildEnvironment(project.name, env, position));
     let next = 0;
     return projects.map((project) => {
       const envs = environments.slice(next, next + project.environments.length);
       next += project.environments.length;
-      const starts = envs.flatMap((e) => [e.current?.deploy_start_at, e.active?.deploy_start_at]).filter((t): t is string => t !== undefined);
-      return {
-        name: project.name,
-        repo: project.repo,
-        description: project.description,
-        // Aviator does not say when a project was created: the start of the oldest deployment shown,
-        // else when this backend was made.
-        created_at: starts.sort()[0] ?? this.createdAt,
-        environments: envs,
-      };
+      return assembleProject(project, envs, this.createdAt);
     });
   }
 
   private async buildEnvironment(project: string, env: ConfiguredEnvironment, position: number): Promise<AviatorEnvironment> {
-    const base: Environment = {
-      name: env.name,
-      tier: env.tier,
-      position,
-      strategy: env.strategy,
-      protected: false,
-      frozen: false,
-      steps: null,
-      auto_promote: null,
-      health_check: null,
-      deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
-      current: null,
-      active: null,
-    };
+    const base = configuredEnvironment(env, position);
     try {
       const { current, active } = await this.state(project, env.name);
       return { ...base, current, active };
@@ -410,8 +344,7 @@ export class AviatorBackend implements ReleaseBackend {
   }
 
   private async createDeployment(project: string, environment: string, candidate: string): Promise<Deployment> {
-    const json = await this.request('POST', this.deploymentsPath(project, environment), { release_candidate_version: candidate });
-    return readDeployment(json, this.context(project, environment)) ?? this.findNewest(project, environment, candidate);
+    return await this.http.createDeployment(project, environment, candidate) ?? this.findNewest(project, environment, candidate);
   }
 
   /** Aviator documents an empty 201: the deployment just made is then the newest of that candidate. */
@@ -422,82 +355,8 @@ export class AviatorBackend implements ReleaseBackend {
     return found;
   }
 
-  private async fetchDeployments(project: string, environment: string, page: number, perPage: number): Promise<Deployment[]> {
-    const url = `${this.deploymentsPath(project, environment)}?page=${Math.max(1, Math.floor(page))}&per_page=${perPage}`;
-    const json = await this.request('GET', url);
-    const read = readDeploymentList(json, this.context(project, environment));
-    if ('problem' in read) throw new BackendError('malformed', `Aviator sent a malformed answer to GET ${url.split('?')[0]} (${read.problem})`);
-    return read.deployments;
-  }
-
-  private deploymentsPath(project: string, environment: string): string {
-    return `/api/releases/${seg(project)}/environments/${seg(environment)}/deployments`;
-  }
-
-  private context(project: string, environment: string): WireContext {
-    return {
-      project,
-      environment,
-      firstSeen: (id) => {
-        const k = key(project, id);
-        let at = this.firstSeenAt.get(k);
-        if (!at) {
-          at = new Date(this.now()).toISOString();
-          this.firstSeenAt.set(k, at);
-        }
-        this.seenIn.set(k, environment);
-        return at;
-      },
-    };
-  }
-
-  /** Sends one request; answers below 400 come back as parsed JSON (undefined when empty or not JSON). */
-  private async request(method: string, url: string, body?: unknown): Promise<unknown> {
-    let response: AxiosResponse<string>;
-    try {
-      response = await this.http.request<string>({ method, url, data: body });
-    } catch (error) {
-      throw new BackendError('network', `Cannot reach Aviator at ${this.baseUrl}: ${networkReason(error)}`);
-    }
-    const json = parseJson(response.data);
-    if (response.status >= 400) {
-      const parsed = ErrorBody.safeParse(json);
-      const kind = kindForStatus(response.status);
-      const message = parsed.success
-        ? parsed.data.error
-        : kind === 'unauthorized'
-          ? `Aviator did not accept the token (${response.status}): sign in with an Aviator API token (av_uat_…)`
-          : `Aviator answered ${response.status} ${response.statusText}`.trim();
-      throw new BackendError(kind, message, response.status, parsed.success ? parsed.data.current : undefined);
-    }
-    this.remember(json, url);
-    return json;
-  }
-
-  /** Notes where every deployment in an answer lives, for getDeployment. */
-  private remember(json: unknown, url: string): void {
-    const match = /^\/api\/releases\/([^/]+)\/environments\/([^/?]+)\//.exec(url);
-    if (!match?.[1] || !match[2]) return;
-    const project = decodeURIComponent(match[1]);
-    const environment = decodeURIComponent(match[2]);
-    for (const entry of Array.isArray(json) ? json : [json]) {
-      const id = (entry as { id?: unknown } | null)?.id;
-      if (typeof id === 'string' || typeof id === 'number') this.seenIn.set(key(project, String(id)), environment);
-    }
-  }
-
-  /** Runs `fn` over `items` with at most `concurrency` at once; results in order. */
-  private async pool<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-    const results: R[] = new Array<R>(items.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await fn(items[index] as T);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
-    return results;
+  private fetchDeployments(project: string, environment: string, page: number, perPage: number): Promise<Deployment[]> {
+    return this.http.listDeployments(project, environment, page, perPage);
   }
 }
 
@@ -506,33 +365,4 @@ function expectCurrent(expected: string | null, current: Deployment | null): voi
   const actual = current?.release_candidate_version ?? null;
   const conflict = expectedCurrentConflict(expected, actual);
   if (conflict) throw new BackendError('conflict', conflict, 409, actual);
-}
-
-/** Errors that belong to one environment (shown on it) rather than to the whole listing. */
-function perEnvironmentError(error: BackendError): boolean {
-  return error.kind === 'not_found' || error.kind === 'forbidden' || error.kind === 'invalid';
-}
-
-function notConfigured(project: string, environment?: string): BackendError {
-  return environment === undefined
-    ? new BackendError('not_found', `Project ${project} is not configured: add it to ${PROJECT_CONFIG_FILE} or the setting flightdeck.aviator.projects (Aviator cannot list projects)`, 404)
-    : new BackendError('not_found', `Environment ${environment} of ${project} is not configured: add it to ${PROJECT_CONFIG_FILE} or the setting flightdeck.aviator.projects (Aviator cannot list environments)`, 404);
-}
-
-
-function clampPage(size: number): number {
-  return Math.min(MAX_PER_PAGE, Math.max(1, Math.floor(size)));
-}
-
-function key(project: string, id: string): string {
-  return `${project}\n${id}`;
-}
-
-function releaseVersionOf(candidate: string): string {
-  const match = /^(.*)-rc\d+$/.exec(candidate);
-  return match?.[1] ?? candidate;
-}
-
-function rcNumber(candidate: string): number {
-  return Number(/-rc(\d+)$/.exec(candidate)?.[1] ?? 0);
 }

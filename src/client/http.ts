@@ -13,6 +13,24 @@ import { describeError } from '../core/errors';
 
 const seg = encodeURIComponent;
 
+/**
+ * An HTTP client for a release backend at `baseUrl`, with the connection's timeout and bearer token. Every
+ * status and the raw text reach the caller, so that errors are built in one place, from the body.
+ */
+export function textClient(baseUrl: string, connection: BackendConnection, adapter: 'fetch' | AxiosAdapter = 'fetch'): AxiosInstance {
+  return axios.create({
+    baseURL: baseUrl,
+    timeout: connection.timeoutMs ?? 15_000,
+    headers: connection.token ? { Authorization: `Bearer ${connection.token}` } : {},
+    validateStatus: () => true,
+    // Node 20 and VS Code's extension host have fetch: the fetch adapter needs none of the Node
+    // adapter's dependencies (form-data, mime-db, follow-redirects), which keeps the bundles small.
+    adapter,
+    responseType: 'text',
+    transformResponse: (data: unknown) => data,
+  });
+}
+
 export class FlightdeckHttpBackend implements ReleaseBackend {
   readonly kind = 'flightdeck' as const;
   readonly capabilities: BackendCapabilities = {
@@ -24,18 +42,7 @@ export class FlightdeckHttpBackend implements ReleaseBackend {
   /** `adapter`: how requests go out; default fetch (the CLI passes nodeHttpAdapter, which starts faster). */
   constructor(connection: BackendConnection, { adapter = 'fetch' }: { adapter?: 'fetch' | AxiosAdapter } = {}) {
     this.baseUrl = connection.baseUrl.replace(/\/+$/, '');
-    this.http = axios.create({
-      baseURL: this.baseUrl,
-      timeout: connection.timeoutMs ?? 15_000,
-      headers: connection.token ? { Authorization: `Bearer ${connection.token}` } : {},
-      // Every status reaches `request` so that errors are built in one place.
-      validateStatus: () => true,
-      // Node 20 and VS Code's extension host have fetch: the fetch adapter needs none of the Node
-      // adapter's dependencies (form-data, mime-db, follow-redirects), which keeps the bundles small.
-      adapter,
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-    });
+    this.http = textClient(this.baseUrl, connection, adapter);
   }
 
   health(): Promise<Healthz> {

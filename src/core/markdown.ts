@@ -1,4 +1,4 @@
-// Markdown made from text that nobody here wrote: names, versions, commits and messages from a release
+// Markdown made from text that nobody here wrote: names, candidates, commits and messages from a release
 // server (ours, Aviator's or a rogue one) and subjects or author names from git. Every MarkdownString
 // the extension builds goes through these, so there is one idea of "inert" and one place to fix it.
 // Pure and platform-free.

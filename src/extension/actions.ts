@@ -89,7 +89,7 @@ export async function commitSentence(deps: ActionDeps, from: string | undefined,
     const parts = [];
     if (counted.added > 0) parts.push(`adds ${plural(counted.added, 'commit')}`);
     if (counted.removed > 0) parts.push(`removes ${plural(counted.removed, 'commit')}`);
-    return parts.length ? `This ${parts.join(' and ')}.` : 'Both versions are built from the same commit.';
+    return parts.length ? `This ${parts.join(' and ')}.` : 'Both candidates are built from the same commit.';
   } catch {
     return '';
   }

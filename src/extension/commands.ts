@@ -118,7 +118,10 @@ function validateServerUrl(value: string): string | undefined {
   }
 }
 
-/** Copy Version / Copy Commit on an environment or deployment node (or `{ text }` from code). */
+/**
+ * Copy Candidate / Copy Commit on an environment or deployment node (or `{ text }` from code).
+ * `flightdeck.copyVersion` is the command's former id, kept registered for keybindings that name it.
+ */
 export function registerCopyCommands(): vscode.Disposable[] {
   const copy = (pick: (d: { release_candidate_version: string; commit: string }) => string, what: string) => async (node: unknown) => {
     const deployment = deploymentOf(node);
@@ -130,8 +133,10 @@ export function registerCopyCommands(): vscode.Disposable[] {
     await vscode.env.clipboard.writeText(text);
     vscode.window.setStatusBarMessage(`Copied ${what} ${text.slice(0, 12)}`, 3000);
   };
+  const copyCandidate = copy((d) => d.release_candidate_version, 'candidate');
   return [
-    vscode.commands.registerCommand('flightdeck.copyVersion', copy((d) => d.release_candidate_version, 'version')),
+    vscode.commands.registerCommand('flightdeck.copyCandidate', copyCandidate),
+    vscode.commands.registerCommand('flightdeck.copyVersion', copyCandidate),
     vscode.commands.registerCommand('flightdeck.copyCommit', copy((d) => d.commit, 'commit')),
   ];
 }

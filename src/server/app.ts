@@ -8,7 +8,7 @@ import { clientErrorHandler, frameworkErrorHandler, registerErrorHandlers } from
 import {
   DEFAULT_MAX_STREAMS, DEFAULT_MAX_STREAMS_PER_TOKEN, DEFAULT_STALLED_STREAM_MS, EventStreamHub,
 } from './http/event-stream';
-import { registerJsonBodyParser } from './http/json-body';
+import { registerJsonBodyParser } from './http/jsonBody';
 import { RouteRegistry } from './http/route';
 import { registerEngineRoutes } from './engine/routes';
 import { registerApprovalRoutes } from './routes/approvals';

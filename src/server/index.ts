@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { buildApp } from './app';
-import { applyConfigFile } from './config-file';
+import { applyConfigFile } from './configFile';
 import { Engine, type EngineOptions } from './engine';
 import { ServerMetrics, listenForMetrics } from './metrics';
 import { ServerSecrets } from './secrets';

@@ -165,7 +165,7 @@ export class CommitInsights implements vscode.Disposable {
           // Only a well-formed commit id: what a server calls a commit ends up in hover links.
           if (deployment && COMMIT_PATTERN.test(deployment.commit) && deployment.commit.toLowerCase().startsWith(prefix)) {
             deployedIn.push({
-              project: project.name, environment: environment.name, version: deployment.release_candidate_version,
+              project: project.name, environment: environment.name, candidate: deployment.release_candidate_version,
               commit: deployment.commit.toLowerCase(), active,
             });
           }

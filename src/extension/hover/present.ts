@@ -28,22 +28,22 @@ export type RowState =
   | 'unknown' // this clone cannot tell (shallow, or the deployed commit is not fetched)
   | 'empty'; // nothing deployed
 
-export interface EnvironmentRow {
+export interface CommitStanding {
   environment: string;
   state: RowState;
   /** The candidate live there now, its commit, and since when (deploy end, else start). */
-  version: string | null;
+  candidate: string | null;
   commit: string | null;
   since: string | null;
   /** The deployment under way that contains the commit. */
-  incoming: { version: string; percent: number | null; paused: boolean } | null;
+  incoming: { candidate: string; percent: number | null; paused: boolean } | null;
   /** The live candidate is blocked (nothing may carry it further): the reason is shown beside it. */
   blocked?: CandidateBlock | null;
 }
 
 export interface ProjectRows {
   project: string;
-  rows: EnvironmentRow[];
+  rows: CommitStanding[];
   /** Where "Watch Until…" waits by default: `production` if the ladder has one, else its last rung. */
   target: string | undefined;
 }
@@ -62,15 +62,15 @@ export function projectRows(
   project: Project | undefined,
   activeContains: ReadonlyMap<string, Containment> = new Map(),
 ): ProjectRows {
-  const rows = presence.environments.map((env): EnvironmentRow => {
+  const rows = presence.environments.map((env): CommitStanding => {
     const environment = project?.environments.find((e) => e.name === env.name);
     const current = environment?.current ?? null;
     const active = environment?.active ?? null;
-    let incoming: EnvironmentRow['incoming'] = null;
+    let incoming: CommitStanding['incoming'] = null;
     if (env.rollout) {
-      incoming = { version: env.rollout.release_candidate_version, percent: env.rollout.percent, paused: env.rollout.paused };
+      incoming = { candidate: env.rollout.release_candidate_version, percent: env.rollout.percent, paused: env.rollout.paused };
     } else if (active && !active.rollout && activeContains.get(env.name) === true) {
-      incoming = { version: active.release_candidate_version, percent: null, paused: false };
+      incoming = { candidate: active.release_candidate_version, percent: null, paused: false };
     }
     let state: RowState;
     if (env.contains === true) state = 'live';
@@ -81,7 +81,7 @@ export function projectRows(
     return {
       environment: env.name,
       state,
-      version: env.release_candidate_version,
+      candidate: env.release_candidate_version,
       commit: env.commit,
       since: current ? current.deploy_end_at ?? current.deploy_start_at : null,
       incoming: state === 'live' ? null : incoming,
@@ -111,21 +111,21 @@ export interface UnknownReason {
   shallow: boolean;
 }
 
-function rowMarkdown(project: string, row: EnvironmentRow, unknown: UnknownReason, now: number): string {
-  const v = (version: string | null): string => escapeMarkdown(version ?? '');
+function rowMarkdown(project: string, row: CommitStanding, unknown: UnknownReason, now: number): string {
+  const v = (candidate: string | null): string => escapeMarkdown(candidate ?? '');
   const name = link(escapeMarkdown(row.environment), 'flightdeck.openStage', { project, environment: row.environment },
     `Open the stage of ${project}/${row.environment}`);
-  const runs = row.version ? ` (runs ${v(row.version)})` : '';
+  const runs = row.candidate ? ` (runs ${v(row.candidate)})` : '';
   let text: string;
   switch (row.state) {
     case 'live':
-      text = `${v(row.version)}${row.since ? `, ${formatAge(row.since, now)}` : ''}`;
+      text = `${v(row.candidate)}${row.since ? `, ${formatAge(row.since, now)}` : ''}`;
       break;
     case 'rolling':
-      text = `rolling out ${v(row.incoming?.version ?? null)} at ${row.incoming?.percent ?? 0}%${row.incoming?.paused ? ', paused' : ''}${runs}`;
+      text = `rolling out ${v(row.incoming?.candidate ?? null)} at ${row.incoming?.percent ?? 0}%${row.incoming?.paused ? ', paused' : ''}${runs}`;
       break;
     case 'deploying':
-      text = `deploying ${v(row.incoming?.version ?? null)}${runs}`;
+      text = `deploying ${v(row.incoming?.candidate ?? null)}${runs}`;
       break;
     case 'not_yet':
       text = `not yet${runs}`;
@@ -238,7 +238,7 @@ export function commitHoverMarkdown(
 /** A deployed commit this clone does not have: say so, and offer a fetch the user has to click. */
 export interface MissingCommit {
   token: string;
-  deployedIn: { project: string; environment: string; version: string; commit: string; active: boolean }[];
+  deployedIn: { project: string; environment: string; candidate: string; commit: string; active: boolean }[];
 }
 
 export function missingCommitMarkdown(missing: MissingCommit): string | undefined {
@@ -247,7 +247,7 @@ export function missingCommitMarkdown(missing: MissingCommit): string | undefine
   const commit = [missing.deployedIn[0]?.commit, missing.token].find((c): c is string => c !== undefined && isHexSha(c));
   if (commit === undefined) return undefined;
   const where = missing.deployedIn.slice(0, 4).map((d) =>
-    `${escapeMarkdown(d.project)}/${escapeMarkdown(d.environment)} ${d.active ? 'is deploying' : 'runs'} ${escapeMarkdown(d.version)}`);
+    `${escapeMarkdown(d.project)}/${escapeMarkdown(d.environment)} ${d.active ? 'is deploying' : 'runs'} ${escapeMarkdown(d.candidate)}`);
   return [
     `$(rocket) **Flightdeck** · commit ${markdownCode(shortSha(commit))}`,
     `${where.join('; ')}${missing.deployedIn.length > 4 ? '; …' : ''}.  \nThis commit is not in your local clone, so Flightdeck cannot compare it with your history.`,
@@ -260,7 +260,7 @@ export function missingCommitMarkdown(missing: MissingCommit): string | undefine
 
 // ── the current-line annotation ──────────────────────────────────────────────────────────────────────
 
-const COMPACT: Record<Exclude<RowState, 'empty'>, (row: EnvironmentRow) => string> = {
+const COMPACT: Record<Exclude<RowState, 'empty'>, (row: CommitStanding) => string> = {
   live: (r) => `✓ ${r.environment}`,
   rolling: (r) => `◐ ${r.environment} ${r.incoming?.percent ?? 0}%`,
   deploying: (r) => `◐ ${r.environment}`,
@@ -274,7 +274,7 @@ const COMPACT: Record<Exclude<RowState, 'empty'>, (row: EnvironmentRow) => strin
  * production`. A rung below the highest live one that does not run it (rolled back, another branch) is
  * shown too. Environments with nothing deployed are left out.
  */
-export function compactRows(rows: readonly EnvironmentRow[]): string[] {
+export function compactRows(rows: readonly CommitStanding[]): string[] {
   const shown = rows.filter((row) => row.state !== 'empty');
   let highestLive = -1;
   shown.forEach((row, i) => {
@@ -306,15 +306,15 @@ export function annotationText(sha: string, projects: readonly ProjectRows[]): s
 }
 
 /** One line per environment for the quick pick: label, description, detail. */
-export function rowSummary(row: EnvironmentRow, now: number = Date.now()): { mark: string; description: string } {
-  const runs = row.version ? `runs ${row.version}` : '';
+export function rowSummary(row: CommitStanding, now: number = Date.now()): { mark: string; description: string } {
+  const runs = row.candidate ? `runs ${row.candidate}` : '';
   switch (row.state) {
     case 'live':
-      return { mark: MARK.live, description: `live · ${row.version ?? ''}${row.since ? ` · ${formatAge(row.since, now)}` : ''}` };
+      return { mark: MARK.live, description: `live · ${row.candidate ?? ''}${row.since ? ` · ${formatAge(row.since, now)}` : ''}` };
     case 'rolling':
-      return { mark: MARK.rolling, description: `rolling out ${row.incoming?.version ?? ''} at ${row.incoming?.percent ?? 0}%${row.incoming?.paused ? ' (paused)' : ''}${runs ? ` · ${runs}` : ''}` };
+      return { mark: MARK.rolling, description: `rolling out ${row.incoming?.candidate ?? ''} at ${row.incoming?.percent ?? 0}%${row.incoming?.paused ? ' (paused)' : ''}${runs ? ` · ${runs}` : ''}` };
     case 'deploying':
-      return { mark: MARK.deploying, description: `deploying ${row.incoming?.version ?? ''}${runs ? ` · ${runs}` : ''}` };
+      return { mark: MARK.deploying, description: `deploying ${row.incoming?.candidate ?? ''}${runs ? ` · ${runs}` : ''}` };
     case 'not_yet':
       return { mark: MARK.not_yet, description: `not yet · ${runs}` };
     case 'unknown':

@@ -182,7 +182,7 @@ export class ReleaseTreeProvider implements vscode.TreeDataProvider<TreeRow>, vs
     if (health.tone === 'failing' && state !== 'failed') item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
     // `+N`: commits this rung runs that the next rung up does not yet (the tooltip says so in words).
     const description = environmentDescription(env, this.now()) + (ahead ? ` · +${ahead}` : '');
-    // The failing count right after the version: the narrow sidebar cuts the end of a description.
+    // The failing count right after the candidate: the narrow sidebar cuts the end of a description.
     item.description = health.tone === 'failing'
       ? description.replace(/^([^·]+?)( · |$)/, `$1 · failing ${health.failures}/${health.threshold}$2`)
       : description;

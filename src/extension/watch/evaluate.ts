@@ -30,9 +30,9 @@ export function parseWatches(stored: unknown): CommitWatch[] {
 
 export type WatchEvent =
   /** Live in the watched environment: the watch is done. */
-  | { kind: 'live'; environment: string; version: string | null }
+  | { kind: 'live'; environment: string; candidate: string | null }
   /** An environment where it was live no longer runs it. */
-  | { kind: 'left'; environment: string; version: string | null; rollback: boolean };
+  | { kind: 'left'; environment: string; candidate: string | null; rollback: boolean };
 
 export interface WatchStep {
   watch: CommitWatch;
@@ -57,14 +57,14 @@ export function stepWatch(watch: CommitWatch, presence: ProjectPresence, project
       events.push({
         kind: 'left',
         environment: environment.name,
-        version: environment.release_candidate_version,
+        candidate: environment.release_candidate_version,
         rollback: current ? isRollbackKind(current) : false,
       });
     }
   }
   const target = presence.environments.find((e) => e.name === watch.environment);
   const done = target?.contains === true;
-  if (done && target) events.push({ kind: 'live', environment: target.name, version: target.release_candidate_version });
+  if (done && target) events.push({ kind: 'live', environment: target.name, candidate: target.release_candidate_version });
   const next = [...liveIn].sort();
   const changed = next.join('\n') !== [...watch.liveIn].sort().join('\n');
   return { watch: { ...watch, liveIn: next }, events, done, changed };

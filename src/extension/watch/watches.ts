@@ -76,7 +76,7 @@ export class CommitWatches implements vscode.Disposable {
     if (first?.done) {
       this.announce({
         kind: 'already_live', watch, environment: watch.environment,
-        message: `${describe(watch)} is already live in ${watch.project}/${watch.environment}${version(first.events.find((e) => e.kind === 'live')?.version)}.`,
+        message: `${describe(watch)} is already live in ${watch.project}/${watch.environment}${inParentheses(first.events.find((e) => e.kind === 'live')?.candidate)}.`,
       });
       return undefined;
     }
@@ -186,16 +186,16 @@ function describe(watch: CommitWatch): string {
   return `${shortSha(watch.sha)}${watch.subject ? ` “${watch.subject}”` : ''}`;
 }
 
-function version(v: string | null | undefined): string {
-  return v ? ` (${v})` : '';
+function inParentheses(candidate: string | null | undefined): string {
+  return candidate ? ` (${candidate})` : '';
 }
 
 function notification(watch: CommitWatch, event: WatchEvent): WatchNotification {
   const where = `${watch.project}/${event.environment}`;
   if (event.kind === 'live') {
-    return { kind: 'live', watch, environment: event.environment, message: `${describe(watch)} is live in ${where}${version(event.version)}.` };
+    return { kind: 'live', watch, environment: event.environment, message: `${describe(watch)} is live in ${where}${inParentheses(event.candidate)}.` };
   }
-  const now = event.version ? `it now runs ${event.version}` : 'nothing is deployed there now';
+  const now = event.candidate ? `it now runs ${event.candidate}` : 'nothing is deployed there now';
   return {
     kind: 'left', watch, environment: event.environment,
     message: `${where} ${event.rollback ? 'rolled back past' : 'no longer runs'} ${describe(watch)}: ${now}. Still watching until ${watch.environment}.`,

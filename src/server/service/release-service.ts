@@ -10,13 +10,13 @@ import { ApiError, DEPLOYMENT_NOT_FOUND, ENVIRONMENT_NOT_FOUND, PROJECT_NOT_FOUN
 import type { CommittedEvent, EnvironmentRecord, Store } from '../store';
 import * as approvals from './approvals';
 import * as deployments from './deployments';
-import { EventBus } from './event-bus';
-import { EventTail } from './event-tail';
-import { OverviewCache } from './overview-cache';
+import { EventBus } from './eventBus';
+import { EventTail } from './eventTail';
+import { OverviewCache } from './overviewCache';
 import type { Principal } from './principal';
 import * as projects from './projects';
 import { TokenService } from './tokens';
-import { projectForViewer, seesFullSpecs } from './viewer-view';
+import { projectForViewer, seesFullSpecs } from './viewerView';
 
 export interface DeploymentChange {
   type: 'created' | 'updated';

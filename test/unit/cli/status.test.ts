@@ -2,20 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
 import { formatProject } from '../../../src/cli/remote';
+import * as contract from '../../shared/contractFixtures';
 
 function deployment(rc: string, id: string): Deployment {
-  return {
-    id, project: 'payments', environment_name: 'x', release_version: rc.split('-rc')[0] ?? rc, release_candidate_version: rc,
-    commit: id.padStart(40, 'a'), from_release_version: null, from_release_candidate_version: null, status: 'success', kind: 'deploy',
-    actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z', deploy_end_at: '2026-11-23T08:01:00.000Z', updated_at: '2026-11-23T08:01:00.000Z',
-    error_message: null, rollout: null, approval: null, candidate_blocked: null,
-  };
+  return contract.deployment({
+    id, environment_name: 'x', release_candidate_version: rc, commit: id.padStart(40, 'a'),
+    deploy_end_at: '2026-11-23T08:01:00.000Z', updated_at: '2026-11-23T08:01:00.000Z',
+  });
 }
 function environment(name: string, position: number, extra: Partial<Environment> = {}): Environment {
-  return {
-    name, position, tier: 'production', strategy: 'standard', protected: false, frozen: false, steps: null,
-    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current: null, active: null, ...extra,
-  };
+  return contract.environment({ name, position, ...extra });
 }
 
 describe('flightdeck status', () => {

@@ -5,22 +5,15 @@ import { actionPlan, actionTitle, approvalPlans, availableActions, candidatePlan
 import { AVIATOR_UNSUPPORTED } from '../../../src/client/aviator';
 import { isRollbackKind, isTerminal } from '../../../src/core/deploymentStatus';
 import { expectedCurrentConflict } from '../../../src/core/expectedCurrent';
+import * as contract from '../../shared/contractFixtures';
 
 let nextId = 1;
 function deployment(rc: string, status: Deployment['status'], extra: Partial<Deployment> = {}): Deployment {
   const id = String(nextId++);
-  return {
-    id, project: 'payments', environment_name: 'canary', release_version: rc.split('-rc')[0] ?? rc, release_candidate_version: rc,
-    commit: id.padStart(40, 'a'), from_release_version: null, from_release_candidate_version: null, status, kind: 'deploy',
-    actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z', deploy_end_at: null, updated_at: '2026-11-23T08:00:00.000Z',
-    error_message: null, rollout: null, approval: null, candidate_blocked: null, ...extra,
-  };
+  return contract.deployment({ id, release_candidate_version: rc, commit: id.padStart(40, 'a'), status, ...extra });
 }
 function environment(name: string, position: number, extra: Partial<Environment> = {}): Environment {
-  return {
-    name, position, tier: 'production', strategy: 'standard', protected: false, frozen: false, steps: null,
-    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current: null, active: null, ...extra,
-  };
+  return contract.environment({ name, position, ...extra });
 }
 
 const FLIGHTDECK: ActionCapabilities = { promote: true, pauseResumeAbort: true, freeze: true, approvals: true, block: true };

@@ -7,16 +7,15 @@ import type { Deployment } from '../../../src/api/schemas';
 import { autoPromoteDecision, type AutoPromoteInput } from '../../../src/core/autoPromote';
 import { discreditedCandidates, discreditedReason, rollbackTarget } from '../../../src/core/rollback';
 import { compareCandidateVersions } from '../../../src/core/version';
+import * as contract from '../../shared/contractFixtures';
 
 let nextId = 1;
 function d(rc: string, status: Deployment['status'], extra: Partial<Deployment> = {}): Deployment {
   const id = String(nextId++);
-  return {
-    id, project: 'p', environment_name: 'canary', release_version: rc.split('-rc')[0] ?? rc, release_candidate_version: rc,
-    commit: id.padStart(40, '0'), from_release_version: null, from_release_candidate_version: null, status, kind: 'deploy',
-    actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z', deploy_end_at: '2026-11-23T08:01:00.000Z',
-    updated_at: '2026-11-23T08:01:00.000Z', error_message: null, rollout: null, approval: null, candidate_blocked: null, ...extra,
-  };
+  return contract.deployment({
+    id, project: 'p', release_candidate_version: rc, commit: id.padStart(40, '0'), status,
+    deploy_end_at: '2026-11-23T08:01:00.000Z', updated_at: '2026-11-23T08:01:00.000Z', ...extra,
+  });
 }
 const rolledBackFrom = (rc: string, from: string, kind: Deployment['kind'] = 'auto_rollback'): Deployment =>
   d(rc, 'success', { kind, from_release_candidate_version: from, actor: kind === 'auto_rollback' ? 'flightdeck' : 'ana' });

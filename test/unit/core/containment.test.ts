@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Deployment, Environment, Project } from '../../../src/api/schemas';
 import { distinctTips, whereIsCommit, type AncestryOracle, type Containment } from '../../../src/core/containment';
+import * as contract from '../../shared/contractFixtures';
 
 /** Commit names padded to 40 hex characters, so they look like the shas the API carries. */
 const sha = (name: string): string => Buffer.from(name).toString('hex').padEnd(40, '0').slice(0, 40);
@@ -52,21 +53,16 @@ const dag: Record<string, string[]> = {
 
 let nextId = 1;
 function deployment(commitName: string, rc: string, rollout: Deployment['rollout'] = null): Deployment {
-  return {
-    id: String(nextId++), project: 'payments', environment_name: 'e', release_version: rc.split('-rc')[0] ?? rc,
-    release_candidate_version: rc, commit: sha(commitName), from_release_version: null, from_release_candidate_version: null,
-    status: rollout ? 'in_progress' : 'success', kind: 'deploy', actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z',
-    deploy_end_at: null, updated_at: '2026-11-23T08:00:00.000Z', error_message: null, rollout, approval: null, candidate_blocked: null,
-  };
+  return contract.deployment({
+    id: String(nextId++), environment_name: 'e', release_candidate_version: rc, commit: sha(commitName),
+    status: rollout ? 'in_progress' : 'success', rollout,
+  });
 }
 function environment(name: string, position: number, current: Deployment | null, active: Deployment | null = null): Environment {
-  return {
-    name, position, tier: 'production', strategy: active?.rollout ? 'rollout' : 'standard', protected: false, frozen: false,
-    steps: null, auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current, active,
-  };
+  return contract.environment({ name, position, strategy: active?.rollout ? 'rollout' : 'standard', current, active });
 }
 function project(name: string, environments: Environment[]): Project {
-  return { name, repo: `acme/${name}`, description: null, created_at: '2026-11-23T08:00:00.000Z', environments };
+  return contract.project({ name, environments });
 }
 
 const rollout = (percent: number): NonNullable<Deployment['rollout']> => ({

@@ -5,22 +5,15 @@ import { formatAge, formatDuration, shortSha } from '../../../src/core/format';
 import { defaultPollPolicy, describeFreshness, nextPollDelay, PollSchedule } from '../../../src/core/freshness';
 import { environmentState, ladder, rungAbove, rungBelow } from '../../../src/core/ladder';
 import { rollbackTarget } from '../../../src/core/rollback';
+import * as contract from '../../shared/contractFixtures';
 
 let nextId = 1;
 function deployment(rc: string, status: Deployment['status'], kind: Deployment['kind'] = 'deploy'): Deployment {
   const id = String(nextId++);
-  return {
-    id, project: 'p', environment_name: 'e', release_version: rc.split('-rc')[0] ?? rc, release_candidate_version: rc,
-    commit: id.padStart(40, '0'), from_release_version: null, from_release_candidate_version: null, status, kind,
-    actor: 'ci', deploy_start_at: '2026-11-23T08:00:00.000Z', deploy_end_at: null, updated_at: '2026-11-23T08:00:00.000Z',
-    error_message: null, rollout: null, approval: null, candidate_blocked: null,
-  };
+  return contract.deployment({ id, project: 'p', environment_name: 'e', release_candidate_version: rc, commit: id.padStart(40, '0'), status, kind });
 }
 function environment(name: string, position: number, extra: Partial<Environment> = {}): Environment {
-  return {
-    name, position, tier: 'production', strategy: 'standard', protected: false, frozen: false, steps: null,
-    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current: null, active: null, ...extra,
-  };
+  return contract.environment({ name, position, ...extra });
 }
 
 describe('ladder', () => {

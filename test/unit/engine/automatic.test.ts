@@ -3,16 +3,14 @@
 // (never a rollback, never a candidate the target already ran, never below the target's current) and into
 // a protected environment carries only what the engine verified or an admin caused.
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas';
 import { rollbackTarget } from '../../../src/core/rollback';
-import { postgresSkipReason, startTestServer, type Backend, type TestServer } from '../helpers/server';
+import { postgresSkipReason, type Backend, type TestServer } from '../helpers/server';
 import { SseReader } from '../server/sse-client';
 import {
-  commandDeploy, createProject, deploy, deploySuccessfully, deployments, startHealthServer, tempDir, waitFor, waitForStatus,
-  writeDeployScript, type HealthServer,
+  commandDeploy, createProject, deploy, deploySuccessfully, deployments, useEngineRig, waitFor, waitForStatus,
 } from './helpers';
 
 /** The engine's note on a deployment's promote task once it is done (the positive marker of a decision). */
@@ -31,23 +29,10 @@ function defineSuite(backend: Backend): void {
       void it.skip(`PostgreSQL: ${skip}`);
       return;
     }
-    let server: TestServer;
-    let dir: string;
-    let script: string;
-    let health: HealthServer;
-    before(async () => {
-      server = await startTestServer({ backend });
-      dir = tempDir();
-      script = writeDeployScript(dir);
-      health = await startHealthServer();
-    });
-    after(async () => {
-      await health.close();
-      await server.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    });
+    const rig = useEngineRig({ backend });
 
     void it('an automatic rollback names the failed candidate in from_*, and the next default rollback skips it', async () => {
+      const { server, dir, script, health } = rig;
       health.status = 200;
       const log = path.join(dir, `auto-rollback-${backend}.log`);
       const project = await createProject(server, [{
@@ -93,6 +78,7 @@ function defineSuite(backend: Backend): void {
     });
 
     void it('auto-promotion moves forward only: never a rollback, never a candidate the target ran or is ahead of', async () => {
+      const { server, dir, script, health } = rig;
       health.status = 200;
       const log = path.join(dir, `forward-${backend}.log`);
       const project = await createProject(server, [
@@ -142,6 +128,7 @@ function defineSuite(backend: Backend): void {
     });
 
     void it('into a protected environment, auto-promotion carries only what the engine ran or an admin caused', async () => {
+      const { server, dir, script } = rig;
       const log = path.join(dir, `protected-${backend}.log`);
       const environments: EnvironmentSpecInput[] = [
         // A pipeline reports this rung (deploy type none): the engine cannot verify what it is told.

@@ -4,28 +4,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { describe, it } from 'node:test';
 import {
-  commandDeploy, commitFor, createProject, deploy, deploySuccessfully, deployments, engineTask, getDeployment, readCalls, tempDir,
-  waitFor, waitForStatus, writeDeployScript,
+  commandDeploy, commitFor, createProject, deploy, deploySuccessfully, deployments, engineTask, getDeployment, readCalls, useEngineRig,
+  waitFor, waitForStatus,
 } from './helpers';
 
 void describe('deploy executors', () => {
-  let server: TestServer;
-  let dir: string;
-  let script: string;
-  before(async () => {
-    server = await startTestServer({ backend: 'pglite' });
-    dir = tempDir();
-    script = writeDeployScript(dir);
-  });
-  after(async () => {
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useEngineRig({ backend: 'pglite' });
 
   void it('command: runs without a shell with the FLIGHTDECK_* variables, then success', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'ok.log');
     const project = await createProject(server, [
       { name: 'canary', tier: 'production', position: 0, strategy: 'canary', deploy: commandDeploy(script, log) },
@@ -44,6 +33,7 @@ void describe('deploy executors', () => {
   });
 
   void it('command: a non-zero exit fails with the tail of stderr, and rolls back to the previous candidate', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'fail.log');
     const project = await createProject(server, [
       { name: 'canary', tier: 'production', position: 0, strategy: 'canary', deploy: commandDeploy(script, log, { cwd: dir }) },
@@ -67,6 +57,7 @@ void describe('deploy executors', () => {
   });
 
   void it('command: a timeout is an error; a command that cannot start is a failure', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'slow.log');
     fs.writeFileSync(`${log}.sleep`, '30000');
     const project = await createProject(server, [
@@ -84,6 +75,7 @@ void describe('deploy executors', () => {
   });
 
   void it('webhook: delivers the deployment with retries, then waits for the pipeline to report', async () => {
+    const { server } = rig;
     const received: Array<{ body: { id: string; status: string }; delivery: string | undefined }> = [];
     let answers = [503, 200];
     const hook = http.createServer((request, response) => {

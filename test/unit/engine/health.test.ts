@@ -1,34 +1,19 @@
 // Health checks and automatic rollback (a URL that turns 500 mid-rollout, an unhealthy verdict posted to
 // endpoint 14), and auto-promotion after its delay (engine-driven and pipeline-reported successes).
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Deployment } from '../../../src/api/schemas';
-import { startTestServer, type TestServer } from '../helpers/server';
 import {
-  commandDeploy, createProject, deploy, deploySuccessfully, deployments, getDeployment, quietLook, readCalls, startHealthServer, tempDir,
-  waitFor, waitForStatus, writeDeployScript, type HealthServer,
+  commandDeploy, createProject, deploy, deploySuccessfully, deployments, getDeployment, quietLook, readCalls, useEngineRig, waitFor,
+  waitForStatus,
 } from './helpers';
 
 void describe('health checks, automatic rollback and auto-promotion', () => {
-  let server: TestServer;
-  let dir: string;
-  let script: string;
-  let health: HealthServer;
-  before(async () => {
-    server = await startTestServer({ backend: 'pglite' });
-    dir = tempDir();
-    script = writeDeployScript(dir);
-    health = await startHealthServer();
-  });
-  after(async () => {
-    await health.close();
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useEngineRig({ backend: 'pglite' });
 
   void it('a health URL that turns 500 mid-rollout fails it and rolls back automatically', async () => {
+    const { server, dir, script, health } = rig;
     health.status = 200;
     const log = path.join(dir, 'url.log');
     const project = await createProject(server, [{
@@ -65,6 +50,7 @@ void describe('health checks, automatic rollback and auto-promotion', () => {
   });
 
   void it('an unhealthy verdict (endpoint 14) fails a watched deployment and rolls back', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'verdict.log');
     const project = await createProject(server, [
       { name: 'canary', tier: 'production', position: 0, strategy: 'canary', deploy: commandDeploy(script, log) },
@@ -94,6 +80,7 @@ void describe('health checks, automatic rollback and auto-promotion', () => {
   });
 
   void it('auto-promotes a healthy success after its delay, once; also a success a pipeline reported', async () => {
+    const { server, dir, script, health } = rig;
     health.status = 200;
     const log = path.join(dir, 'promote.log');
     const project = await createProject(server, [

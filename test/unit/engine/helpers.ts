@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { Deployment, Project, type EnvironmentSpecInput } from '../../../src/api/schemas';
 import type { QuietLookWait } from '../../../src/server/engine/looks';
 import type { EngineTask, EngineTaskKind } from '../../../src/server/store';
-import type { TestServer } from '../helpers/server';
+import { after, before } from 'node:test';
+import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/server';
 
 export function commitFor(n: number): string {
   return n.toString(16).padStart(40, 'e');
@@ -204,4 +205,29 @@ export async function startHealthServer(): Promise<HealthServer> {
     get hits() { return state.hits; },
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   } as HealthServer;
+}
+
+/** What an engine suite runs against: a real server, a temp dir holding the deploy script, a health endpoint. */
+export interface EngineRig {
+  server: TestServer;
+  dir: string;
+  script: string;
+  health: HealthServer;
+}
+
+/** An EngineRig started before the enclosing suite and closed after it; its fields are set once `before` ran. */
+export function useEngineRig(options: TestServerOptions): EngineRig {
+  const rig = {} as EngineRig;
+  before(async () => {
+    rig.server = await startTestServer(options);
+    rig.dir = tempDir();
+    rig.script = writeDeployScript(rig.dir);
+    rig.health = await startHealthServer();
+  });
+  after(async () => {
+    await rig.health.close();
+    await rig.server.close();
+    fs.rmSync(rig.dir, { recursive: true, force: true });
+  });
+  return rig;
 }

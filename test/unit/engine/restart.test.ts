@@ -58,6 +58,15 @@ async function setUp(child: ChildServer, script: string, log: string): Promise<s
   return project;
 }
 
+/** Waits for the rollout to end on `child`, and asserts it succeeded. */
+async function rolloutSucceeds(child: ChildServer, project: string, id: string): Promise<void> {
+  const done = await waitFor('the rollout to finish', async () => {
+    const d = await deploymentOf(child, project, id);
+    return d.status === 'success' || d.status === 'failure' || d.status === 'error' ? d : undefined;
+  }, 30_000);
+  assert.equal(done.status, 'success', done.error_message ?? '');
+}
+
 void describe('a server killed mid-rollout', () => {
   let dir: string;
   let script: string;
@@ -71,26 +80,27 @@ void describe('a server killed mid-rollout', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  void it('resumes the soak after kill -9 and a restart, applying every step exactly once', async () => {
+  /** A fresh data dir and a first server on it, rolling out 2.0.0-rc1 with steps that log to `logName`. */
+  async function startRollout(logName: string) {
     const dataDir = await freshPgliteDataDir();
-    const log = path.join(dir, 'soak.log');
+    const log = path.join(dir, logName);
     const first = await serve(dataDir);
     children.push(first);
     const project = await setUp(first, script, log);
     const created = await api<Deployment>(first, 'POST', `/api/releases/${project}/environments/rollout/deployments`, { release_candidate_version: '2.0.0-rc1' });
-    assert.equal(created.status, 201);
-    const id = created.body.id;
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return { dataDir, log, first, project, id: created.body.id };
+  }
+
+  void it('resumes the soak after kill -9 and a restart, applying every step exactly once', async () => {
+    const { dataDir, log, first, project, id } = await startRollout('soak.log');
     await waitFor('10 % to be live', async () => ((await deploymentOf(first, project, id)).rollout?.percent === 10 ? true : undefined));
     await kill9(first);
     assert.deepEqual(readCalls(log).map((c) => c.percent), [1, 10]);
 
     const second = await serve(dataDir);
     children.push(second);
-    const done = await waitFor('the rollout to finish', async () => {
-      const d = await deploymentOf(second, project, id);
-      return d.status === 'success' || d.status === 'failure' || d.status === 'error' ? d : undefined;
-    }, 30_000);
-    assert.equal(done.status, 'success', done.error_message ?? '');
+    await rolloutSucceeds(second, project, id);
     // A step's command logs its call before it exits, and the step succeeds after that: every command
     // that ran is logged by now. One still running would have left a start mark without a call.
     const calls = readCalls(log);
@@ -102,13 +112,7 @@ void describe('a server killed mid-rollout', () => {
   });
 
   void it('re-runs once (FLIGHTDECK_ATTEMPT=2) a step whose executor was running when the server died, after stopping it', async () => {
-    const dataDir = await freshPgliteDataDir();
-    const log = path.join(dir, 'exec.log');
-    const first = await serve(dataDir);
-    children.push(first);
-    const project = await setUp(first, script, log);
-    const created = await api<Deployment>(first, 'POST', `/api/releases/${project}/environments/rollout/deployments`, { release_candidate_version: '2.0.0-rc1' });
-    const id = created.body.id;
+    const { dataDir, log, first, project, id } = await startRollout('exec.log');
     await waitFor('1 % to be live', async () => ((await deploymentOf(first, project, id)).rollout?.percent === 1 ? true : undefined));
     // Step 2's command hangs (a minute): the server dies while it runs, and the command lives on.
     fs.writeFileSync(`${log}.sleep`, '60000');
@@ -123,11 +127,7 @@ void describe('a server killed mid-rollout', () => {
 
     const second = await serve(dataDir);
     children.push(second);
-    const done = await waitFor('the rollout to finish', async () => {
-      const d = await deploymentOf(second, project, id);
-      return d.status === 'success' || d.status === 'failure' || d.status === 'error' ? d : undefined;
-    }, 30_000);
-    assert.equal(done.status, 'success', done.error_message ?? '');
+    await rolloutSucceeds(second, project, id);
     // The new server stopped the first attempt before running the step again: it never finished.
     assert.equal(isAlive(orphanPid), false, 'the first attempt was stopped');
     const calls = readCalls(log);

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Deployment, type EnvironmentSpecInput } from '../../../src/api/schemas';
 import { Engine } from '../../../src/server';
-import { startTestServer, type JsonResponse, type TestServer } from '../helpers/server';
+import type { JsonResponse } from '../helpers/server';
 import {
-  commandDeploy, createProject, deploy, deploySuccessfully, deployments, forgetCommandStarts, getDeployment, quietLook, readCalls, tempDir,
-  waitFor, waitForCommandStart, waitForStatus, writeDeployScript,
+  commandDeploy, createProject, deploy, deploySuccessfully, deployments, forgetCommandStarts, getDeployment, quietLook, readCalls,
+  useEngineRig, waitFor, waitForCommandStart, waitForStatus,
 } from './helpers';
 
 function rolloutEnv(script: string, log: string, soak = 1): EnvironmentSpecInput {
@@ -20,20 +20,10 @@ function rolloutEnv(script: string, log: string, soak = 1): EnvironmentSpecInput
 }
 
 void describe('rollouts', () => {
-  let server: TestServer;
-  let dir: string;
-  let script: string;
-  before(async () => {
-    server = await startTestServer({ backend: 'pglite' });
-    dir = tempDir();
-    script = writeDeployScript(dir);
-  });
-  after(async () => {
-    await server.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useEngineRig({ backend: 'pglite' });
 
   void it('walks its steps in order, soaking between them, with an event at every step', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'walk.log');
     const project = await createProject(server, [rolloutEnv(script, log)]);
     const seen: Deployment[] = [];
@@ -68,6 +58,7 @@ void describe('rollouts', () => {
   });
 
   void it('pause holds the percent and stops the soak clock; resume completes', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'pause.log');
     const project = await createProject(server, [rolloutEnv(script, log, 2)]);
     // Paused as soon as the first step is announced live (a poll could come after its 2 s soak).
@@ -122,6 +113,7 @@ void describe('rollouts', () => {
   });
 
   void it('abort fails the rollout and rolls back to the previous current candidate', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'abort.log');
     const project = await createProject(server, [rolloutEnv(script, log, 0)]);
     await deploySuccessfully(server, project, 'rollout', '1.0.0-rc1');
@@ -149,6 +141,7 @@ void describe('rollouts', () => {
   });
 
   void it('abort stops the deploy command that is running, so the rollback runs at once', async () => {
+    const { server, dir, script } = rig;
     const log = path.join(dir, 'abort-running.log');
     const project = await createProject(server, [{
       name: 'production', tier: 'production', position: 0, strategy: 'standard', deploy: commandDeploy(script, log),
@@ -175,6 +168,7 @@ void describe('rollouts', () => {
   });
 
   void it('a deployment without progress for the stuck limit becomes error', async () => {
+    const { server } = rig;
     const project = await createProject(server, [{ name: 'manual', tier: 'production', position: 0, strategy: 'standard' }]);
     const reported = await server.request<Deployment>('PATCH', `/api/releases/${project}/environments/manual/deployments`, {
       release_candidate_version: '1.0.0-rc1', status: 'in_progress',

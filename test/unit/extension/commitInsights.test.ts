@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProjectPresence } from '../../../src/core/containment';
 import { escapeMarkdown } from '../../../src/core/markdown';
-import { HOVER_COMMANDS, annotationText, commitHoverMarkdown, compactRows, findShaAt, missingCommitMarkdown, type EnvironmentRow } from '../../../src/extension/hover/present';
+import { HOVER_COMMANDS, annotationText, commitHoverMarkdown, compactRows, findShaAt, missingCommitMarkdown, type CommitStanding } from '../../../src/extension/hover/present';
 import { parseWatches, stepWatch, type CommitWatch } from '../../../src/extension/watch/evaluate';
 
 const sha = '1a2b3c4d5e6f708192a3b4c5d6e7f80912345678';
@@ -25,8 +25,8 @@ describe('finding a SHA under the cursor', () => {
 });
 
 describe('the current-line annotation', () => {
-  const row = (environment: string, state: EnvironmentRow['state'], extra: Partial<EnvironmentRow> = {}): EnvironmentRow => ({
-    environment, state, version: '1.0.0-rc1', commit: sha, since: null, incoming: null, ...extra,
+  const row = (environment: string, state: CommitStanding['state'], extra: Partial<CommitStanding> = {}): CommitStanding => ({
+    environment, state, candidate: '1.0.0-rc1', commit: sha, since: null, incoming: null, ...extra,
   });
   it('names the highest rung that runs the commit and the top rung', () => {
     const rows = [row('dogfood', 'live'), row('canary', 'live'), row('rollout', 'not_yet'), row('production', 'not_yet')];
@@ -34,7 +34,7 @@ describe('the current-line annotation', () => {
     assert.equal(annotationText(sha, [{ project: 'payments', rows, target: 'production' }]), `${sha.slice(0, 7)}  ✓ canary · ✗ production`);
   });
   it('shows a rollout on its way with its percent, and says when it is live nowhere', () => {
-    const rolling = [row('canary', 'live'), row('rollout', 'rolling', { incoming: { version: '1.1.0-rc1', percent: 10, paused: false } }), row('production', 'not_yet')];
+    const rolling = [row('canary', 'live'), row('rollout', 'rolling', { incoming: { candidate: '1.1.0-rc1', percent: 10, paused: false } }), row('production', 'not_yet')];
     assert.match(compactRows(rolling).join(' · '), /rollout.*10%/);
     assert.deepEqual(compactRows([row('canary', 'not_yet'), row('production', 'not_yet')]), ['✗ not live anywhere yet']);
     assert.equal(annotationText(sha, [{ project: 'p', rows: [row('canary', 'empty')], target: undefined }]), undefined);
@@ -63,9 +63,9 @@ describe('hover markdown from a rogue server', () => {
   }
 
   it('links only to its own commands whatever the project and environment are called', () => {
-    const rows: EnvironmentRow[] = [
-      { environment: forged, state: 'live', version: forged, commit: sha, since: null, incoming: null },
-      { environment: 'production', state: 'not_yet', version: '1.0.0-rc1', commit: sha, since: null, incoming: null },
+    const rows: CommitStanding[] = [
+      { environment: forged, state: 'live', candidate: forged, commit: sha, since: null, incoming: null },
+      { environment: 'production', state: 'not_yet', candidate: '1.0.0-rc1', commit: sha, since: null, incoming: null },
     ];
     const md = commitHoverMarkdown({ kind: 'sha', sha }, { subject: forged, authorName: forged, authorDate: new Date().toISOString() } as never,
       { kind: 'ready', projects: [{ project: forged, rows, target: 'production' }], shallow: false, staleSince: undefined });
@@ -93,7 +93,7 @@ describe('hover markdown from a rogue server', () => {
   it('puts only a commit id into the links of a deployed commit missing here', () => {
     const md = missingCommitMarkdown({
       token: sha.slice(0, 7),
-      deployedIn: [{ project: forged, environment: forged, version: forged, commit: `${sha.slice(0, 7)}${forged}`, active: false }],
+      deployedIn: [{ project: forged, environment: forged, candidate: forged, commit: `${sha.slice(0, 7)}${forged}`, active: false }],
     });
     assert.ok(md);
     assertOnlyOwnLinks(md, 2);
@@ -127,7 +127,7 @@ describe('commit watches', () => {
   it('reports a rollback past the commit, and never acts on unknown', () => {
     const live = { ...watch, liveIn: ['canary'] };
     const rolledBack = stepWatch(live, presence({ canary: false, production: false }), project('rollback'));
-    assert.deepEqual(rolledBack.events, [{ kind: 'left', environment: 'canary', version: '1.0.0-rc1', rollback: true }]);
+    assert.deepEqual(rolledBack.events, [{ kind: 'left', environment: 'canary', candidate: '1.0.0-rc1', rollback: true }]);
     const unknown = stepWatch(live, presence({ canary: 'unknown', production: 'unknown' }), project('promote'));
     assert.equal(unknown.events.length, 0);
     assert.equal(unknown.changed, false);

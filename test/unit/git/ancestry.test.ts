@@ -193,11 +193,7 @@ describe('GitRepository ancestry in a SHA-256 repository', () => {
   it('answers with 64-hex commit names as it does with SHA-1', async () => {
     const repo = TempRepo.create('flightdeck-sha256-', ['--object-format=sha256']);
     try {
-      const base = repo.commit('base');
-      repo.checkout('side', true);
-      const side = repo.commit('side');
-      repo.checkout('main');
-      const head = repo.commit('head');
+      const { base, side, head } = repo.fork();
       assert.equal(head.length, 64);
       const repository = await GitRepository.open(repo.dir);
       assert.deepEqual(await repository.containsAll(base, [head, side]), [true, true]);

@@ -96,6 +96,15 @@ export class TempRepo {
     else this.git('checkout', '-q', branch);
   }
 
+  /** `base`, then `side` on a branch off it and `head` on main: two tips that share only `base`. */
+  fork(): { base: string; side: string; head: string } {
+    const base = this.commit('base');
+    this.checkout('side', true);
+    const side = this.commit('side');
+    this.checkout('main');
+    return { base, side, head: this.commit('head') };
+  }
+
   /** git's own answer, the reference every fast answer is compared with. */
   mergeBaseIsAncestor(ancestor: string, descendant: string): boolean {
     const result = spawnSync('git', ['-C', this.dir, 'merge-base', '--is-ancestor', ancestor, descendant], { env: gitEnv() });

@@ -251,11 +251,7 @@ describe('the ancestry cache dir with SHA-256, and without GitRepository', () =>
     const repo = TempRepo.create('flightdeck-sha256-cache-', ['--object-format=sha256']);
     const cacheDir = tempDir('flightdeck-sha256-cache-dir-');
     try {
-      const base = repo.commit('base');
-      repo.checkout('side', true);
-      const side = repo.commit('side');
-      repo.checkout('main');
-      const head = repo.commit('head');
+      const { base, side, head } = repo.fork();
       const first = await GitRepository.open(repo.dir, { cacheDir });
       await first.prepare([head, side]);
       await first.cacheWritten();

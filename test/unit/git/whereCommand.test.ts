@@ -8,20 +8,15 @@ import type { Deployment, Environment, Project } from '../../../src/api/schemas'
 import { WhereResult } from '../../../src/api/schemas';
 import { ancestryCacheDir, runWhere } from '../../../src/cli/where';
 import { TempRepo } from './gitFixture';
+import * as contract from '../../shared/contractFixtures';
 
 function deployment(project: string, rc: string, commit: string, rollout: Deployment['rollout'] = null): Deployment {
-  const at = '2026-11-23T08:00:00.000Z';
-  return {
-    id: rc, project, environment_name: 'e', release_version: rc.replace(/-rc\d+$/, ''), release_candidate_version: rc, commit,
-    from_release_version: null, from_release_candidate_version: null, status: rollout ? 'in_progress' : 'success', kind: 'deploy',
-    actor: 'ci', deploy_start_at: at, deploy_end_at: null, updated_at: at, error_message: null, rollout, approval: null, candidate_blocked: null,
-  };
+  return contract.deployment({
+    id: rc, project, environment_name: 'e', release_candidate_version: rc, commit, status: rollout ? 'in_progress' : 'success', rollout,
+  });
 }
 function environment(name: string, position: number, current: Deployment | null, active: Deployment | null = null): Environment {
-  return {
-    name, tier: 'production', position, strategy: active ? 'rollout' : 'standard', protected: false, frozen: false, steps: null,
-    auto_promote: null, health_check: null, deploy: { type: 'none', command: null, url: null }, required_approvals: 0, current, active,
-  };
+  return contract.environment({ name, position, strategy: active ? 'rollout' : 'standard', current, active });
 }
 
 interface Captured {
@@ -33,6 +28,8 @@ interface Captured {
 
 /** The ancestry cache of these tests: never the user's own `~/.cache`. */
 const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-cache-'));
+/** An empty Flightdeck home: an embedded server running on this machine (its pointer in ~/.flightdeck) is not theirs. */
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'flightdeck-where-home-'));
 
 async function where(argv: string[], projects: Project[] | Error, env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Captured> {
   let stdout = '';
@@ -41,7 +38,7 @@ async function where(argv: string[], projects: Project[] | Error, env: NodeJS.Pr
   const code = await runWhere(argv, {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
-    env: { FLIGHTDECK_CACHE_DIR: cacheDir, ...env },
+    env: { FLIGHTDECK_CACHE_DIR: cacheDir, FLIGHTDECK_HOME: home, ...env },
     ...(cwd !== undefined ? { cwd } : {}),
     fetchProjects: async (serverUrl, token) => {
       calls.push({ serverUrl, token });
@@ -87,6 +84,7 @@ describe('flightdeck where', () => {
   after(() => {
     repo.remove();
     fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('prints the API.md JSON shape for the projects matching the remote, environments in ladder order', async () => {

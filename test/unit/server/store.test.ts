@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '../../../src/api/schemas';
-import { OverviewCache } from '../../../src/server/service/overview-cache';
+import { OverviewCache } from '../../../src/server/service/overviewCache';
 import { canonicalJson } from '../../../src/server/service/projects';
 import { isLegalMove } from '../../../src/server/service/status-machine';
 import { Store } from '../../../src/server/store';

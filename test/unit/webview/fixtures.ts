@@ -1,49 +1,26 @@
 // Contract-valid objects for the stage panel's unit tests: every factory's output parses with the
-// protocol / schema it claims to be, so a test cannot pass on data the host would never send.
+// protocol / schema it claims to be, so a test cannot pass on data the host would never send. Deployments
+// and environments come from the shared contract fixtures, set to the stage's scene (canary, position 1).
 import type { StageView } from '../../../src/api/protocol';
 import type { Deployment, Environment, ReleaseEvent } from '../../../src/api/schemas';
+import * as contract from '../../shared/contractFixtures';
 
 export const T0 = Date.parse('2026-11-23T10:00:00.000Z');
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function deployment(overrides: Partial<Deployment> = {}): Deployment {
-  return {
-    id: '1',
-    project: 'payments',
-    environment_name: 'canary',
-    release_version: '1.4.0',
+  return contract.deployment({
     release_candidate_version: '1.4.0-rc1',
-    commit: 'a'.repeat(40),
-    from_release_version: null,
-    from_release_candidate_version: null,
-    status: 'success',
-    kind: 'deploy',
     actor: 'ci-pipeline',
     deploy_start_at: iso(T0 - 3600_000),
     deploy_end_at: iso(T0 - 3500_000),
     updated_at: iso(T0 - 3500_000),
-    error_message: null,
-    rollout: null, approval: null, candidate_blocked: null,
     ...overrides,
-  };
+  });
 }
 
 export function environment(overrides: Partial<Environment> = {}): Environment {
-  return {
-    name: 'canary',
-    tier: 'production',
-    position: 1,
-    strategy: 'canary',
-    protected: false,
-    frozen: false,
-    steps: null,
-    auto_promote: null,
-    health_check: null,
-    deploy: { type: 'none', command: null, url: null }, required_approvals: 0,
-    current: null,
-    active: null,
-    ...overrides,
-  };
+  return contract.environment({ position: 1, strategy: 'canary', ...overrides });
 }
 
 export function rollout(step: number, percent: number, paused = false): NonNullable<Deployment['rollout']> {

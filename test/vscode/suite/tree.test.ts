@@ -75,6 +75,19 @@ describe('Release tree against a real server', function () {
     assert.match(tooltip.value, /aaaaaaaaaaaa/);
   });
 
+  it('copies an environment\'s candidate (Copy Candidate, and its former id flightdeck.copyVersion)', async () => {
+    const roots = await api.provider.getChildren();
+    const projectNode = roots.find((n) => n.kind === 'project' && n.project.name === 'payments');
+    assert.ok(projectNode, 'the payments project is in the tree');
+    const canary = (await api.provider.getChildren(projectNode)).find((n) => n.kind === 'environment' && n.environment.name === 'canary');
+    assert.ok(canary, 'canary is in the tree');
+    for (const command of ['flightdeck.copyCandidate', 'flightdeck.copyVersion']) {
+      await vscode.env.clipboard.writeText('');
+      await vscode.commands.executeCommand(command, canary);
+      assert.equal(await vscode.env.clipboard.readText(), '1.0.0-rc1', command);
+    }
+  });
+
   it('updates within 2 s of a change made through the API (event stream)', async () => {
     const start = Date.now();
     const r = await server.api('PATCH', '/api/releases/payments/environments/production/deployments', { release_candidate_version: '1.0.0-rc1', status: 'success' });

@@ -293,6 +293,8 @@ async function startPackaged(runDir) {
  *                               the installed extension and its embedded server's data; else undefined
  * ui.api(method, route, body?)  a call to the release server with that token; the parsed JSON, or throws
  * ui.palette(text)              run a command from the command palette (F1) by its title
+ * ui.closeAllEditors()          closes every editor, answering Don't Save for an untitled one an earlier
+ *                               scenario typed into (it is not ours to keep); done when no editor is left
  * ui.openViewContainer(title)   click the activity-bar entry (only if its sidebar is not already showing)
  * ui.view(title)                locator of a sidebar view's pane (by its title, case-insensitive)
  * ui.treeRows(viewTitle)        the texts of the view's tree rows
@@ -373,6 +375,21 @@ function makeUi(page, { scenario, server, token, packaged, workspace, codeServer
       await widget.waitFor({ timeout: timeoutMs });
       await delay(400);
       return (await widget.innerText()).replace(/\s+/g, ' ');
+    },
+
+    async closeAllEditors() {
+      await ui.palette('View: Close All Editors');
+      // Done when no editor is left, or when the save question for an untitled editor is up (then
+      // answered, and done after that).
+      const closedOrAsking = () => page.waitForFunction(() => document.querySelector('.monaco-dialog-box')
+        || document.querySelectorAll('.editor-group-container .tab').length === 0, null, { timeout: 15_000 });
+      await closedOrAsking();
+      const save = page.locator('.monaco-dialog-box');
+      if (await save.isVisible()) {
+        await save.locator('.monaco-button', { hasText: /Don't Save/ }).click();
+        await save.waitFor({ state: 'hidden', timeout: 10_000 });
+        await closedOrAsking();
+      }
     },
 
     async palette(text) {

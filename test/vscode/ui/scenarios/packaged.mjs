@@ -111,19 +111,8 @@ export default async function packaged(ui) {
   });
   const webview = () => page.frameLocator('iframe.webview').frameLocator('#active-frame');
   async function openStage(environment) {
-    // One panel at a time: each open panel has an iframe.webview of its own. An untitled editor left by
-    // an earlier scenario would ask to be saved: it is not ours to keep.
-    await ui.palette('View: Close All Editors');
-    // Done when no editor is left, or when the save question is up (then answered, and done after that).
-    const closedOrAsking = () => page.waitForFunction(() => document.querySelector('.monaco-dialog-box')
-      || document.querySelectorAll('.editor-group-container .tab').length === 0, null, { timeout: 15_000 });
-    await closedOrAsking();
-    const save = page.locator('.monaco-dialog-box');
-    if (await save.isVisible()) {
-      await save.locator('.monaco-button', { hasText: /Don't Save/ }).click();
-      await save.waitFor({ state: 'hidden', timeout: 10_000 });
-      await closedOrAsking();
-    }
+    // One panel at a time: each open panel has an iframe.webview of its own.
+    await ui.closeAllEditors();
     await ui.palette('Flightdeck: Open Stage…');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 10_000 });

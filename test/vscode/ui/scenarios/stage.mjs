@@ -46,21 +46,6 @@ export default async function stage(ui) {
     await DELAY(400); // fonts and the toolkit's components settle
   }
 
-  async function closeEditors() {
-    await ui.palette('View: Close All Editors');
-    // Done when no editor is left, or when the save question for an untitled editor (an earlier scenario
-    // typed into one) is up: it is not ours to keep.
-    const closedOrAsking = () => page.waitForFunction(() => document.querySelector('.monaco-dialog-box')
-      || document.querySelectorAll('.editor-group-container .tab').length === 0, null, { timeout: 15_000 });
-    await closedOrAsking();
-    const save = page.locator('.monaco-dialog-box');
-    if (await save.isVisible()) {
-      await save.locator('.monaco-button', { hasText: /Don't Save/ }).click();
-      await save.waitFor({ state: 'hidden', timeout: 10_000 });
-      await closedOrAsking();
-    }
-  }
-
   async function percentShown() {
     const text = await webview().locator('.rollout-status .percent').first().innerText({ timeout: 2000 }).catch(() => null);
     return text === null ? null : Number.parseInt(text, 10);
@@ -125,7 +110,7 @@ export default async function stage(ui) {
     await DELAY(300);
   });
   await ui.screenshot('stage-production-history-dark');
-  await closeEditors();
+  await ui.closeAllEditors();
 
   // ── 2. a rollout: promote from the panel (real modal), then watch it advance ──────────────────
   let rolloutReady = false;
@@ -200,7 +185,7 @@ export default async function stage(ui) {
   await page.mouse.move(1, 1);
   await DELAY(600);
   await ui.screenshot('stage-rollout-light');
-  await closeEditors();
+  await ui.closeAllEditors();
 
   // ── 3. latency: PATCH on the server → the webview's DOM shows it ────────────────────────────
   await ui.check(`latency from a PATCH to the webview DOM (${SAMPLES} samples; goal p95 < 300 ms)`, async () => {
