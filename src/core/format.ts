@@ -27,7 +27,10 @@ export function formatDuration(totalSeconds: number): string {
   if (s < 60) return `${s} s`;
   const minutes = Math.floor(s / 60);
   if (minutes < 60) return `${minutes} min ${String(s % 60).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  const hours = Math.floor(minutes / 60);
+  // Past two days, hours stop being readable ("719 h"): days and hours.
+  if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 /** "10:42" (or "10:42:07") in the viewer's local time, for "offline — showing data from 10:42". */

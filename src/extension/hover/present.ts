@@ -137,8 +137,8 @@ function rowMarkdown(project: string, row: CommitStanding, unknown: UnknownReaso
       text = 'nothing deployed';
       break;
   }
-  const blocked = row.blocked && row.version
-    ? ` · $(circle-slash) blocked: ${escapeMarkdown(row.blocked.reason)} · ${link('Unblock', 'flightdeck.unblockCandidate', { project, candidate: row.version }, `Unblock ${row.version} (asks first)`)}`
+  const blocked = row.blocked && row.candidate
+    ? ` · $(circle-slash) blocked: ${escapeMarkdown(row.blocked.reason)} · ${link('Unblock', 'flightdeck.unblockCandidate', { project, candidate: row.candidate }, `Unblock ${row.candidate} (asks first)`)}`
     : '';
   return `${MARK[row.state]} ${name} — ${text}${blocked}`;
 }

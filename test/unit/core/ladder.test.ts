@@ -68,6 +68,8 @@ describe('format', () => {
     assert.equal(formatDuration(42), '42 s');
     assert.equal(formatDuration(245), '4 min 05 s');
     assert.equal(formatDuration(3720), '1 h 02 min');
+    assert.equal(formatDuration(47 * 3600 + 59 * 60), '47 h 59 min');
+    assert.equal(formatDuration(30 * 86400 - 60), '29 d 23 h', 'past two days: days and hours, not "719 h"');
     assert.equal(shortSha('0123456789abcdef'), '0123456');
     assert.equal(shortSha(null), '');
   });

@@ -76,9 +76,9 @@ describe('hover markdown from a rogue server', () => {
   });
 
   it('shows a blocked candidate\'s reason inert beside it, with an Unblock link to its own command', () => {
-    const rows: EnvironmentRow[] = [
-      { environment: 'canary', state: 'live', version: '1.4.0-rc2', commit: sha, since: null, incoming: null, blocked: { actor: 'ana', at: new Date().toISOString(), reason: forged } },
-      { environment: 'production', state: 'not_yet', version: '1.0.0-rc1', commit: sha, since: null, incoming: null },
+    const rows: CommitStanding[] = [
+      { environment: 'canary', state: 'live', candidate: '1.4.0-rc2', commit: sha, since: null, incoming: null, blocked: { actor: 'ana', at: new Date().toISOString(), reason: forged } },
+      { environment: 'production', state: 'not_yet', candidate: '1.0.0-rc1', commit: sha, since: null, incoming: null },
     ];
     const md = commitHoverMarkdown({ kind: 'sha', sha }, undefined,
       { kind: 'ready', projects: [{ project: 'payments', rows, target: 'production' }], shallow: false, staleSince: undefined });

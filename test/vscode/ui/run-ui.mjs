@@ -171,6 +171,15 @@ function runDemo(demoArgs, env, cli = CLI) {
   }
 }
 
+/**
+ * The demo's deploy scripts start one service per environment in process groups of their own (they
+ * outlive the deploy, as a real service would): stop them when the run ends, as `npm start` does.
+ */
+function stopDemoServices(dataDir, cli = CLI) {
+  if (!existsSync(dataDir)) return;
+  execFileSync(process.execPath, [cli, 'demo', 'stop', '--data-dir', dataDir], { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 30_000 });
+}
+
 /** Starts the server with data in it; returns it and the workspace folder that matches the data. */
 async function startBackend(runDir, token) {
   if (!existsSync(CLI)) throw new KnownFailure(`${relative(REPO_ROOT, CLI)} is missing: build it with \`node esbuild.mjs\``);
@@ -184,6 +193,7 @@ async function startBackend(runDir, token) {
     runDemo(['--data-dir', dataDir, '--repo-dir', workspace], TEST_GIT_ENV);
   }
   const server = await startReleaseServer({ dataDir, token });
+  cleanups.push(() => stopDemoServices(dataDir));
   cleanups.push(() => server.stop());
   note(`release server at ${server.url}`);
   if (mode === 'server') {
@@ -415,7 +425,16 @@ function makeUi(page, { scenario, server, token, packaged, workspace, codeServer
       // Clicking the entry of the container already showing would close the sidebar.
       const showing = (await entry.getAttribute('aria-selected')) === 'true' || (await entry.getAttribute('class'))?.includes('checked');
       if (!showing) await entry.click();
-      await page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 10_000 });
+      // After a window reload the entry comes back (selected) before the extension's views are registered:
+      // a click then opens an empty, hidden sidebar. Click again until the sidebar shows.
+      const sidebar = page.locator('.part.sidebar');
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const shown = await sidebar.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false);
+        if (shown) break;
+        if (Date.now() > deadline) throw new Error(`the "${title}" sidebar did not show within 30 s`);
+        await entry.click();
+      }
     },
 
     view(title) {
@@ -557,6 +576,7 @@ async function main() {
   if (args.vsix) {
     if (!existsSync(args.vsix)) throw new KnownFailure(`no VSIX at ${args.vsix} (npm run package makes one)`);
     const packaged = await startPackaged(runDir);
+    cleanups.push(() => stopDemoServices(packaged.packaged.dataDir, packaged.packaged.cli));
     note(`code-server at ${packaged.codeServer.url} (VSIX ${args.vsix}; the extension's embedded server, data in ${packaged.packaged.dataDir})`);
     const browser = await launchChromium();
     cleanups.push(() => browser.close());

@@ -78,7 +78,8 @@ export default async function github(ui) {
     await ui.check('production shows the deployment waiting for review; staging and dev what they run', async () => {
       const rows = await ui.treeRows('Releases');
       const production = rows.find((row) => row.startsWith('production')) ?? '';
-      if (!/→ .* · pending/.test(production)) throw new Error(`production: ${production}`);
+      // GitHub's job waiting for review reads as any deployment awaiting approval does.
+      if (!/awaiting approval · requested by \S+ · \S+ → \S+/.test(production)) throw new Error(`production: ${production}`);
       const dev = rows.find((row) => row.startsWith('dev')) ?? '';
       if (!/in progress/.test(dev)) throw new Error(`dev: ${dev}`);
     });
