@@ -181,7 +181,7 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
     assert.match(hoverRow(refunds, 'production'), /^✗ /, `refunds is not in production:\n${refunds}`);
   });
 
-  it('shows a deployment waiting for review as the environment\'s active one, and approves it on GitHub', async () => {
+  it('shows a deployment waiting for review as the environment\'s active one, and approves it from the Approvals view on GitHub', async () => {
     const run = emulator.waitForReview(REPO, 'production', 'v1.1.0');
     const production = await refreshUntil('production awaiting approval', async () => {
       const node = (await environmentItems()).get('production')?.node;
@@ -197,8 +197,20 @@ describe('GitHub backend (flightdeck.server.kind = github) against the GitHub em
     const listed = await session.backend.listApprovals(REPO);
     assert.deepEqual(listed.map((d) => d.id), [waiting.id], 'the same request the Approvals view lists');
 
+    // From the editor, as a user does it: the Approvals view's row, then Approve… (its modal answered here).
+    const node = await waitFor('the request in the Approvals view', async () => {
+      await api.approvals.refresh();
+      return api.approvals.nodes?.find((n) => n.deployment.id === waiting.id);
+    });
     const mark = emulator.requests.length;
-    await session.backend.approve(REPO, waiting.id, { comment: 'ship it' });
+    api.setConfirmer({ confirm: async () => true });
+    let outcome: CommandOutcome<Deployment>;
+    try {
+      outcome = await vscode.commands.executeCommand<CommandOutcome<Deployment>>('flightdeck.approve', { ...node, comment: 'ship it' });
+    } finally {
+      api.setConfirmer(undefined);
+    }
+    assert.equal(outcome.kind, 'done', JSON.stringify(outcome));
     const posted = emulator.requests.slice(mark).filter((r) => r.method === 'POST');
     assert.deepEqual(posted.map((r) => [r.path, r.status]), [[`/api/v3/repos/${REPO}/actions/runs/${run.id}/pending_deployments`, 200]]);
     // Approved, GitHub's job goes on and creates the deployment (queued): the request is gone.
