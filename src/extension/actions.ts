@@ -53,14 +53,19 @@ export function refuseUnless<T extends { available: boolean }>(planned: T | { av
   if (!planned.available) throw new PlanRefusal((planned as { reason: string }).reason);
 }
 
-export function registerActionCommands(deps: ActionDeps): vscode.Disposable[] {
-  const run = <T>(action: PlanAction, fn: (arg: unknown) => Promise<CommandOutcome<T>>) => async (arg: unknown): Promise<CommandOutcome<T>> => {
+/** A release action's command: whatever it throws is reported under the action's title, and returned as the outcome. */
+export function commandRunner(deps: ActionDeps) {
+  return <T>(action: PlanAction, fn: (arg: unknown) => Promise<CommandOutcome<T>>) => async (arg: unknown): Promise<CommandOutcome<T>> => {
     try {
       return await fn(arg);
     } catch (error) {
       return reportFailure(deps, actionTitle(action), error);
     }
   };
+}
+
+export function registerActionCommands(deps: ActionDeps): vscode.Disposable[] {
+  const run = commandRunner(deps);
   return [
     vscode.commands.registerCommand('flightdeck.promote', run('promote', (arg) => promote(deps, arg))),
     vscode.commands.registerCommand('flightdeck.rollback', run('rollback', (arg) => rollback(deps, arg))),

@@ -5,10 +5,10 @@
 // commits it brings, as every other release change is.
 import * as vscode from 'vscode';
 import type { CandidateBlock, Deployment, Release } from '../../api/schemas';
-import { actionTitle, approvalPlans, candidatePlans, type ActionPlan, type PlanAction } from '../../core/actionPlan';
+import { actionTitle, approvalPlans, candidatePlans, type ActionPlan } from '../../core/actionPlan';
 import { approvalSummary, awaitsApproval } from '../../core/approvals';
 import { formatAge, plural } from '../../core/format';
-import { commitSentence, PlanRefusal, refuseUnless, reportFailure, started, type ActionDeps } from '../actions';
+import { commandRunner, commitSentence, PlanRefusal, refuseUnless, started, type ActionDeps } from '../actions';
 import type { CallerIdentity } from '../caller';
 import { cancelled, type CommandOutcome } from '../outcome';
 import { pickProject } from '../targets';
@@ -31,13 +31,7 @@ function field(arg: unknown, key: string): unknown {
 }
 
 export function registerApprovalCommands(deps: ApprovalCommandDeps): vscode.Disposable[] {
-  const run = <T>(action: PlanAction, fn: (arg: unknown) => Promise<CommandOutcome<T>>) => async (arg: unknown): Promise<CommandOutcome<T>> => {
-    try {
-      return await fn(arg);
-    } catch (error) {
-      return reportFailure(deps, actionTitle(action), error);
-    }
-  };
+  const run = commandRunner(deps);
   return [
     vscode.commands.registerCommand('flightdeck.approve', run('approve', (arg) => decide(deps, arg, 'approve'))),
     vscode.commands.registerCommand('flightdeck.reject', run('reject', (arg) => decide(deps, arg, 'reject'))),

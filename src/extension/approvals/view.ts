@@ -13,6 +13,7 @@ import { escapeMarkdown, markdownCode } from '../../core/markdown';
 import type { CallerIdentity } from '../caller';
 import type { SessionManager } from '../session';
 import type { ReleaseTreeModel } from '../tree/model';
+import { coalesced } from '../coalesce';
 
 export const APPROVALS_VIEW_ID = 'flightdeck.approvals';
 
@@ -40,8 +41,7 @@ export class ApprovalsView implements vscode.TreeDataProvider<ApprovalRow>, vsco
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly view: vscode.TreeView<ApprovalRow>;
-  private inFlight: Promise<void> | undefined;
-  private again = false;
+  private readonly coalescedFetch = coalesced(() => this.fetch());
   /** The last list, oldest first; undefined before the first answer. */
   nodes: ApprovalNode[] | undefined;
   error: string | undefined;
@@ -74,18 +74,7 @@ export class ApprovalsView implements vscode.TreeDataProvider<ApprovalRow>, vsco
 
   /** Fetches the inbox; concurrent calls coalesce into at most one more fetch. */
   refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true;
-      return this.inFlight;
-    }
-    this.inFlight = this.fetch().finally(() => {
-      this.inFlight = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.inFlight;
+    return this.coalescedFetch();
   }
 
   private async fetch(): Promise<void> {

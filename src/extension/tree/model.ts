@@ -9,6 +9,7 @@ import type { ActionCapabilities } from '../../core/actionPlan';
 import type { OverviewFreshness } from '../../core/freshness';
 import { ladder } from '../../core/ladder';
 import type { SessionManager } from '../session';
+import { coalesced } from '../coalesce';
 
 export interface ProjectNode {
   readonly kind: 'project';
@@ -38,8 +39,7 @@ export class ReleaseTreeModel implements vscode.Disposable {
   private projects: Project[] | undefined;
   private readonly nodes = new Map<string, ReleaseNode>();
   private readonly deploymentCache = new Map<string, Deployment[]>();
-  private inFlight: Promise<void> | undefined;
-  private again = false;
+  private readonly coalescedFetch = coalesced(() => this.fetch());
   private readonly changeEmitter = new vscode.EventEmitter<ReleaseNode[] | undefined>();
   private readonly stateEmitter = new vscode.EventEmitter<void>();
   /** Nodes whose data changed; undefined means the root's children changed. */
@@ -89,18 +89,7 @@ export class ReleaseTreeModel implements vscode.Disposable {
 
   /** Fetches the overview; concurrent calls coalesce into at most one more fetch. */
   refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true;
-      return this.inFlight;
-    }
-    this.inFlight = this.fetch().finally(() => {
-      this.inFlight = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.inFlight;
+    return this.coalescedFetch();
   }
 
   /** Forget everything (a different server now). */
