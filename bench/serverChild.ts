@@ -8,19 +8,50 @@ export interface ServerChild {
   announced: string;
   /** Its process id (for /proc: memory and CPU). */
   pid: number;
-  /** SIGTERM, then wait for it to exit. */
+  /** SIGTERM, then wait for it to exit (SIGKILL after a grace period). */
   stop(): Promise<void>;
+  /** The signal that ended it, once it exited (SIGKILL: it did not exit within the grace period). */
+  readonly exitSignal: string | null;
 }
 
 const STOP_GRACE_MS = 10_000;
 
+/** BENCH_SERVER_NODE_ARGS: Node options for the server alone, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it. */
+function serverNodeArgs(): string[] {
+  return process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+}
+
 /** Starts `file` (a bench) with `--serve-child ...args` and waits for its announcement. */
-export async function startServerChild(file: string, args: readonly string[]): Promise<ServerChild> {
-  // BENCH_SERVER_NODE_ARGS: Node options for the server alone, e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile it.
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
-  const child: ChildProcessByStdio<null, Readable, null> = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, '--serve-child', ...args], {
+export function startServerChild(file: string, args: readonly string[]): Promise<ServerChild> {
+  return announcedBy(spawn(process.execPath, [...serverNodeArgs(), '--import', 'tsx', file, '--serve-child', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  }));
+}
+
+/**
+ * Starts the built server as operators run it, `node dist/cli.js serve ...args` (build it first), and
+ * waits for its "listening on URL" line; `announced` is the URL.
+ */
+export async function startCliServer(cli: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ServerChild> {
+  const child = await announcedBy(spawn(process.execPath, [...serverNodeArgs(), cli, 'serve', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env },
+  }));
+  const url = /^listening on (\S+)$/.exec(child.announced)?.[1];
+  if (!url) {
+    await child.stop();
+    throw new Error(`flightdeck serve announced "${child.announced}", not "listening on URL"`);
+  }
+  return {
+    announced: url,
+    pid: child.pid,
+    stop: child.stop,
+    get exitSignal() {
+      return child.exitSignal;
+    },
+  };
+}
+
+async function announcedBy(child: ChildProcessByStdio<null, Readable, null>): Promise<ServerChild> {
   const announced = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
@@ -33,6 +64,9 @@ export async function startServerChild(file: string, args: readonly string[]): P
   return {
     announced,
     pid: child.pid ?? 0,
+    get exitSignal() {
+      return child.signalCode;
+    },
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -10,6 +10,14 @@ import { ServerSecrets } from './secrets';
 import { ReleaseService } from './service/release-service';
 import { DEFAULT_DATA_DIR, Store } from './store';
 
+/**
+ * Connections the kernel may hold for us before we accept them. When a replica stops, its editors
+ * reconnect to the others all within a second or two; past a full queue the kernel drops their
+ * handshakes, and each dropped one waits out a retransmission (1 s, then 3 s, then 7 s …). Node's
+ * default is 511; the kernel caps this at net.core.somaxconn (4096 on current Linux).
+ */
+const LISTEN_BACKLOG = 4096;
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface StartServerOptions {
@@ -124,7 +132,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       const applied = await applyConfigFile(service, options.configFile);
       app.log.info({ projects: applied }, 'config file applied');
     }
-    await app.listen({ host, port: options.port ?? 7700 });
+    await app.listen({ host, port: options.port ?? 7700, backlog: LISTEN_BACKLOG });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : options.port ?? 7700;
     // Started once the server listens (a deploy script may call its API); stopped before the store closes.

@@ -46,11 +46,17 @@ export class ServerMetrics {
     const replayed = new Counter({
       name: 'flightdeck_events_replayed_total', help: 'Events of those that a stream read back from the log (a resume)', registers: [registry],
     });
+    const catchUp = new Histogram({
+      name: 'flightdeck_event_stream_catch_up_seconds',
+      help: 'From a stream\'s request to live events: its replay of what it missed (a reconnect storm shows here)',
+      registers: [registry], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
     this.streams = {
       sent: (count, fromReplay) => {
         fannedOut.inc(count);
         if (fromReplay) replayed.inc(count);
       },
+      caughtUp: (seconds) => catchUp.observe(seconds),
     };
     const stepLag = new Histogram({
       name: 'flightdeck_engine_task_lag_seconds', help: 'How late the engine claimed a due task (rollout step, health check, promotion)',

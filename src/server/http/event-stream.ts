@@ -9,10 +9,12 @@
 // stream whose client falls behind goes back to replaying from the log rather than queueing in memory.
 // A stream is dropped only when its socket stops taking bytes altogether.
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { StoredEvent } from '../store';
 import type { ReleaseService } from '../service/release-service';
 import { describeError } from '../../core/errors';
-import { ReplayBlocks, TurnBudget, sseFrame, type ReplayBlock } from '../service/event-replay';
+import { freshRead } from '../service/freshRead';
+import { ReplayBlocks, TurnBudget, encodeFrames, type ReplayBlock } from '../service/event-replay';
 
 export const DEFAULT_MAX_STREAMS_PER_TOKEN = 20;
 /** Idle streams cost little; a team's watchers spread over a few replicas stay well under this. */
@@ -45,6 +47,8 @@ export interface EventStreamOptions {
 export interface StreamObserver {
   /** `count` events were written to one stream; `fromReplay` when read back from the log (a resume). */
   sent(count: number, fromReplay: boolean): void;
+  /** A stream went live `seconds` after its request began (it replayed what it missed meanwhile). */
+  caughtUp(seconds: number): void;
 }
 
 /** A place reserved for a stream before it starts; released when it closes or fails to start. */
@@ -54,6 +58,8 @@ export interface StreamSlot {
   readonly revision: number;
   release(): void;
 }
+
+const KEEP_ALIVE_FRAME = Buffer.from(': keep-alive\n\n');
 
 /** Why a stream starts somewhere other than where the client asked. */
 type ResetReason = 'ahead' | 'pruned';
@@ -80,11 +86,39 @@ function firstAbove(ids: readonly number[], after: number): number {
   return low;
 }
 
+/**
+ * The frames of a batch of live events (ascending ids), encoded once per project asked for (null: all
+ * projects) and only if asked; undefined when the batch has none of that project.
+ */
+function liveBatches(events: readonly StoredEvent[]): (project: string | null) => ReplayBlock | undefined {
+  const encoded = new Map<string | null, ReplayBlock | undefined>();
+  return (project) => {
+    if (!encoded.has(project)) {
+      const mine = project === null ? events : events.filter((event) => event.project === project);
+      const last = mine[mine.length - 1];
+      encoded.set(project, last ? encodeFrames(mine, last.id) : undefined);
+    }
+    return encoded.get(project);
+  };
+}
+
+/** The HTTP/1.1 chunk holding `data`, framed once per buffer however many streams write it. */
+const chunks = new WeakMap<Buffer, Buffer>();
+function asChunk(data: Buffer): Buffer {
+  let chunk = chunks.get(data);
+  if (!chunk) {
+    chunk = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'), data, CRLF]);
+    chunks.set(data, chunk);
+  }
+  return chunk;
+}
+const CRLF = Buffer.from('\r\n', 'latin1');
+
 /** One client's `GET /api/events` connection: its replay, then live events. */
 class SseConnection {
   private replaying = false;
   /** Live events heard while replaying; undefined when too many came: the log has them. */
-  private pending: Array<{ id: number; text: string }> | undefined;
+  private pending: Array<{ id: number; frame: Buffer }> | undefined;
   private pendingBytes = 0;
   /** The replay sequence when `pending` began (see ReplayBlocks.sequence). */
   private pendingSince = 0;
@@ -100,9 +134,16 @@ class SseConnection {
   /** For the stall check: drains seen and bytes queued at the last look. */
   private drains = 0;
   private lastLook = { drains: 0, queued: 0, at: Date.now() };
+  private readonly socket: Socket;
+  /** The response's body is HTTP/1.1 chunks (else it runs until the connection closes: HTTP/1.0). */
+  private readonly chunked: boolean;
+  /** When the stream was asked for (performance.now()), until it first goes live. */
+  private requestedAt: number | undefined;
 
+  /** `response` has sent its head (and socket is its connection). */
   constructor(
     readonly response: ServerResponse,
+    socket: Socket,
     readonly project: string | null,
     readonly owner: string,
     start: number,
@@ -113,33 +154,46 @@ class SseConnection {
       writeBudget: TurnBudget;
       observer: StreamObserver | undefined;
     },
+    requestedAt: number,
   ) {
     this.cursor = start;
-    response.on('drain', () => {
+    this.requestedAt = requestedAt;
+    this.socket = socket;
+    this.chunked = response.chunkedEncoding;
+    // Writes go straight to the socket (see `write`), so its drain is the one to wait for.
+    socket.on('drain', () => {
       this.needsDrain = false;
       this.drains++;
       this.wake();
     });
   }
 
-  /** Called for every committed event (already framed as `text`). */
-  deliver(event: StoredEvent, text: string): void {
-    if (this.closed || (this.project !== null && event.project !== this.project) || event.id <= this.cursor) return;
+  /**
+   * Called for every batch of committed events, already framed (see `liveBatches`): the events of this
+   * stream's project, or every event for a stream of all projects.
+   */
+  deliver(batch: ReplayBlock): void {
+    if (this.closed) return;
+    const from = firstAbove(batch.ids, this.cursor);
+    if (from >= batch.ids.length) return;
     if (this.replaying) {
       if (!this.pending) return;
-      this.pending.push({ id: event.id, text });
-      this.pendingBytes += text.length;
+      for (let i = from; i < batch.ids.length; i++) {
+        const frame = batch.bytes.subarray(batch.offsets[i], batch.offsets[i + 1]);
+        this.pending.push({ id: batch.ids[i] as number, frame });
+        this.pendingBytes += frame.length;
+      }
       if (this.pendingBytes > PENDING_LIMIT_BYTES) this.pending = undefined;
       return;
     }
-    if (this.response.writableLength > LIVE_BACKLOG_BYTES) {
-      // The client reads slower than events come: fetch this one and the next from the log once it drains.
+    if (this.socket.writableLength > LIVE_BACKLOG_BYTES) {
+      // The client reads slower than events come: fetch these and the next from the log once it drains.
       this.startReplay();
       return;
     }
-    this.cursor = event.id;
-    this.write(text);
-    this.hooks.observer?.sent(1, false);
+    // One write per batch, of bytes every stream shares: sockets that fall behind hold a reference to
+    // them, not a copy each.
+    this.send(batch, from);
   }
 
   /** Sends the log after the cursor, block by block at the socket's pace, then goes live. */
@@ -169,7 +223,7 @@ class SseConnection {
         // budget makes every stream give the event loop a turn once a few MiB were written in this one.
         await this.hooks.writeBudget.take(block.bytes.length);
         if (this.closed) return;
-        this.send(block);
+        this.send(block, firstAbove(block.ids, this.cursor), true);
         continue;
       }
       // Nothing after the cursor, by a read that began after `pending` did: it holds everything newer.
@@ -183,22 +237,28 @@ class SseConnection {
       this.pending = undefined;
       this.replaying = false;
       this.hooks.replaying(-1);
-      for (const event of pending) {
-        if (event.id <= this.cursor) continue;
-        this.cursor = event.id;
-        this.write(event.text);
-        this.hooks.observer?.sent(1, false);
+      if (this.requestedAt !== undefined) {
+        this.hooks.observer?.caughtUp((performance.now() - this.requestedAt) / 1000);
+        this.requestedAt = undefined;
+      }
+      const frames = pending.filter((event) => event.id > this.cursor);
+      const last = frames[frames.length - 1];
+      if (last) {
+        // In one write, as live batches go.
+        this.cursor = last.id;
+        this.write(Buffer.concat(frames.map((event) => event.frame)));
+        this.hooks.observer?.sent(frames.length, false);
       }
       return;
     }
   }
 
-  private send(block: ReplayBlock): void {
-    const from = firstAbove(block.ids, this.cursor);
+  /** Writes the block's frames from its `from`th event on, in one write. */
+  private send(block: ReplayBlock, from: number, fromReplay = false): void {
     const offset = block.offsets[from];
     if (offset !== undefined) {
-      this.write(block.bytes.subarray(offset));
-      this.hooks.observer?.sent(block.ids.length - from, true);
+      this.write(offset === 0 ? block.bytes : block.bytes.subarray(offset));
+      this.hooks.observer?.sent(block.ids.length - from, fromReplay);
     }
     this.cursor = block.through;
   }
@@ -214,19 +274,24 @@ class SseConnection {
     resolve?.();
   }
 
-  write(data: string | Buffer): void {
+  /**
+   * Writes to the socket, framed as the response's body. Not through `response.write`: at 3,000 streams
+   * an event's fan-out is 3,000 writes, and the response's own path (a cork, a tick and four pieces per
+   * write) cost a tenth of it; a batch's chunk is framed once and shared (see `asChunk`).
+   */
+  write(data: Buffer): void {
     if (this.closed) return;
-    if (!this.response.write(data)) this.needsDrain = true;
+    if (!this.socket.write(this.chunked ? asChunk(data) : data)) this.needsDrain = true;
   }
 
   /** A comment when the connection is otherwise idle; proxies and clients drop silent ones. */
   keepAlive(): void {
-    if (!this.needsDrain) this.write(': keep-alive\n\n');
+    if (!this.needsDrain) this.write(KEEP_ALIVE_FRAME);
   }
 
   /** Drops the stream if its socket took no byte for `stalledMs` while data waited for it. */
   checkStalled(now: number, stalledMs: number): void {
-    const queued = this.response.writableLength;
+    const queued = this.socket.writableLength;
     const moved = !this.needsDrain || this.drains !== this.lastLook.drains || queued < this.lastLook.queued;
     if (moved) {
       this.lastLook = { drains: this.drains, queued, at: now };
@@ -275,12 +340,17 @@ export class EventStreamHub {
   private readonly unsubscribe: () => void;
   private readonly stopRevocations: () => void;
 
-  constructor(private readonly service: ReleaseService, private readonly options: EventStreamOptions) {
+  /** The log's oldest and newest ids, read after the call (streams opening together share a read). */
+  private readonly readWindow: () => Promise<{ oldest: number; head: number }>;
+
+  constructor(service: ReleaseService, private readonly options: EventStreamOptions) {
+    this.readWindow = freshRead(() => service.store.read((reader) => reader.eventWindow()));
     this.blocks = new ReplayBlocks(service.store, options.replayCacheBytes);
     this.unsubscribe = service.events.subscribe((events) => {
-      for (const event of events) {
-        const text = sseFrame(event);
-        for (const stream of this.streams) stream.deliver(event, text);
+      const batches = liveBatches(events);
+      for (const stream of this.streams) {
+        const batch = batches(stream.project);
+        if (batch) stream.deliver(batch);
       }
     });
     this.stopRevocations = service.tokens.onRevoked((name) => this.closeStreamsOf(name));
@@ -322,14 +392,15 @@ export class EventStreamHub {
   }
 
   /** Takes over a hijacked response and streams events to it until either side closes. */
-  async open(response: ServerResponse, slot: StreamSlot, project: string | null, after: number | undefined): Promise<void> {
+  /** `requestedAt`: when the request arrived (performance.now()), for the catch-up metric. */
+  async open(response: ServerResponse, slot: StreamSlot, project: string | null, after: number | undefined, requestedAt = performance.now()): Promise<void> {
     // Without a Last-Event-ID the stream starts now: after the newest event committed so far, read
     // before the client sees the response start, so that whatever commits once it is "connected" reaches
     // it. Live events reach streams a moment after their commit (on PostgreSQL they are read back from
     // the log), so "now" is the database's, not the order in which this process hears of them.
     let window: { oldest: number; head: number };
     try {
-      window = await this.service.store.read((reader) => reader.eventWindow());
+      window = await this.readWindow();
     } catch (error) {
       slot.release();
       refuse(response, 503, `The event log cannot be read: ${describeError(error)}`);
@@ -348,6 +419,12 @@ export class EventStreamHub {
       : after > window.head ? 'ahead'
         : window.oldest > 0 && after < window.oldest - 1 ? 'pruned' : undefined;
     const start = after === undefined || reset ? window.head : after;
+    const socket = response.socket;
+    if (!socket || socket.destroyed) {
+      // The client went away while we read the window.
+      slot.release();
+      return;
+    }
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -356,7 +433,7 @@ export class EventStreamHub {
     });
     response.write(': connected\n\n');
     if (reset) response.write(resetFrame(window.head, reset));
-    const stream = new SseConnection(response, project, slot.owner, start, this.blocks, {
+    const stream = new SseConnection(response, socket, project, slot.owner, start, this.blocks, {
       replaying: (delta) => {
         this.replayingStreams += delta;
         // Nobody replays: the shared blocks go, and their memory with them.
@@ -365,7 +442,7 @@ export class EventStreamHub {
       onError: this.options.onError,
       writeBudget: this.writeBudget,
       observer: this.options.observer,
-    });
+    }, requestedAt);
     this.streams.add(stream);
     response.on('close', () => {
       stream.markClosed();

@@ -67,7 +67,7 @@ export function registerEventRoutes(routes: RouteRegistry, hub: EventStreamHub):
       }
       reply.hijack();
       try {
-        await hub.open(reply.raw, slot, query.project ?? null, resumeAfter);
+        await hub.open(reply.raw, slot, query.project ?? null, resumeAfter, performance.now() - reply.elapsedTime);
       } catch (error) {
         // Headers may be out; all that is left is to end the stream (the client resumes) and log.
         slot.release();

@@ -23,8 +23,11 @@ export interface ReplayBlock {
 
 interface Entry {
   block: Promise<ReplayBlock>;
-  /** When the read began (see `ReplayBlocks.sequence`). */
-  readSeq: number;
+  /**
+   * When the read began (see `ReplayBlocks.sequence`); undefined while it waits for the reads queued
+   * before it: a stream may then take it whenever it started, since it will begin after.
+   */
+  readSeq: number | undefined;
   /** Every id of the block was committed when it was read: it can never change. */
   complete: boolean;
   /** Known once read. */
@@ -58,13 +61,15 @@ export class ReplayBlocks {
   /**
    * The block holding the id after `cursor`. A block that was complete when read is reused as it is;
    * a partial one (the head of the log) is reused while it still has something after `cursor`, or if
-   * it was read after `notBefore`; otherwise it is read again.
+   * its read began after `notBefore` or has yet to begin (so a burst of new streams at the head shares
+   * one read); otherwise it is read again.
    */
   blockAfter(cursor: number, project: string | null, notBefore: number): Promise<ReplayBlock> {
     const index = Math.floor(cursor / REPLAY_BLOCK_IDS);
     const key = `${index}:${project ?? ''}`;
     const entry = this.entries.get(key);
-    if (entry && (entry.complete || entry.readSeq > notBefore || (entry.settled !== undefined && entry.settled.through > cursor))) {
+    if (entry && (entry.complete || entry.readSeq === undefined || entry.readSeq > notBefore
+      || (entry.settled !== undefined && entry.settled.through > cursor))) {
       this.entries.delete(key);
       this.entries.set(key, entry);
       return entry.block;
@@ -81,9 +86,11 @@ export class ReplayBlocks {
   private read(key: string, index: number, project: string | null): Promise<ReplayBlock> {
     const first = index * REPLAY_BLOCK_IDS;
     const last = first + REPLAY_BLOCK_IDS;
-    const readSeq = ++this.seq;
-    const block = this.queued(() => this.store.read((reader) => reader.eventRange(first, last, project))).then(({ events, head }) => {
-      const read = encode(events, Math.min(last, head));
+    const block = this.queued(() => {
+      fresh.readSeq = ++this.seq;
+      return this.store.read((reader) => reader.eventRange(first, last, project));
+    }).then(({ events, head }) => {
+      const read = encodeFrames(events, Math.min(last, head));
       fresh.settled = read;
       fresh.complete = head >= last;
       fresh.size = read.bytes.length;
@@ -93,7 +100,7 @@ export class ReplayBlocks {
       }
       return read;
     });
-    const fresh: Entry = { block, readSeq, complete: false, size: 0, settled: undefined };
+    const fresh: Entry = { block, readSeq: undefined, complete: false, size: 0, settled: undefined };
     // A failed read is not cached: the next stream to ask tries again.
     block.catch(() => {
       if (this.entries.get(key) === fresh) this.entries.delete(key);
@@ -155,7 +162,11 @@ export class TurnBudget {
   }
 }
 
-function encode(events: readonly StoredEvent[], through: number): ReplayBlock {
+/**
+ * The events' SSE frames, encoded once into one buffer: a block of the log for replays, or a batch of
+ * live events that every stream then writes as it is (one write per stream, however many events).
+ */
+export function encodeFrames(events: readonly StoredEvent[], through: number): ReplayBlock {
   const ids: number[] = [];
   const offsets: number[] = [];
   const frames: string[] = [];

@@ -53,6 +53,11 @@ function toTokenInfo(record: TokenRecord): TokenInfo {
 export class TokenService {
   private readonly adminTokenHash: Buffer | undefined;
   private readonly cache = new Map<string, { principal: Principal; expiresAt: number }>();
+  /**
+   * Look-ups on their way, by token hash: the watchers of one developer reconnecting together (after a
+   * server restart) share one read, if it began after the last delete (the revision it began at).
+   */
+  private readonly lookups = new Map<string, { revision: number; record: Promise<TokenRecord | undefined> }>();
   /** Bumped by every delete, so a look-up that raced with one does not cache what it read. */
   private revision = 0;
 
@@ -78,7 +83,7 @@ export class TokenService {
     const cached = this.cache.get(tokenHash);
     if (cached && cached.expiresAt > Date.now()) return cached.principal;
     const revision = this.revision;
-    const record = await this.store.read((reader) => reader.tokenByHash(tokenHash));
+    const record = await this.lookUp(tokenHash);
     if (!record) {
       this.cache.delete(tokenHash);
       return undefined;
@@ -89,6 +94,18 @@ export class TokenService {
     if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
     this.cache.set(tokenHash, { principal, expiresAt: Date.now() + CACHE_TTL_MS });
     return principal;
+  }
+
+  private lookUp(tokenHash: string): Promise<TokenRecord | undefined> {
+    const running = this.lookups.get(tokenHash);
+    if (running && running.revision === this.revision) return running.record;
+    const lookup = { revision: this.revision, record: this.store.read((reader) => reader.tokenByHash(tokenHash)) };
+    this.lookups.set(tokenHash, lookup);
+    const done = (): void => {
+      if (this.lookups.get(tokenHash) === lookup) this.lookups.delete(tokenHash);
+    };
+    lookup.record.then(done, done);
+    return lookup.record;
   }
 
   create(name: string, role: Role): Promise<TokenCreated> {
