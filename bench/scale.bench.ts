@@ -269,7 +269,7 @@ async function main(): Promise<void> {
         restarting = (async () => {
           const old = replicas[index] as Replica;
           replicas[index] = undefined;
-          // Watchers reconnect elsewhere; writes may still reach it while it drains, as they would
+          // Watchers reconnect elsewhere; writes may still reach it until it has exited, as they would
           // through a load balancer whose health check has not noticed yet (503 or refused: retried).
           draining.push(old);
           broadcast({ type: 'urls', urls: replicas.map((r) => r?.url) });
@@ -277,6 +277,7 @@ async function main(): Promise<void> {
           const stopping = performance.now();
           await old.child.stop();
           const stoppedMs = performance.now() - stopping;
+          draining.splice(draining.indexOf(old), 1);
           retired.push(old);
           const child = await startReplica(database.url, adminToken);
           console.log(`restart at write ${i}: replica ${index + 1} exited ${(stoppedMs / 1000).toFixed(1)} s after SIGTERM${old.child.exitSignal ? ` (${old.child.exitSignal})` : ''}, `
