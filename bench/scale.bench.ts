@@ -244,7 +244,10 @@ async function main(): Promise<void> {
     // on another one. Any other failure fails the bench.
     const writes: Array<{ deployment: string; status: string; at: number }> = [];
     const writesStarted = performance.now();
-    const replicaCpuBefore = replicas.reduce((sum, r) => sum + (r ? usage(r.child.pid)?.cpuSeconds ?? 0 : 0), 0);
+    // Every replica process's CPU, the ones restarted away included (their last sample; a successor counts
+    // from its start).
+    const replicaCpu = (): number => [...replicas, ...retired].reduce((sum, r) => sum + (r ? usage(r.child.pid)?.cpuSeconds ?? r.cpuSeconds : 0), 0);
+    const replicaCpuBefore = replicaCpu();
     const clientCpuBefore = clients.reduce((sum, c) => sum + (usage(c.pid ?? 0)?.cpuSeconds ?? 0), 0);
     let retries = 0;
     let retried503 = 0;
@@ -314,7 +317,7 @@ async function main(): Promise<void> {
     await restarting;
     const writeSeconds = (performance.now() - writesStarted) / 1000;
     console.log(`${writes.length} writes in ${writeSeconds.toFixed(1)} s (${RATE}/s due; the latest started ${latestStartMs.toFixed(0)} ms late); CPU meanwhile: `
-      + `replicas ${(replicas.reduce((sum, r) => sum + (r ? usage(r.child.pid)?.cpuSeconds ?? 0 : 0), 0) - replicaCpuBefore).toFixed(1)} s, `
+      + `replicas ${(replicaCpu() - replicaCpuBefore).toFixed(1)} s, `
       + `watcher clients ${(clients.reduce((sum, c) => sum + (usage(c.pid ?? 0)?.cpuSeconds ?? 0), 0) - clientCpuBefore).toFixed(1)} s`);
     for (const [index, replica] of replicas.entries()) {
       if (!replica) continue;

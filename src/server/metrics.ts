@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineObserver } from './engine/engine';
-import type { StreamObserver } from './http/event-stream';
+import type { StreamObserver } from './http/sseConnection';
 import type { Store } from './store';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

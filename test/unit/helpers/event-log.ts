@@ -4,6 +4,11 @@ import type { Store } from '../../../src/server/store';
 
 const EVENTS_PER_TRANSACTION = 500;
 
+/** The newest event id in the log. */
+export function headOf(server: { service: { store: Store } }): Promise<number> {
+  return server.service.store.read((reader) => reader.latestEventId());
+}
+
 export async function appendEvents(store: Store, project: string, count: number, bytes: number): Promise<void> {
   const at = new Date().toISOString();
   const data = JSON.stringify({ project, environment: null, at, note: 'x'.repeat(Math.max(0, bytes - 80)) });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openEventStream } from '../../../src/client/events';
 import type { ReleaseEvent } from '../../../src/api/schemas';
-import { appendEvents } from '../helpers/event-log';
+import { appendEvents, headOf } from '../helpers/event-log';
 import { postgresSkipReason, startTestServer, type TestServer } from '../helpers/server';
 import { createProject } from './contract/fixtures';
 import { SseReader, type SseOpenOptions } from './sse-client';
@@ -20,10 +20,6 @@ function within<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} did not happen in ${ms} ms`)), ms); });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function headOf(server: TestServer): Promise<number> {
-  return server.service.store.read((reader) => reader.latestEventId());
 }
 
 void describe('GET /api/events: replay, limits, resets and revocation', () => {

@@ -6,12 +6,9 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freshRead } from '../../../src/server/service/freshRead';
+import { headOf } from '../helpers/event-log';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { SseReader } from './sse-client';
-
-async function headOf(server: TestServer): Promise<number> {
-  return server.service.store.read((reader) => reader.latestEventId());
-}
 
 /** One commit holding events of two projects: what a stream of one project, or of all, must split. */
 async function commitMixed(server: TestServer): Promise<void> {
